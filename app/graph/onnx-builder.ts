@@ -1,0 +1,183 @@
+import { create, toBinary } from '@bufbuild/protobuf';
+import {
+  AttributeProtoSchema,
+  AttributeProto_AttributeType as AttrType,
+  GraphProtoSchema,
+  ModelProtoSchema,
+  NodeProtoSchema,
+  OperatorSetIdProtoSchema,
+  TensorProtoSchema,
+  TensorProto_DataType as DataType,
+  TensorShapeProtoSchema,
+  TensorShapeProto_DimensionSchema,
+  TypeProtoSchema,
+  TypeProto_TensorSchema,
+  ValueInfoProtoSchema,
+  type AttributeProto,
+  type NodeProto,
+  type TensorProto,
+  type ValueInfoProto,
+} from 'onnx-buf';
+
+export { DataType };
+
+/** An attribute value; the kind is explicit because ONNX rejects a float written as an int. */
+export type Attr =
+  | { f: number }
+  | { i: number }
+  | { s: string }
+  | { floats: number[] }
+  | { ints: number[] }
+  | { t: TensorProto };
+
+/** A dimension: a fixed size or a symbolic name. */
+export type Dim = number | string;
+
+export const OPSET = 17;
+export const MS_DOMAIN = 'com.microsoft';
+
+/** Builds one ONNX graph node by node; names are generated so callers deal in values, not strings. */
+export class GraphBuilder {
+  private readonly nodes: NodeProto[] = [];
+  private readonly initializers: TensorProto[] = [];
+  private readonly inputs: ValueInfoProto[] = [];
+  private readonly outputs: ValueInfoProto[] = [];
+  private counter = 0;
+  private scope = '';
+  private usesMsDomain = false;
+
+  /** Prefixes generated names (e.g. `layer3/`), which keeps profiles and errors readable. */
+  inScope<T>(scope: string, fn: () => T): T {
+    const prev = this.scope;
+    this.scope = scope;
+    try {
+      return fn();
+    } finally {
+      this.scope = prev;
+    }
+  }
+
+  private fresh(hint: string): string {
+    return `${this.scope}${hint}_${this.counter++}`;
+  }
+
+  input(name: string, type: DataType, dims: Dim[]): string {
+    this.inputs.push(valueInfo(name, type, dims));
+    return name;
+  }
+
+  /** Declares a graph output; `value` is renamed through an Identity so names stay stable. */
+  output(name: string, value: string, type: DataType, dims: Dim[]): void {
+    this.nodes.push(create(NodeProtoSchema, { opType: 'Identity', input: [value], output: [name], name: `out_${name}` }));
+    this.outputs.push(valueInfo(name, type, dims));
+  }
+
+  op(opType: string, inputs: string[], attrs: Record<string, Attr> = {}, opts: { domain?: string; outputs?: number } = {}): string {
+    return this.opMulti(opType, inputs, attrs, { ...opts, outputs: 1 })[0];
+  }
+
+  opMulti(opType: string, inputs: string[], attrs: Record<string, Attr> = {}, opts: { domain?: string; outputs?: number } = {}): string[] {
+    const n = opts.outputs ?? 1;
+    const outs = Array.from({ length: n }, () => this.fresh(opType.toLowerCase()));
+    if (opts.domain === MS_DOMAIN) this.usesMsDomain = true;
+    this.nodes.push(
+      create(NodeProtoSchema, {
+        opType,
+        domain: opts.domain ?? '',
+        name: this.fresh(`n_${opType}`),
+        input: inputs,
+        output: outs,
+        attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+      }),
+    );
+    return outs;
+  }
+
+  floatTensor(data: Float32Array, dims: number[], hint = 'w'): string {
+    const name = this.fresh(hint);
+    this.initializers.push(tensor(name, DataType.FLOAT, dims, new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
+    return name;
+  }
+
+  int64Tensor(values: number[], dims: number[] = [values.length], hint = 'c'): string {
+    const name = this.fresh(hint);
+    const data = BigInt64Array.from(values.map((v) => BigInt(v)));
+    this.initializers.push(tensor(name, DataType.INT64, dims, new Uint8Array(data.buffer)));
+    return name;
+  }
+
+  /** A scalar float constant (0-d). */
+  scalar(value: number, hint = 'k'): string {
+    return this.floatTensor(Float32Array.of(value), [], hint);
+  }
+
+  /** A scalar int64 constant (0-d). */
+  int64Scalar(value: number, hint = 'k'): string {
+    return this.int64Tensor([value], [], hint);
+  }
+
+  toBytes(producer: string): Uint8Array {
+    const opsets = [create(OperatorSetIdProtoSchema, { domain: '', version: BigInt(OPSET) })];
+    if (this.usesMsDomain) opsets.push(create(OperatorSetIdProtoSchema, { domain: MS_DOMAIN, version: 1n }));
+    const model = create(ModelProtoSchema, {
+      irVersion: 8n,
+      producerName: producer,
+      opsetImport: opsets,
+      graph: create(GraphProtoSchema, {
+        name: 'tome_ast',
+        node: this.nodes,
+        initializer: this.initializers,
+        input: this.inputs,
+        output: this.outputs,
+      }),
+    });
+    return toBinary(ModelProtoSchema, model);
+  }
+}
+
+function attribute(name: string, v: Attr): AttributeProto {
+  if ('f' in v) return create(AttributeProtoSchema, { name, type: AttrType.FLOAT, f: v.f });
+  if ('i' in v) return create(AttributeProtoSchema, { name, type: AttrType.INT, i: BigInt(v.i) });
+  if ('s' in v) return create(AttributeProtoSchema, { name, type: AttrType.STRING, s: new TextEncoder().encode(v.s) });
+  if ('floats' in v) return create(AttributeProtoSchema, { name, type: AttrType.FLOATS, floats: v.floats });
+  if ('ints' in v) return create(AttributeProtoSchema, { name, type: AttrType.INTS, ints: v.ints.map((x) => BigInt(x)) });
+  return create(AttributeProtoSchema, { name, type: AttrType.TENSOR, t: v.t });
+}
+
+function tensor(name: string, dataType: DataType, dims: number[], raw: Uint8Array): TensorProto {
+  // Copy: the protobuf must own an ArrayBuffer-backed array of exactly this length.
+  const rawData = new Uint8Array(raw.byteLength);
+  rawData.set(raw);
+  return create(TensorProtoSchema, { name, dataType, dims: dims.map((d) => BigInt(d)), rawData });
+}
+
+/** A tensor literal for attributes such as ConstantOfShape's `value`. */
+export function tensorLiteral(dataType: DataType, values: number[]): TensorProto {
+  if (dataType === DataType.FLOAT) {
+    const a = Float32Array.from(values);
+    return tensor('', dataType, [values.length], new Uint8Array(a.buffer));
+  }
+  const a = BigInt64Array.from(values.map((v) => BigInt(v)));
+  return tensor('', DataType.INT64, [values.length], new Uint8Array(a.buffer));
+}
+
+function valueInfo(name: string, elemType: DataType, dims: Dim[]): ValueInfoProto {
+  return create(ValueInfoProtoSchema, {
+    name,
+    type: create(TypeProtoSchema, {
+      value: {
+        case: 'tensorType',
+        value: create(TypeProto_TensorSchema, {
+          elemType,
+          shape: create(TensorShapeProtoSchema, {
+            dim: dims.map((d) =>
+              create(TensorShapeProto_DimensionSchema, {
+                value: typeof d === 'number' ? { case: 'dimValue', value: BigInt(d) } : { case: 'dimParam', value: d },
+              }),
+            ),
+          }),
+        }),
+      },
+    }),
+  });
+}
