@@ -1,0 +1,269 @@
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { decodeChunked } from 'audio-decode';
+import { FastAstError } from '../errors.js';
+import { probeAudioFile, seconds, type AudioFormat, type IntegerPcm, type Probe } from './probe.js';
+import { StreamResampler, type ResampleQuality } from './resample.js';
+
+export const TARGET_SAMPLE_RATE = 16000;
+export const DEFAULT_MAX_BYTES = 2 * 1024 ** 3;
+/** 4 h of mono 16 kHz float32 is 0.9 GB; beyond that a file is more likely a mistake than a clip. */
+export const DEFAULT_MAX_DURATION_S = 4 * 3600;
+
+export interface DecodeOptions {
+  signal?: AbortSignal;
+  /** Fraction of the file's bytes consumed so far, 0…1; called once per read chunk and with 1 at the end. */
+  onProgress?: (fraction: number) => void;
+  /** Files larger than this are refused with AUDIO_TOO_LARGE before anything is decoded. */
+  maxBytes?: number;
+  /** Decoding stops with AUDIO_TOO_LARGE once this much audio has come out. */
+  maxDurationS?: number;
+  /** libsamplerate converter used when the file is not at 16 kHz (default 'medium'). */
+  resampleQuality?: ResampleQuality;
+}
+
+export interface AudioInfo {
+  format: AudioFormat;
+  /** Always 16000: every sample FastAST sees is mono 16 kHz. */
+  sampleRate: 16000;
+  sourceSampleRate: number;
+  /** Channels as decoded (audio-decode reports an MP3/AAC whose two channels are identical as 1). */
+  channels: number;
+}
+
+export interface DecodedAudio extends AudioInfo {
+  /** Mono, 16 kHz. 8/16/24-bit integer PCM (WAV, FLAC) comes out as int / 2^(bits−1) exactly. */
+  samples: Float32Array;
+  durationS: number;
+}
+
+/**
+ * Mono 16 kHz audio, chunk by chunk, as the file is read. Iterate it once, to the end or until
+ * `close()`; a decoding problem found late (a truncated file) throws from the iteration.
+ */
+export interface AudioStream extends AudioInfo, AsyncIterable<Float32Array> {
+  /** Mono 16 kHz samples delivered so far (the total once the iteration has finished). */
+  readonly samplesOut: number;
+  /** Stops decoding and releases the file and the decoders. */
+  close(): Promise<void>;
+}
+
+interface DecodedBlock {
+  channelData: Float32Array[];
+  sampleRate: number;
+}
+
+const READ_CHUNK_BYTES = 256 * 1024;
+
+function cancelled(path: string): FastAstError {
+  return new FastAstError('CANCELLED', `${path}: decoding was cancelled`);
+}
+
+async function checkedSize(path: string, maxBytes: number): Promise<number> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new FastAstError('FILE_NOT_FOUND', `${path}: no such file`);
+    if (code === 'EACCES' || code === 'EPERM') throw new FastAstError('AUDIO_UNREADABLE', `${path}: permission denied`);
+    throw new FastAstError('AUDIO_UNREADABLE', `${path}: cannot be read (${(e as Error).message})`);
+  }
+  if (info.isDirectory()) throw new FastAstError('AUDIO_UNREADABLE', `${path}: is a directory, not an audio file`);
+  if (info.size === 0) throw new FastAstError('AUDIO_EMPTY', `${path}: the file is empty (0 bytes)`);
+  if (info.size > maxBytes) {
+    throw new FastAstError('AUDIO_TOO_LARGE', `${path}: ${(info.size / 1024 ** 2).toFixed(0)} MB is over the ${(maxBytes / 1024 ** 2).toFixed(0)} MB limit for one file; split it or raise the limit`);
+  }
+  return info.size;
+}
+
+async function probeFile(path: string, size: number): Promise<Probe> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw new FastAstError('AUDIO_UNREADABLE', `${path}: cannot be opened (${(e as Error).message})`);
+  }
+  try {
+    return await probeAudioFile(path, fh, size);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function* fileBytes(path: string, size: number, opts: DecodeOptions): AsyncGenerator<Uint8Array> {
+  const stream = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
+  let read = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (opts.signal?.aborted) throw cancelled(path);
+      read += chunk.length;
+      opts.onProgress?.(Math.min(1, read / size));
+      yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
+    }
+  } finally {
+    stream.destroy();
+  }
+}
+
+/**
+ * Puts integer samples back on the reference grid (v / 2^(bits−1)) and averages the channels.
+ * Always returns a fresh array: decoder outputs are not ours to keep.
+ */
+function toMono(block: DecodedBlock, pcm: IntegerPcm | undefined): Float32Array {
+  const channels = block.channelData;
+  const n = Math.min(...channels.map((c) => c.length));
+  const out = new Float32Array(n);
+  const c = channels.length;
+  if (pcm) {
+    const unit = 2 ** (pcm.bits - 1);
+    const pos = pcm.positiveDivisor;
+    const neg = pcm.negativeDivisor;
+    for (let i = 0; i < n; i++) {
+      let sum = 0;
+      for (let ch = 0; ch < c; ch++) {
+        const x = channels[ch][i];
+        sum += Math.round(x * (x >= 0 ? pos : neg)) / unit;
+      }
+      out[i] = sum / c;
+    }
+  } else if (c === 1) {
+    out.set(channels[0].subarray(0, n));
+  } else {
+    for (let i = 0; i < n; i++) {
+      let sum = 0;
+      for (let ch = 0; ch < c; ch++) sum += channels[ch][i];
+      out[i] = sum / c;
+    }
+  }
+  return out;
+}
+
+function checkDeclaredLength(path: string, probe: Probe, decodedFrames: number, decodedRate: number): void {
+  const d = probe.declared;
+  if (!d) return;
+  const decoded = (decodedFrames * d.sampleRate) / decodedRate;
+  if (decoded < d.frames - d.toleranceFrames) {
+    throw new FastAstError(
+      'AUDIO_UNREADABLE',
+      `${path}: ${probe.label} file is truncated or corrupt: decoding stopped after ${seconds(decoded, d.sampleRate)} but the ${d.source} declares ${seconds(d.frames, d.sampleRate)}`,
+    );
+  }
+  if (decoded > d.frames + d.toleranceFrames) {
+    throw new FastAstError(
+      'AUDIO_UNREADABLE',
+      `${path}: ${probe.label} file is corrupt: it decodes to ${seconds(decoded, d.sampleRate)} but the ${d.source} declares ${seconds(d.frames, d.sampleRate)}`,
+    );
+  }
+}
+
+/**
+ * Opens an audio file for streaming: the returned stream already knows the format, rate and
+ * channel count (the first block has been decoded); samples follow as the file is read, so a
+ * long file is never held whole at its original rate and width (except M4A, whose decoder
+ * needs the whole file: it is then held once, as decoded, and converted slice by slice).
+ */
+export async function streamAudioFile(path: string, opts: DecodeOptions = {}): Promise<AudioStream> {
+  if (opts.signal?.aborted) throw cancelled(path);
+  const size = await checkedSize(path, opts.maxBytes ?? DEFAULT_MAX_BYTES);
+  const probe = await probeFile(path, size);
+  const maxDurationS = opts.maxDurationS ?? DEFAULT_MAX_DURATION_S;
+
+  const blocks = decodeChunked(fileBytes(path, size, opts), probe.decoder) as AsyncGenerator<DecodedBlock>;
+  const nextBlock = async (): Promise<DecodedBlock | null> => {
+    try {
+      const r = await blocks.next();
+      return r.done ? null : r.value;
+    } catch (e) {
+      if (e instanceof FastAstError) throw e;
+      const why = e instanceof Error ? e.message : String(e);
+      throw new FastAstError('AUDIO_UNREADABLE', `${path}: ${probe.label} data is corrupt or truncated (decoder: ${why})`);
+    }
+  };
+
+  let first: DecodedBlock | null;
+  try {
+    first = await nextBlock();
+  } catch (e) {
+    await blocks.return(undefined).catch(() => undefined);
+    throw e;
+  }
+  if (!first) {
+    if (probe.declared?.frames === 0) throw new FastAstError('AUDIO_EMPTY', `${path}: the ${probe.label} header is valid but holds no audio`);
+    throw new FastAstError('AUDIO_UNREADABLE', `${path}: no audio could be decoded from this ${probe.label} file; it is truncated or corrupt`);
+  }
+  const rate = first.sampleRate;
+  if (!(rate > 0)) throw new FastAstError('AUDIO_UNREADABLE', `${path}: ${probe.label} decoder reported sample rate ${rate}`);
+
+  async function* monoChunks(): AsyncGenerator<Float32Array> {
+    const resampler = rate === TARGET_SAMPLE_RATE ? null : await StreamResampler.create(rate, TARGET_SAMPLE_RATE, opts.resampleQuality);
+    let inFrames = 0;
+    try {
+      for (let block: DecodedBlock | null = first; block; block = await nextBlock()) {
+        if (opts.signal?.aborted) throw cancelled(path);
+        if (block.sampleRate !== rate) {
+          throw new FastAstError('AUDIO_UNSUPPORTED', `${path}: the sample rate changes from ${rate} to ${block.sampleRate} Hz after ${seconds(inFrames, rate)} (chained stream); split the file`);
+        }
+        const mono = toMono(block, probe.pcm);
+        inFrames += mono.length;
+        if (inFrames / rate > maxDurationS) {
+          throw new FastAstError('AUDIO_TOO_LARGE', `${path}: longer than the ${(maxDurationS / 60).toFixed(0)}-minute limit for one file; split it or raise the limit`);
+        }
+        if (resampler) yield* resampler.push(mono);
+        else yield mono;
+      }
+      checkDeclaredLength(path, probe, inFrames, rate);
+      if (resampler) yield* resampler.end();
+      opts.onProgress?.(1);
+    } finally {
+      resampler?.destroy();
+      await blocks.return(undefined).catch(() => undefined);
+    }
+  }
+
+  const chunks = monoChunks();
+  let samplesOut = 0;
+  return {
+    format: probe.format,
+    sampleRate: TARGET_SAMPLE_RATE,
+    sourceSampleRate: rate,
+    channels: first.channelData.length,
+    get samplesOut() {
+      return samplesOut;
+    },
+    async *[Symbol.asyncIterator]() {
+      for await (const chunk of chunks) {
+        samplesOut += chunk.length;
+        yield chunk;
+      }
+    },
+    async close() {
+      await chunks.return(undefined);
+    },
+  };
+}
+
+/** Decodes a whole file to mono 16 kHz (through the streaming path, so only the result is held). */
+export async function decodeAudioFile(path: string, opts: DecodeOptions = {}): Promise<DecodedAudio> {
+  const stream = await streamAudioFile(path, opts);
+  const parts: Float32Array[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    parts.push(chunk);
+    total += chunk.length;
+  }
+  const samples = new Float32Array(total);
+  let at = 0;
+  for (const p of parts) {
+    samples.set(p, at);
+    at += p.length;
+  }
+  return {
+    format: stream.format,
+    sampleRate: TARGET_SAMPLE_RATE,
+    sourceSampleRate: stream.sourceSampleRate,
+    channels: stream.channels,
+    samples,
+    durationS: total / TARGET_SAMPLE_RATE,
+  };
+}

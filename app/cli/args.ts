@@ -1,0 +1,190 @@
+import { parseArgs } from 'node:util';
+import { FastAstError } from '../errors.js';
+import type { ExecutionProvider } from '../engine/types.js';
+import { parseScheduleList } from '../tome/schedule.js';
+
+/** How the user asked for the merge schedule; turned into r per layer once the model's depth is known. */
+export type ScheduleRequest =
+  | { kind: 'constant'; r: number }
+  | { kind: 'inflection'; r: number; inflection: number }
+  | { kind: 'explicit'; list: number[] };
+
+/** Flags shared by both commands: which model, how to run it, how to merge. */
+export interface CommonArgs {
+  /** Checkpoint folder; undefined = the bundled default. */
+  model?: string;
+  json: boolean;
+  propAttn: boolean;
+  protectDistillation: boolean;
+  threads?: number;
+  ep?: ExecutionProvider;
+}
+
+export interface ClassifyArgs extends CommonArgs {
+  command: 'classify';
+  files: string[];
+  schedule: ScheduleRequest;
+  /** Hop between windows in seconds; undefined = one window length (no overlap). */
+  hopS?: number;
+  top: number;
+  logits: boolean;
+}
+
+export interface EvalArgs extends CommonArgs {
+  command: 'eval';
+  csv: string;
+  audioRoot: string;
+  fold?: number;
+  /** Constant r values to sweep. */
+  rs: number[];
+}
+
+export type CliArgs = ClassifyArgs | EvalArgs | { command: 'help'; topic?: 'classify' | 'eval' };
+
+const EPS: readonly ExecutionProvider[] = ['cpu', 'webgpu', 'dml', 'coreml', 'wasm'];
+
+const COMMON = {
+  model: { type: 'string' },
+  json: { type: 'boolean' },
+  'no-prop-attn': { type: 'boolean' },
+  'unprotect-distillation': { type: 'boolean' },
+  threads: { type: 'string' },
+  ep: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const CLASSIFY = {
+  ...COMMON,
+  r: { type: 'string' },
+  schedule: { type: 'string' },
+  inflection: { type: 'string' },
+  hop: { type: 'string' },
+  top: { type: 'string' },
+  logits: { type: 'boolean' },
+} as const;
+
+const EVAL = {
+  ...COMMON,
+  csv: { type: 'string' },
+  'audio-root': { type: 'string' },
+  fold: { type: 'string' },
+  r: { type: 'string' },
+} as const;
+
+function usage(command: string, message: string): FastAstError {
+  return new FastAstError('USAGE', `${message} (see: fastast ${command} --help)`);
+}
+
+/** parseArgs' own messages suggest "--" tricks; say plainly what was wrong instead. */
+function parse<T extends typeof CLASSIFY | typeof EVAL>(command: string, args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: true });
+  } catch (e) {
+    const err = e as { code?: string; message: string };
+    const flag = /'(-[^' ]+)/.exec(err.message)?.[1];
+    if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw usage(command, `unknown option ${flag ?? err.message} for "fastast ${command}"`);
+    if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      throw usage(command, /does not take/.test(err.message) ? `option ${flag} takes no value` : `option ${flag} needs a value`);
+    }
+    throw usage(command, err.message);
+  }
+}
+
+function int(command: string, flag: string, text: string, min: number): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isInteger(v) || v < min) {
+    throw usage(command, `--${flag} must be an integer ≥ ${min}, got "${text}"`);
+  }
+  return v;
+}
+
+function float(command: string, flag: string, text: string, positive: boolean): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v) || (positive && v <= 0)) {
+    throw usage(command, `--${flag} must be a ${positive ? 'positive ' : ''}number, got "${text}"`);
+  }
+  return v;
+}
+
+function common(command: string, v: Record<string, string | boolean | undefined>): CommonArgs {
+  const ep = v.ep as string | undefined;
+  if (ep !== undefined && !EPS.includes(ep as ExecutionProvider)) {
+    throw usage(command, `--ep must be one of ${EPS.join(', ')}, got "${ep}"`);
+  }
+  return {
+    model: v.model as string | undefined,
+    json: Boolean(v.json),
+    propAttn: !v['no-prop-attn'],
+    protectDistillation: !v['unprotect-distillation'],
+    threads: v.threads === undefined ? undefined : int(command, 'threads', v.threads as string, 0),
+    ep: ep as ExecutionProvider | undefined,
+  };
+}
+
+function scheduleRequest(v: Record<string, string | boolean | undefined>): ScheduleRequest {
+  const { r, schedule, inflection } = v as Record<string, string | undefined>;
+  if (schedule !== undefined) {
+    if (r !== undefined || inflection !== undefined) throw usage('classify', '--schedule cannot be combined with --r or --inflection');
+    try {
+      return { kind: 'explicit', list: parseScheduleList(schedule) };
+    } catch (e) {
+      throw usage('classify', `--schedule: ${(e as Error).message}`);
+    }
+  }
+  if (inflection !== undefined) {
+    if (r === undefined) throw usage('classify', '--inflection needs --r (ToMe schedule: r with an inflection, e.g. --r 16 --inflection -1)');
+    return { kind: 'inflection', r: int('classify', 'r', r, 0), inflection: float('classify', 'inflection', inflection, false) };
+  }
+  return { kind: 'constant', r: r === undefined ? 0 : int('classify', 'r', r, 0) };
+}
+
+function parseClassify(args: string[]): CliArgs {
+  const { values: v, positionals } = parse('classify', args, CLASSIFY);
+  if (v.help) return { command: 'help', topic: 'classify' };
+  if (positionals.length === 0) throw usage('classify', 'no audio file given; e.g. fastast classify data/demo/church_bells_inspectorj_371267.flac');
+  return {
+    command: 'classify',
+    ...common('classify', v),
+    files: positionals,
+    schedule: scheduleRequest(v),
+    hopS: v.hop === undefined ? undefined : float('classify', 'hop', v.hop, true),
+    top: v.top === undefined ? 3 : int('classify', 'top', v.top, 1),
+    logits: Boolean(v.logits),
+  };
+}
+
+function parseEval(args: string[]): CliArgs {
+  const { values: v, positionals } = parse('eval', args, EVAL);
+  if (v.help) return { command: 'help', topic: 'eval' };
+  if (positionals.length > 0) throw usage('eval', `unexpected argument "${positionals[0]}"; eval reads its files from --csv`);
+  if (v.csv === undefined) throw usage('eval', '--csv FILE is required (columns path, fold, category or label)');
+  if (v['audio-root'] === undefined) throw usage('eval', '--audio-root DIR is required (the CSV paths are relative to it)');
+  let rs = [0];
+  if (v.r !== undefined) {
+    try {
+      rs = parseScheduleList(v.r);
+    } catch {
+      throw usage('eval', `--r must be comma-separated non-negative integers, e.g. 0,8,16; got "${v.r}"`);
+    }
+  }
+  return {
+    command: 'eval',
+    ...common('eval', v),
+    csv: v.csv,
+    audioRoot: v['audio-root'],
+    fold: v.fold === undefined ? undefined : int('eval', 'fold', v.fold, 0),
+    rs,
+  };
+}
+
+/** Parses argv (without node and the script). Throws FastAstError('USAGE') with a fix-it message. */
+export function parseCli(argv: string[]): CliArgs {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    const topic = rest[0];
+    return { command: 'help', topic: topic === 'classify' || topic === 'eval' ? topic : undefined };
+  }
+  if (command === 'classify') return parseClassify(rest);
+  if (command === 'eval') return parseEval(rest);
+  throw new FastAstError('USAGE', `unknown command "${command}"; use "fastast classify FILE..." or "fastast eval --csv FILE --audio-root DIR" (fastast --help)`);
+}
