@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { decodeChunked } from 'audio-decode';
 import { FastAstError } from '../errors.js';
+import { OggPageVerifier } from './ogg-pages.js';
 import { probeAudioFile, seconds, type AudioFormat, type IntegerPcm, type Probe } from './probe.js';
 import { StreamResampler, type ResampleQuality } from './resample.js';
 
@@ -55,6 +56,19 @@ interface DecodedBlock {
 
 const READ_CHUNK_BYTES = 256 * 1024;
 
+function formatBytes(n: number): string {
+  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(1)} GB`;
+  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MB`;
+  if (n >= 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${n} bytes`;
+}
+
+function formatDuration(s: number): string {
+  if (s >= 3600) return `${+(s / 3600).toFixed(2)} h`;
+  if (s >= 60) return `${+(s / 60).toFixed(1)} min`;
+  return `${s} s`;
+}
+
 function cancelled(path: string): FastAstError {
   return new FastAstError('CANCELLED', `${path}: decoding was cancelled`);
 }
@@ -72,7 +86,7 @@ async function checkedSize(path: string, maxBytes: number): Promise<number> {
   if (info.isDirectory()) throw new FastAstError('AUDIO_UNREADABLE', `${path}: is a directory, not an audio file`);
   if (info.size === 0) throw new FastAstError('AUDIO_EMPTY', `${path}: the file is empty (0 bytes)`);
   if (info.size > maxBytes) {
-    throw new FastAstError('AUDIO_TOO_LARGE', `${path}: ${(info.size / 1024 ** 2).toFixed(0)} MB is over the ${(maxBytes / 1024 ** 2).toFixed(0)} MB limit for one file; split it or raise the limit`);
+    throw new FastAstError('AUDIO_TOO_LARGE', `${path}: ${formatBytes(info.size)} is over the ${formatBytes(maxBytes)} limit for one file; split it or raise the limit`);
   }
   return info.size;
 }
@@ -91,16 +105,24 @@ async function probeFile(path: string, size: number): Promise<Probe> {
   }
 }
 
-async function* fileBytes(path: string, size: number, opts: DecodeOptions): AsyncGenerator<Uint8Array> {
+async function* fileBytes(path: string, size: number, probe: Probe, opts: DecodeOptions): AsyncGenerator<Uint8Array> {
   const stream = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
+  const isOgg = probe.decoder === 'oga' || probe.decoder === 'opus' || probe.label === 'Ogg FLAC';
+  const ogg = isOgg ? new OggPageVerifier(path, probe.label) : null;
   let read = 0;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       if (opts.signal?.aborted) throw cancelled(path);
       read += chunk.length;
       opts.onProgress?.(Math.min(1, read / size));
-      yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
+      const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
+      ogg?.push(bytes);
+      yield bytes;
     }
+    ogg?.end();
+  } catch (e) {
+    if (e instanceof FastAstError) throw e;
+    throw new FastAstError('AUDIO_UNREADABLE', `${path}: reading the file failed (${(e as Error).message})`);
   } finally {
     stream.destroy();
   }
@@ -169,7 +191,7 @@ export async function streamAudioFile(path: string, opts: DecodeOptions = {}): P
   const probe = await probeFile(path, size);
   const maxDurationS = opts.maxDurationS ?? DEFAULT_MAX_DURATION_S;
 
-  const blocks = decodeChunked(fileBytes(path, size, opts), probe.decoder) as AsyncGenerator<DecodedBlock>;
+  const blocks = decodeChunked(fileBytes(path, size, probe, opts), probe.decoder) as AsyncGenerator<DecodedBlock>;
   const nextBlock = async (): Promise<DecodedBlock | null> => {
     try {
       const r = await blocks.next();
@@ -207,7 +229,7 @@ export async function streamAudioFile(path: string, opts: DecodeOptions = {}): P
         const mono = toMono(block, probe.pcm);
         inFrames += mono.length;
         if (inFrames / rate > maxDurationS) {
-          throw new FastAstError('AUDIO_TOO_LARGE', `${path}: longer than the ${(maxDurationS / 60).toFixed(0)}-minute limit for one file; split it or raise the limit`);
+          throw new FastAstError('AUDIO_TOO_LARGE', `${path}: longer than the ${formatDuration(maxDurationS)} limit for one file; split it or raise the limit`);
         }
         if (resampler) yield* resampler.push(mono);
         else yield mono;

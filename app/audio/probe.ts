@@ -51,18 +51,8 @@ const OGG_TAIL_BYTES = 66 * 1024;
 const MAX_MOOV_BYTES = 64 * 1024 * 1024;
 const MAX_CHUNKS = 10_000;
 
-const EXTENSION_FORMAT: Record<string, string> = {
-  '.wav': 'WAV',
-  '.wave': 'WAV',
-  '.flac': 'FLAC',
-  '.mp3': 'MP3',
-  '.ogg': 'Ogg',
-  '.oga': 'Ogg',
-  '.opus': 'Opus',
-  '.m4a': 'M4A',
-  '.mp4': 'MP4',
-  '.aac': 'AAC',
-};
+/** Extensions users expect to be audio; used only to word the error for a file that is not. */
+const AUDIO_EXTENSIONS = new Set(['.wav', '.wave', '.flac', '.mp3', '.ogg', '.oga', '.opus', '.m4a', '.mp4', '.aac', '.webm', '.mka']);
 
 async function readAt(fh: FileHandle, pos: number, len: number): Promise<Uint8Array> {
   const buf = Buffer.alloc(Math.max(0, len));
@@ -105,9 +95,9 @@ export async function probeAudioFile(path: string, fh: FileHandle, size: number)
   if (other) {
     throw new FastAstError('AUDIO_UNSUPPORTED', `${path}: ${other} is not supported; convert it to one of ${SUPPORTED_FORMATS_TEXT}`);
   }
-  const named = EXTENSION_FORMAT[extname(path).toLowerCase()];
+  const ext = extname(path).toLowerCase();
   const what = looksLikeText(body) ? 'looks like a text file, not audio' : `starts with bytes ${hexPrefix(body)}, which match no audio format`;
-  const claim = named ? `is named like a ${named} file but its content ${what}` : what;
+  const claim = AUDIO_EXTENSIONS.has(ext) ? `has a ${ext} extension but its content ${what}` : `its content ${what}`;
   throw new FastAstError('AUDIO_UNSUPPORTED', `${path}: ${claim}; supported formats: ${SUPPORTED_FORMATS_TEXT}`);
 }
 
@@ -451,8 +441,8 @@ async function probeMp4(path: string, fh: FileHandle, size: number): Promise<Pro
     const timescale = u32be(bytes, m + (v1 ? 20 : 12));
     const duration = v1 ? u64be(bytes, m + 24) : u32be(bytes, m + 16);
     if (timescale > 0 && duration > 0 && duration !== 0xffffffff) {
-      // AAC priming and edit lists move the decoded length by a few 1024-sample frames.
-      probe.declared = { frames: duration, sampleRate: timescale, toleranceFrames: Math.ceil(0.1 * timescale), source: 'M4A track header' };
+      // AAC priming (1024–2112 samples) is counted in the track length but trimmed by the decoder.
+      probe.declared = { frames: duration, sampleRate: timescale, toleranceFrames: Math.ceil(0.06 * timescale), source: 'M4A track header' };
     }
     return probe;
   }
@@ -487,16 +477,72 @@ function ebmlVint(b: Uint8Array, at: number): { len: number; value: number; unkn
   return { len, value, unknown: value === 2 ** (7 * len) - 1 };
 }
 
+function ebmlId(b: Uint8Array, at: number): { len: number; id: number } | null {
+  const first = b[at];
+  if (first === undefined || first < 0x10) return null; // IDs are 1–4 bytes long
+  const len = first >= 0x80 ? 1 : first >= 0x40 ? 2 : first >= 0x20 ? 3 : 4;
+  if (at + len > b.length) return null;
+  let id = 0;
+  for (let i = 0; i < len; i++) id = id * 256 + b[at + i];
+  return { len, id };
+}
+
+const EBML_SEGMENT = 0x18538067;
+const EBML_INFO = 0x1549a966;
+const EBML_TIMECODE_SCALE = 0x2ad7b1;
+const EBML_DURATION = 0x4489;
+const EBML_CLUSTER = 0x1f43b675;
+
+/** Segment › Info › Duration in seconds, if it lies in the bytes we have (it precedes the clusters). */
+function webmDurationS(b: Uint8Array, from: number, to: number): number | null {
+  for (let at = from; at < to; ) {
+    const id = ebmlId(b, at);
+    const size = id ? ebmlVint(b, at + id.len) : null;
+    if (!id || !size || size.unknown) return null;
+    const body = at + id.len + size.len;
+    if (id.id === EBML_CLUSTER) return null;
+    if (id.id === EBML_INFO) {
+      let scale = 1e6;
+      let duration: number | null = null;
+      for (let p = body; p < Math.min(body + size.value, b.length); ) {
+        const cid = ebmlId(b, p);
+        const csize = cid ? ebmlVint(b, p + cid.len) : null;
+        if (!cid || !csize) return null;
+        const v = p + cid.len + csize.len;
+        if (v + csize.value > b.length) return null;
+        const dv = new DataView(b.buffer, b.byteOffset + v, csize.value);
+        if (cid.id === EBML_TIMECODE_SCALE) {
+          scale = 0;
+          for (let i = 0; i < csize.value; i++) scale = scale * 256 + b[v + i];
+        } else if (cid.id === EBML_DURATION) {
+          duration = csize.value === 4 ? dv.getFloat32(0) : csize.value === 8 ? dv.getFloat64(0) : null;
+        }
+        p = v + csize.value;
+      }
+      return duration === null ? null : (duration * scale) / 1e9;
+    }
+    at = body + size.value;
+  }
+  return null;
+}
+
 function probeWebm(path: string, b: Uint8Array, size: number): Probe {
   const unreadable = (why: string) => new FastAstError('AUDIO_UNREADABLE', `${path}: ${why}`);
   const header = ebmlVint(b, 4);
   if (!header) throw unreadable('WebM/Matroska header is truncated or corrupt');
   const segmentAt = 4 + header.len + header.value;
-  const isSegment = b[segmentAt] === 0x18 && b[segmentAt + 1] === 0x53 && b[segmentAt + 2] === 0x80 && b[segmentAt + 3] === 0x67;
-  const segment = isSegment ? ebmlVint(b, segmentAt + 4) : null;
+  const segment = ebmlId(b, segmentAt)?.id === EBML_SEGMENT ? ebmlVint(b, segmentAt + 4) : null;
   if (!segment) throw unreadable('WebM/Matroska file is truncated or corrupt (no Segment after the header)');
-  const end = segmentAt + 4 + segment.len + segment.value;
+  const start = segmentAt + 4 + segment.len;
   // A live recording leaves the size "unknown"; otherwise the segment must fit in the file.
-  if (!segment.unknown && end > size) throw unreadable(`WebM/Matroska file is truncated: its Segment needs ${end - size} more bytes than the file has`);
-  return { format: 'webm', decoder: 'webm', label: 'WebM' };
+  if (!segment.unknown && start + segment.value > size) {
+    throw unreadable(`WebM/Matroska file is truncated: its Segment needs ${start + segment.value - size} more bytes than the file has`);
+  }
+  const probe: Probe = { format: 'webm', decoder: 'webm', label: 'WebM' };
+  const durationS = webmDurationS(b, start, segment.unknown ? b.length : Math.min(b.length, start + segment.value));
+  if (durationS !== null && durationS > 0) {
+    // Counted in milliseconds; codec pre-skip and the last block's length make up a few tens of them.
+    probe.declared = { frames: durationS * 1000, sampleRate: 1000, toleranceFrames: 60, source: 'WebM header' };
+  }
+  return probe;
 }

@@ -1,7 +1,8 @@
 import * as ort from 'onnxruntime-node';
 import type { ModelSpec } from '../checkpoint/spec.js';
 import type { Weights } from '../checkpoint/weights.js';
-import { buildTomeAstGraph, type GraphOptions } from '../graph/tome-ast.js';
+import type { GraphOptions } from '../graph/tome-ast.js';
+import { graphCache } from './graph-cache.js';
 import type { TensorFactory } from './graph-io.js';
 import { defaultProviders } from './providers.js';
 import { engineFromSession, openFirstWorking, type SessionLike } from './session-engine.js';
@@ -29,9 +30,10 @@ export interface NodeEngineOptions extends EngineOptions {
 
 /** The engine on onnxruntime-node: the graph is built once, then opened on the first EP that works. */
 export async function createNodeEngine(model: { spec: ModelSpec; weights: Weights }, opts: NodeEngineOptions = {}): Promise<Engine> {
-  const bytes = opts.graphBytes ?? buildTomeAstGraph(model.spec, model.weights, opts.graph);
+  const graphFor = graphCache(model, opts);
   const { session, ep, attempts } = await openFirstWorking(opts.providers ?? defaultProviders(), (candidate) =>
-    ort.InferenceSession.create(bytes, sessionOptions(candidate, opts.threads ?? 0)),
+    ort.InferenceSession.create(graphFor(candidate), sessionOptions(candidate, opts.threads ?? 0)),
   );
   return engineFromSession(model.spec, session as unknown as SessionLike, ep, attempts, tensor);
 }
+

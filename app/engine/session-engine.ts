@@ -46,9 +46,16 @@ export function engineFromSession(spec: ModelSpec, session: SessionLike, ep: Exe
         return Promise.reject(e);
       }
       const next = queue.then(async () => {
-        const t0 = performance.now();
-        const out = await session.run(feeds, names);
-        return readOutputs(spec, batch, out, performance.now() - t0);
+        // The WebGPU EP's pending run holds no reference on Node's event loop: without this
+        // timer a script awaiting it just exits with code 0 and no result.
+        const keepAlive = setInterval(() => undefined, 60_000);
+        try {
+          const t0 = performance.now();
+          const out = await session.run(feeds, names);
+          return readOutputs(spec, batch, out, performance.now() - t0);
+        } finally {
+          clearInterval(keepAlive);
+        }
       });
       queue = next.catch(() => undefined);
       return next;

@@ -1,7 +1,8 @@
 import * as ort from 'onnxruntime-web';
 import type { ModelSpec } from '../checkpoint/spec.js';
 import type { Weights } from '../checkpoint/weights.js';
-import { buildTomeAstGraph, type GraphOptions } from '../graph/tome-ast.js';
+import type { GraphOptions } from '../graph/tome-ast.js';
+import { graphCache } from './graph-cache.js';
 import type { TensorFactory } from './graph-io.js';
 import { engineFromSession, openFirstWorking, type SessionLike } from './session-engine.js';
 import type { Engine, EngineOptions } from './types.js';
@@ -18,11 +19,11 @@ export interface WebEngineOptions extends EngineOptions {
  * browsers and to check that a second runtime computes the same numbers.
  */
 export async function createWebEngine(model: { spec: ModelSpec; weights: Weights }, opts: WebEngineOptions = {}): Promise<Engine> {
-  const bytes = opts.graphBytes ?? buildTomeAstGraph(model.spec, model.weights, opts.graph);
+  const graphFor = graphCache(model, opts);
   if (opts.threads && opts.threads > 0) ort.env.wasm.numThreads = opts.threads;
   const providers = (opts.providers ?? ['wasm']).filter((p) => p === 'wasm' || p === 'webgpu');
   const { session, ep, attempts } = await openFirstWorking(providers.length ? providers : ['wasm'], (candidate) =>
-    ort.InferenceSession.create(bytes, { executionProviders: [candidate], graphOptimizationLevel: 'all' }),
+    ort.InferenceSession.create(graphFor(candidate), { executionProviders: [candidate], graphOptimizationLevel: 'all' }),
   );
   return engineFromSession(model.spec, session as unknown as SessionLike, ep, attempts, tensor);
 }

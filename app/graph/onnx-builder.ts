@@ -39,7 +39,7 @@ export const MS_DOMAIN = 'com.microsoft';
 /** Builds one ONNX graph node by node; names are generated so callers deal in values, not strings. */
 export class GraphBuilder {
   private readonly nodes: NodeProto[] = [];
-  private readonly initializers: TensorProto[] = [];
+  private readonly initializers: RawInitializer[] = [];
   private readonly inputs: ValueInfoProto[] = [];
   private readonly outputs: ValueInfoProto[] = [];
   private counter = 0;
@@ -95,14 +95,14 @@ export class GraphBuilder {
 
   floatTensor(data: Float32Array, dims: number[], hint = 'w'): string {
     const name = this.fresh(hint);
-    this.initializers.push(tensor(name, DataType.FLOAT, dims, new Uint8Array(data.buffer, data.byteOffset, data.byteLength)));
+    this.initializers.push({ name, dataType: DataType.FLOAT, dims, raw: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
     return name;
   }
 
   int64Tensor(values: number[], dims: number[] = [values.length], hint = 'c'): string {
     const name = this.fresh(hint);
     const data = BigInt64Array.from(values.map((v) => BigInt(v)));
-    this.initializers.push(tensor(name, DataType.INT64, dims, new Uint8Array(data.buffer)));
+    this.initializers.push({ name, dataType: DataType.INT64, dims, raw: new Uint8Array(data.buffer) });
     return name;
   }
 
@@ -126,13 +126,74 @@ export class GraphBuilder {
       graph: create(GraphProtoSchema, {
         name: 'tome_ast',
         node: this.nodes,
-        initializer: this.initializers,
         input: this.inputs,
         output: this.outputs,
       }),
     });
-    return toBinary(ModelProtoSchema, model);
+    // The structure goes through the protobuf library; the weights (hundreds of MB for AST-base)
+    // are appended as a second `graph` field, which protobuf parsers merge into the first
+    // (repeated `initializer` fields concatenate). Encoding them through the library took ~9 s.
+    const structure = toBinary(ModelProtoSchema, model);
+    const inits = this.initializers.map(encodeTensor);
+    const graphLen = inits.reduce((n, t) => n + t.byteLength, 0);
+    const out = new Uint8Array(structure.byteLength + 1 + varintSize(graphLen) + graphLen);
+    out.set(structure, 0);
+    let at = structure.byteLength;
+    out[at++] = (MODEL_GRAPH_FIELD << 3) | WIRE_LEN;
+    at = writeVarint(out, at, graphLen);
+    for (const t of inits) {
+      out.set(t, at);
+      at += t.byteLength;
+    }
+    return out;
   }
+}
+
+interface RawInitializer {
+  name: string;
+  dataType: DataType;
+  dims: number[];
+  /** Little-endian bytes, not copied until the model is encoded. */
+  raw: Uint8Array;
+}
+
+const MODEL_GRAPH_FIELD = 7; // ModelProto.graph
+const GRAPH_INITIALIZER_FIELD = 5; // GraphProto.initializer
+const TENSOR_RAW_DATA_FIELD = 9; // TensorProto.raw_data
+const WIRE_LEN = 2;
+
+/** One `initializer` field of a GraphProto: the tensor header via the library, raw_data by hand. */
+function encodeTensor(t: RawInitializer): Uint8Array {
+  const header = toBinary(TensorProtoSchema, create(TensorProtoSchema, { name: t.name, dataType: t.dataType, dims: t.dims.map((d) => BigInt(d)) }));
+  const bodyLen = header.byteLength + 1 + varintSize(t.raw.byteLength) + t.raw.byteLength;
+  const out = new Uint8Array(1 + varintSize(bodyLen) + bodyLen);
+  let at = 0;
+  out[at++] = (GRAPH_INITIALIZER_FIELD << 3) | WIRE_LEN;
+  at = writeVarint(out, at, bodyLen);
+  out.set(header, at);
+  at += header.byteLength;
+  out[at++] = (TENSOR_RAW_DATA_FIELD << 3) | WIRE_LEN;
+  at = writeVarint(out, at, t.raw.byteLength);
+  out.set(t.raw, at);
+  return out;
+}
+
+function varintSize(n: number): number {
+  let size = 1;
+  while (n >= 128) {
+    n = Math.floor(n / 128);
+    size++;
+  }
+  return size;
+}
+
+function writeVarint(buf: Uint8Array, at: number, n: number): number {
+  while (n >= 128) {
+    buf[at++] = (n % 128) | 128;
+    n = Math.floor(n / 128);
+  }
+  buf[at++] = n;
+  return at;
 }
 
 function attribute(name: string, v: Attr): AttributeProto {

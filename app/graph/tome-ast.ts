@@ -27,6 +27,15 @@ export interface GraphOptions {
   attention: 'mha' | 'plain';
 }
 
+/**
+ * MultiHeadAttention is exact on the CPU EP and onnxruntime-web's wasm, and faster there. On the
+ * WebGPU EP it drifts by ~4e-4 in the merge similarities once tokens have merged (enough to change
+ * merges; seen on SwiftShader), and DirectML wants plain opset-17 ops: both get the plain form.
+ */
+export function graphOptionsFor(ep: string): GraphOptions {
+  return { attention: ep === 'cpu' || ep === 'wasm' ? 'mha' : 'plain' };
+}
+
 const INT64_MAX = Number.MAX_SAFE_INTEGER;
 
 function transposed(w: Float32Array, rows: number, cols: number): Float32Array {

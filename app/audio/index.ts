@@ -1,0 +1,10 @@
+export { decodeAudioFile, streamAudioFile, TARGET_SAMPLE_RATE, DEFAULT_MAX_BYTES, DEFAULT_MAX_DURATION_S } from './decode.js';
+export type { AudioInfo, AudioStream, DecodeOptions, DecodedAudio } from './decode.js';
+export type { AudioFormat } from './probe.js';
+export { SUPPORTED_FORMATS_TEXT } from './probe.js';
+export type { ResampleQuality } from './resample.js';
+export { fbank, fbankFrameCount, FbankStream, FBANK_SAMPLE_RATE, FRAME_LENGTH, FRAME_SHIFT } from './fbank.js';
+export type { Fbank } from './fbank.js';
+export { windowCount, validFrames, windowTimes, windowInput, normaliseInPlace, paddingValue, hopFramesFromSeconds, FRAME_SHIFT_S } from './windows.js';
+export { featuresForFile } from './features.js';
+export type { FileFeatures } from './features.js';

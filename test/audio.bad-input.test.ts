@@ -1,0 +1,175 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodeAudioFile, streamAudioFile } from '../app/audio/decode.js';
+import { featuresForFile } from '../app/audio/features.js';
+import { FastAstError, type FastAstErrorCode } from '../app/errors.js';
+import { sineInt16, wavBytes } from './corpus/wav.js';
+
+// Every bad input must end in a FastAstError whose message names the file and says what is
+// wrong; nothing may crash the process or leave an unhandled rejection (Vitest fails on those).
+
+const CORPUS = fileURLToPath(new URL('./corpus/', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'fastast-bad-audio-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function file(name: string, bytes: Uint8Array | string): string {
+  const path = join(tmp, name);
+  writeFileSync(path, bytes);
+  return path;
+}
+
+/** Deterministic noise, so a failure can be reproduced byte for byte. */
+function noise(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s >>> 24;
+  }
+  return out;
+}
+
+const original = (name: string) => new Uint8Array(readFileSync(join(CORPUS, name)));
+
+async function decodeError(path: string, opts = {}): Promise<FastAstError> {
+  try {
+    await decodeAudioFile(path, opts);
+  } catch (e) {
+    expect(e).toBeInstanceOf(FastAstError);
+    return e as FastAstError;
+  }
+  throw new Error(`${path} decoded without an error`);
+}
+
+async function expectError(path: string, code: FastAstErrorCode, message: RegExp, opts = {}): Promise<void> {
+  const e = await decodeError(path, opts);
+  console.log(`[audio] ${code.padEnd(17)} ${e.message}`);
+  expect(e.code).toBe(code);
+  expect(e.message).toContain(path);
+  expect(e.message).toMatch(message);
+}
+
+const SPEECH = ['speech_16k_s16.wav', 'speech_16k_s16.flac', 'speech_44k_stereo.mp3', 'speech_44k_stereo.ogg', 'speech_48k_stereo.opus', 'speech_44k_stereo.m4a', 'speech_48k_stereo.webm'];
+
+describe('bad input: not there, empty, not audio', () => {
+  it('missing file', () => expectError(join(tmp, 'nope.wav'), 'FILE_NOT_FOUND', /no such file/));
+
+  it('a directory', () => {
+    const dir = join(tmp, 'folder.wav');
+    mkdirSync(dir);
+    return expectError(dir, 'AUDIO_UNREADABLE', /is a directory/);
+  });
+
+  it.each(['empty.wav', 'empty.mp3', 'empty'])('0-byte file %s', (name) => expectError(file(name, new Uint8Array(0)), 'AUDIO_EMPTY', /empty \(0 bytes\)/));
+
+  it('a text file renamed .wav', () =>
+    expectError(file('notes.wav', 'These are my notes.\nNot a recording at all.\n'), 'AUDIO_UNSUPPORTED', /has a \.wav extension but its content looks like a text file/));
+
+  it('random bytes named .mp3', () => expectError(file('noise.mp3', noise(5000, 7)), 'AUDIO_UNSUPPORTED', /match no audio format; supported formats: WAV, FLAC, MP3/));
+
+  it('random bytes behind an MP3 frame sync', () => {
+    const bytes = noise(5000, 11);
+    bytes.set([0xff, 0xfb, 0x90, 0x64]);
+    return expectError(file('fake-sync.mp3', bytes), 'AUDIO_UNSUPPORTED', /match no audio format/);
+  });
+
+  it('an unknown format without an extension', () => expectError(file('blob', noise(300, 3)), 'AUDIO_UNSUPPORTED', /match no audio format/));
+
+  it.each([
+    ['song.aiff', 'FORM\0\0\0\x20AIFFCOMM', /AIFF is not supported; convert it to one of WAV/],
+    ['tune.mid', 'MThd\0\0\0\x06\0\0\0\x01\0\x60', /MIDI \(notes, not recorded audio\) is not supported/],
+  ])('a recognised but unsupported format: %s', (name, bytes, message) => expectError(file(name, Buffer.from(bytes, 'latin1')), 'AUDIO_UNSUPPORTED', message));
+});
+
+describe('bad input: 0-length and broken WAV headers', () => {
+  it('valid WAV header, no samples', () => expectError(file('zero.wav', wavBytes({ sampleRate: 16000, channels: 1, samples: new Int16Array(0) })), 'AUDIO_EMPTY', /header is valid but holds no audio/));
+
+  it('WAV with an unknown codec tag', () => {
+    const b = wavBytes({ sampleRate: 16000, channels: 1, samples: sineInt16(440, 16000, 0.1) });
+    b.writeUInt16LE(0x1234, 20);
+    return expectError(file('codec.wav', b), 'AUDIO_UNSUPPORTED', /codec tag 0x1234 is not supported/);
+  });
+
+  it('WAV with 0 channels', () => {
+    const b = wavBytes({ sampleRate: 16000, channels: 1, samples: sineInt16(440, 16000, 0.1) });
+    b.writeUInt16LE(0, 22);
+    return expectError(file('nochannels.wav', b), 'AUDIO_UNREADABLE', /header is corrupt/);
+  });
+
+  it('WAV whose data chunk is missing', () => {
+    const b = wavBytes({ sampleRate: 16000, channels: 1, samples: sineInt16(440, 16000, 0.1) });
+    b.write('junk', 36, 'ascii');
+    return expectError(file('nodata.wav', b), 'AUDIO_UNREADABLE', /no "data" chunk/);
+  });
+
+  it('a WAV too short for one analysis frame decodes, but has no features', async () => {
+    const path = file('tiny.wav', wavBytes({ sampleRate: 16000, channels: 1, samples: sineInt16(440, 16000, 0.01) }));
+    expect((await decodeAudioFile(path)).samples.length).toBe(160);
+    const spec = { sampleRate: 16000, numMelBins: 128, maxLength: 1024, doNormalize: true, mean: -4.2677393, std: 4.5689974 };
+    await expect(featuresForFile(path, spec)).rejects.toMatchObject({ code: 'AUDIO_EMPTY', message: expect.stringMatching(/shorter than one 25 ms analysis frame/) });
+  });
+});
+
+describe('bad input: truncated files of each format', () => {
+  it.each(SPEECH)('%s cut in half', (name) => {
+    const bytes = original(name);
+    return expectError(file(`half-${name}`, bytes.subarray(0, bytes.length >> 1)), 'AUDIO_UNREADABLE', /truncated/);
+  });
+
+  it.each(SPEECH)('%s cut inside its header (first 30 bytes)', async (name) => {
+    const e = await decodeError(file(`head-${name}`, original(name).subarray(0, 30)));
+    console.log(`[audio] ${e.code.padEnd(17)} ${e.message}`);
+    expect(['AUDIO_UNREADABLE', 'AUDIO_UNSUPPORTED', 'AUDIO_EMPTY']).toContain(e.code);
+    expect(e.message).toMatch(/truncated|corrupt|no audio|match no audio format/);
+  });
+
+  it('raw AAC (ADTS) has no length field: a cut file decodes to what is there', async () => {
+    const bytes = original('speech_44k_stereo.aac');
+    const d = await decodeAudioFile(file('half.aac', bytes.subarray(0, bytes.length >> 1)));
+    expect(d.durationS).toBeGreaterThan(0.5);
+    expect(d.durationS).toBeLessThan(1);
+  });
+});
+
+describe('bad input: corrupt data in the middle', () => {
+  // WAV has no checksum and no structure inside its samples: corrupt samples are just other samples.
+  it.each(SPEECH.filter((n) => !n.endsWith('.wav')))('%s with 2000 noise bytes a quarter of the way in', (name) => {
+    const bytes = original(name).slice();
+    bytes.set(noise(2000, 5), bytes.length >> 2);
+    return expectError(file(`corrupt-${name}`, bytes), 'AUDIO_UNREADABLE', /corrupt/);
+  });
+});
+
+describe('bad input: limits and cancellation', () => {
+  it('larger than maxBytes', () => expectError(join(CORPUS, 'speech_16k_s16.wav'), 'AUDIO_TOO_LARGE', /47\.0 KB is over the 1000 bytes limit/, { maxBytes: 1000 }));
+
+  it('longer than maxDurationS', () => expectError(join(CORPUS, 'speech_44k_stereo.mp3'), 'AUDIO_TOO_LARGE', /longer than the 0\.5 s limit/, { maxDurationS: 0.5 }));
+
+  it('cancelled before it starts', () => {
+    const controller = new AbortController();
+    controller.abort();
+    return expectError(join(CORPUS, 'speech_16k_s16.wav'), 'CANCELLED', /cancelled/, { signal: controller.signal });
+  });
+
+  it('cancelled while streaming', async () => {
+    const controller = new AbortController();
+    const stream = await streamAudioFile(fileURLToPath(new URL('../data/demo/music_orchestra_brahms_hungarian_dance5.flac', import.meta.url)), {
+      signal: controller.signal,
+    });
+    const read = async () => {
+      for await (const chunk of stream) {
+        expect(chunk.length).toBeGreaterThan(0);
+        controller.abort();
+      }
+    };
+    await expect(read()).rejects.toMatchObject({ code: 'CANCELLED' });
+  });
+
+  it('the process is still fine: a good file decodes after all of the above', async () => {
+    const d = await decodeAudioFile(join(CORPUS, 'speech_16k_s16.flac'));
+    expect(d.samples.length).toBe(24000);
+  });
+});
