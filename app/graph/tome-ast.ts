@@ -255,16 +255,45 @@ function mergeTokens(g: GraphBuilder, m: MergeInputs, h: Helpers): { x: string; 
   const map = g.op('Where', [g.op('Greater', [r, zero]), mergedMap, identity]); // [B, N]
   const score = interleave(g.op('Where', [isMerged, nodeMax, h.nan]), null, h.nan);
 
-  // Size-weighted merge: scatter-add x·size and size into the N − r slots, then divide.
-  const nOut = unsq(g.op('Sub', [N, r]), axes0);
-  const batchVec = unsq(dim(m.x, 0), axes0);
-  const map3 = unsq(map, axes2);
-  const zerosLike = (last: string) =>
-    g.op('ConstantOfShape', [g.op('Concat', [batchVec, nOut, last], { axis: { i: 0 } })], { value: { t: tensorLiteral(DataType.FLOAT, [0]) } });
-  const xSum = g.op('ScatterElements', [zerosLike(vec([m.D])), g.op('Expand', [map3, g.op('Shape', [m.x])]), g.op('Mul', [m.x, m.size])], {
-    axis: { i: 1 },
-    reduction: { s: 'add' },
+  // Size-weighted merge, x' = Σ size·x / Σ size. Every slot after the merge holds one kept token
+  // (gathered: row copies), and only the r merged-away tokens are scatter-added onto their
+  // destinations. A scatter-add over all N×D values cost ~5 % of a forward pass even at r = 0.
+  // Batch items are flattened into rows (item b's token t is row b·N + t) so one Gather serves all.
+  const nOut = g.op('Sub', [N, r]);
+  const batchIdx = unsq(range(dim(m.x, 0)), axesLast); // [B, 1]
+  const rowsIn = g.op('Mul', [batchIdx, N]);
+  const rowsOut = g.op('Mul', [batchIdx, nOut]);
+  const weighted = g.op('Reshape', [g.op('Mul', [m.x, m.size]), vec([-1, m.D])]); // [B·N, D]
+  const sizes = g.op('Reshape', [m.size, vec([-1, 1])]); // [B·N, 1]
+
+  // slot → entering token. Merged-away tokens aim at a spare slot N − r, cut off afterwards.
+  const awayTok = g.op('Greater', [interleave(g.op('Cast', [isMerged], { to: { i: DataType.INT64 } }), null, zero), zero]); // [B, N]
+  const target = g.op('Where', [awayTok, nOut, map]);
+  const tokenIdx = g.op('Expand', [identity, g.op('Shape', [map])]);
+  const spare = g.op('ConstantOfShape', [g.op('Concat', [unsq(dim(m.x, 0), axes0), unsq(g.op('Add', [nOut, one]), axes0)], { axis: { i: 0 } })], {
+    value: { t: tensorLiteral(DataType.INT64, [0]) },
   });
-  const sizeSum = g.op('ScatterElements', [zerosLike(vec([1])), map3, m.size], { axis: { i: 1 }, reduction: { s: 'add' } });
+  const slotSource = g.op('Slice', [g.op('ScatterElements', [spare, target, tokenIdx], { axis: { i: 1 } }), vec([0]), unsq(nOut, axes0), axes1]);
+  const keptRows = g.op('Add', [slotSource, rowsIn]); // [B, N − r]
+  let xSum = g.op('Gather', [weighted, keptRows], { axis: { i: 0 } }); // [B, N − r, D]
+  let sizeSum = g.op('Gather', [sizes, keptRows], { axis: { i: 0 } });
+
+  // The r sources: A tokens ordered by rank (ranks are a permutation), first r of them.
+  const aIdx = g.op('Expand', [unsq(rowIdx, axes0), g.op('Shape', [isMerged])]);
+  const byRank = g.op('ScatterElements', [g.op('Mul', [aIdx, zero]), g.op('Cast', [rank], { to: { i: DataType.INT64 } }), aIdx], { axis: { i: 1 } });
+  const srcTok = g.op('Mul', [g.op('Slice', [byRank, vec([0]), unsq(r, axes0), axes1]), two]); // [B, r]
+  const dstSlot = g.op('GatherElements', [map, srcTok], { axis: { i: 1 } });
+  const dstRows = unsq(g.op('Add', [dstSlot, rowsOut]), axesLast); // [B, r, 1]
+  const srcRows = g.op('Add', [srcTok, rowsIn]);
+  const flatOut = (t: string, width: number) => g.op('Reshape', [t, vec([-1, width])]);
+  const outShape = (width: number) => g.op('Concat', [unsq(dim(m.x, 0), axes0), unsq(nOut, axes0), vec([width])], { axis: { i: 0 } });
+  xSum = g.op('Reshape', [
+    g.op('ScatterND', [flatOut(xSum, m.D), dstRows, g.op('Gather', [weighted, srcRows], { axis: { i: 0 } })], { reduction: { s: 'add' } }),
+    outShape(m.D),
+  ]);
+  sizeSum = g.op('Reshape', [
+    g.op('ScatterND', [flatOut(sizeSum, 1), dstRows, g.op('Gather', [sizes, srcRows], { axis: { i: 0 } })], { reduction: { s: 'add' } }),
+    outShape(1),
+  ]);
   return { x: g.op('Div', [xSum, sizeSum]), size: sizeSum, map, score };
 }
