@@ -14,6 +14,8 @@ export type FastAstErrorCode =
   | 'SCHEDULE_INVALID'
   | 'ENGINE_FAILED'
   | 'CANCELLED'
+  | 'EXPORT_FAILED'
+  | 'IMPORT_INVALID'
   | 'USAGE';
 
 export class FastAstError extends Error {

@@ -75,10 +75,26 @@ function usage(command: string, message: string): FastAstError {
   return new FastAstError('USAGE', `${message} (see: fastast ${command} --help)`);
 }
 
+/**
+ * parseArgs reads "-1" after a flag as another option, yet "--inflection -1" is ToMe's
+ * decreasing schedule: glue a negative number to its flag ("--inflection=-1") first.
+ */
+function glueNegativeNumbers(args: string[], options: Record<string, { type: string }>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i].startsWith('--') ? args[i].slice(2) : undefined;
+    if (name && options[name]?.type === 'string' && /^-\d|^-\.\d/.test(args[i + 1] ?? '')) {
+      out.push(`${args[i]}=${args[i + 1]}`);
+      i++;
+    } else out.push(args[i]);
+  }
+  return out;
+}
+
 /** parseArgs' own messages suggest "--" tricks; say plainly what was wrong instead. */
 function parse<T extends typeof CLASSIFY | typeof EVAL>(command: string, args: string[], options: T) {
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: true });
+    return parseArgs({ args: glueNegativeNumbers(args, options), options, strict: true, allowPositionals: true });
   } catch (e) {
     const err = e as { code?: string; message: string };
     const flag = /'(-[^' ]+)/.exec(err.message)?.[1];
