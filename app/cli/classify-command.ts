@@ -6,7 +6,7 @@ import { classifyJson, classifyTable } from './format.js';
 import { errorLine, EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, type CliIo } from './io.js';
 import { openModel } from './model.js';
 
-function schedulePerLayer(req: ScheduleRequest, numLayers: number): number[] {
+export function schedulePerLayer(req: ScheduleRequest, numLayers: number): number[] {
   switch (req.kind) {
     case 'constant':
       return constantSchedule(req.r, numLayers);

@@ -5,6 +5,7 @@ export const MAIN_HELP = `fastast: Audio Spectrogram Transformer with Token Merg
 Usage:
   fastast classify FILE... [options]        predictions per window for each audio file
   fastast eval --csv FILE --audio-root DIR  accuracy of a labelled set for one or more r
+  fastast export FILE... --format FORMAT    labelled segments to Audacity, Raven, TextGrid, CSV, clips…
   fastast COMMAND --help                    the options of a command
 
 Examples:

@@ -1,0 +1,46 @@
+import type { Segment } from '../segments/types.js';
+import { importError, type ImportedRow } from './imported.js';
+import { lines, num, oneLine, sec } from './text.js';
+
+/**
+ * Audacity label track (FORMATS.md): `start<TAB>end<TAB>label`, seconds with 6 decimals, no
+ * header; a segment with a frequency band gets Audacity's extended line `\<TAB>low<TAB>high`
+ * right after it (older Audacity versions skip lines starting with a backslash).
+ */
+export function writeAudacityLabels(segments: readonly Segment[]): string {
+  let out = '';
+  for (const s of segments) {
+    out += `${sec(s.startS)}\t${sec(s.endS)}\t${oneLine(s.label)}\n`;
+    if (s.lowHz !== undefined && s.highHz !== undefined) out += `\\\t${sec(s.lowHz)}\t${sec(s.highHz)}\n`;
+  }
+  return out;
+}
+
+/** Reads an Audacity label file; `file` is the recording the labels belong to (the file does not say). */
+export function readAudacityLabels(text: string, path: string, file: string): ImportedRow[] {
+  const rows: ImportedRow[] = [];
+  lines(text).forEach((line, i) => {
+    if (line.trim() === '') return;
+    const fields = line.split('\t');
+    if (fields[0] === '\\') {
+      const prev = rows.at(-1);
+      const low = num(fields[1]);
+      const high = num(fields[2]);
+      if (!prev || low === undefined || high === undefined) {
+        throw importError(path, i + 1, 'a frequency line ("\\<TAB>low<TAB>high") must follow a label line and hold two numbers');
+      }
+      // Audacity writes -1 for "no frequency" when only one edge is set.
+      if (low >= 0 && high >= 0) Object.assign(prev, { lowHz: low, highHz: high });
+      return;
+    }
+    const start = num(fields[0]);
+    const end = num(fields[1]);
+    if (start === undefined || end === undefined || fields.length < 2) {
+      throw importError(path, i + 1, `expected "start<TAB>end<TAB>label" with times in seconds, got "${line.slice(0, 80)}"`);
+    }
+    // Audacity puts everything after the second tab into the label.
+    const label = fields.slice(2).join(' ').trim() || 'unlabelled';
+    rows.push({ file, label, startS: start, endS: end });
+  });
+  return rows;
+}

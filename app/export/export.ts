@@ -1,0 +1,158 @@
+import { basename, extname, join } from 'node:path';
+import { decodeAudioFile } from '../audio/decode.js';
+import { FastAstError } from '../errors.js';
+import { ALL, selectSegments, type Selection } from '../segments/select.js';
+import { byTime, type Provenance, type RecordingSegments } from '../segments/types.js';
+import { writeFilesAtomically, type OutputFile } from './atomic-write.js';
+import { writeAudacityLabels } from './audacity.js';
+import { writeBirdnetCsv } from './birdnet-csv.js';
+import { writeLabelStudio } from './label-studio.js';
+import { writeRavenTable } from './raven.js';
+import { writeSegmentsJson } from './segments-json.js';
+import { makeSidecar, SIDECAR_SUFFIX, type Sidecar } from './sidecar.js';
+import { writeSonicVisualiserRegions } from './sonic-visualiser.js';
+import { writeTextGrid } from './textgrid.js';
+import { clipName, clipSamples, encodeWav16 } from './wav.js';
+
+export const EXPORT_FORMATS = ['audacity', 'raven', 'csv', 'textgrid', 'sv', 'labelstudio', 'json', 'clips'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** Formats that can hold several recordings in one file (the others are one file per recording). */
+export const COMBINABLE: readonly ExportFormat[] = ['raven', 'csv', 'labelstudio', 'json'];
+
+/** File name endings, after the recording's stem; Raven's and BirdNET's are the names those tools give their own files. */
+const SUFFIX: Record<Exclude<ExportFormat, 'clips'>, string> = {
+  audacity: '.labels.txt',
+  raven: '.Table.1.selections.txt',
+  csv: '.BirdNET.results.csv',
+  textgrid: '.TextGrid',
+  sv: '.regions.csv',
+  labelstudio: '.labelstudio.json',
+  json: '.segments.json',
+};
+
+/** Audio for clips: mono samples and their rate (and the rate the file had, when it was resampled). */
+export interface ClipAudio {
+  samples: Float32Array;
+  sampleRate: number;
+  sourceSampleRate?: number;
+}
+
+export interface ExportRequest {
+  format: ExportFormat;
+  recordings: readonly RecordingSegments[];
+  /** Must exist: an export never creates folders, so a mistyped path fails instead of scattering files. */
+  outDir: string;
+  /** The analysis settings, written to every sidecar. */
+  provenance: Provenance;
+  selection?: Selection;
+  /** One file for all recordings (raven, csv, labelstudio, json); default one file per recording. */
+  combined?: boolean;
+  /** Name (without ending) of a combined file; default "segments". */
+  combinedName?: string;
+  /** Clips only: default decodes with app/audio (mono, 16 kHz). */
+  loadAudio?: (file: string) => Promise<ClipAudio>;
+}
+
+export interface ExportResult {
+  /** Every file written, sidecars included, in the order written. */
+  files: string[];
+  /** Segments exported (after the selection). */
+  segments: number;
+}
+
+const stem = (file: string) => basename(file, extname(file));
+
+/**
+ * Writes the selected segments in one format, with a sidecar per exported file. All files of
+ * a table export are written in one all-or-nothing step; clips are written recording by
+ * recording (all clips of a long recording at once would not fit in memory), each recording's
+ * clips and sidecar all-or-nothing.
+ */
+export async function exportSegments(req: ExportRequest): Promise<ExportResult> {
+  const selection = req.selection ?? ALL;
+  const recordings = req.recordings.map((r) => ({ ...r, segments: selectSegments(r.segments, selection).sort(byTime) }));
+  const segments = recordings.reduce((n, r) => n + r.segments.length, 0);
+  if (req.combined && !COMBINABLE.includes(req.format)) {
+    throw new FastAstError('USAGE', `${req.format} is written one file per recording; a combined file is available for ${COMBINABLE.join(', ')}`);
+  }
+  const format = req.format;
+  if (format === 'clips') return { files: await exportClips(req, recordings, selection), segments };
+  const used = new Set<string>();
+  const ending = SUFFIX[format];
+  const names = req.combined ? [(req.combinedName ?? 'segments') + ending] : recordings.map((r) => uniqueName(stem(r.file), ending, used));
+  const groups = req.combined ? [recordings] : recordings.map((r) => [r]);
+  const files: OutputFile[] = [];
+  groups.forEach((group, i) => {
+    const path = join(req.outDir, names[i]);
+    files.push({ path, data: render(format, group, req.provenance, Boolean(req.combined)) });
+    files.push(sidecarFile(path, makeSidecar(format, [names[i]], req.provenance, group, selection)));
+  });
+  await writeFilesAtomically(files);
+  return { files: files.map((f) => f.path), segments };
+}
+
+function render(format: Exclude<ExportFormat, 'clips'>, group: RecordingSegments[], provenance: Provenance, combined: boolean): string {
+  switch (format) {
+    case 'audacity':
+      return writeAudacityLabels(group[0].segments);
+    case 'raven':
+      return writeRavenTable(group, combined);
+    case 'csv':
+      return writeBirdnetCsv(group);
+    case 'textgrid':
+      return writeTextGrid(group[0]);
+    case 'sv':
+      return writeSonicVisualiserRegions(group[0].segments);
+    case 'labelstudio':
+      return writeLabelStudio(group, provenance);
+    case 'json':
+      return writeSegmentsJson(group);
+  }
+}
+
+function sidecarFile(exported: string, sidecar: Sidecar): OutputFile {
+  return { path: exported + SIDECAR_SUFFIX, data: JSON.stringify(sidecar, null, 2) + '\n' };
+}
+
+/**
+ * `base + ending`, made unique within `used` (compared without case, as on Windows and macOS):
+ * two recordings with one stem (a/rec.wav, b/rec.wav) exported to one folder become rec… and
+ * rec-2…, never an overwrite of each other.
+ */
+function uniqueName(base: string, ending: string, used: Set<string>): string {
+  let name = base + ending;
+  for (let n = 2; used.has(name.toLowerCase()); n++) name = `${base}-${n}${ending}`;
+  used.add(name.toLowerCase());
+  return name;
+}
+
+async function defaultAudio(file: string): Promise<ClipAudio> {
+  const a = await decodeAudioFile(file);
+  return { samples: a.samples, sampleRate: a.sampleRate, sourceSampleRate: a.sourceSampleRate };
+}
+
+async function exportClips(req: ExportRequest, recordings: RecordingSegments[], selection: Selection): Promise<string[]> {
+  const load = req.loadAudio ?? defaultAudio;
+  const written: string[] = [];
+  const used = new Set<string>();
+  const sidecarNames = recordings.map((r) => uniqueName(stem(r.file), '.clips' + SIDECAR_SUFFIX, used));
+  for (const [i, rec] of recordings.entries()) {
+    const audio = await load(rec.file);
+    const files: OutputFile[] = [];
+    for (const s of rec.segments) {
+      const name = uniqueName(clipName(s, rec.durationS).slice(0, -'.wav'.length), '.wav', used);
+      files.push({ path: join(req.outDir, name), data: encodeWav16(clipSamples(audio.samples, audio.sampleRate, s.startS, s.endS), audio.sampleRate) });
+    }
+    const resampled = audio.sourceSampleRate !== undefined && audio.sourceSampleRate !== audio.sampleRate;
+    const note = resampled
+      ? `mono ${audio.sampleRate} Hz, resampled from the file's ${audio.sourceSampleRate} Hz: FastAST's decoder gives the model's rate only`
+      : `mono ${audio.sampleRate} Hz, the file's own rate`;
+    const clipFiles = files.map((f) => basename(f.path));
+    const sidecar = makeSidecar('clips', clipFiles, req.provenance, [rec], selection, { sampleRate: audio.sampleRate, channels: 1, note });
+    files.push({ path: join(req.outDir, sidecarNames[i]), data: JSON.stringify(sidecar, null, 2) + '\n' });
+    await writeFilesAtomically(files);
+    written.push(...files.map((f) => f.path));
+  }
+  return written;
+}

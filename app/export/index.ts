@@ -1,0 +1,12 @@
+export { exportSegments, EXPORT_FORMATS, COMBINABLE, type ExportFormat, type ExportRequest, type ExportResult, type ClipAudio } from './export.js';
+export { importSegments, type ImportFormat, type ImportOptions } from './import.js';
+export { writeFilesAtomically, type OutputFile } from './atomic-write.js';
+export { writeAudacityLabels, readAudacityLabels } from './audacity.js';
+export { writeRavenTable, readRavenTable, FULL_BAND_HZ } from './raven.js';
+export { writeBirdnetCsv } from './birdnet-csv.js';
+export { writeTextGrid } from './textgrid.js';
+export { writeSonicVisualiserRegions } from './sonic-visualiser.js';
+export { writeLabelStudio, labelStudioTasks } from './label-studio.js';
+export { writeSegmentsJson, readSegmentsJson } from './segments-json.js';
+export { encodeWav16, clipName, clipSamples } from './wav.js';
+export { makeSidecar, SIDECAR_SUFFIX, type Sidecar } from './sidecar.js';

@@ -1,0 +1,105 @@
+import type { RecordingSegments } from '../segments/types.js';
+import { importError, type ImportedRow } from './imported.js';
+import { lines, num, oneLine, score, sec } from './text.js';
+
+/**
+ * Raven selection table (FORMATS.md): tab-delimited, one header row, `Selection` counting from
+ * 1, `View` = `Spectrogram 1`, `Channel` 1. A segment without a band spans 0…8000 Hz: the band
+ * the model heard (every file is analysed at 16 kHz); the reader turns that span back into
+ * "no band".
+ */
+export const FULL_BAND_HZ = 8000;
+
+const CORE = ['Selection', 'View', 'Channel', 'Begin Time (s)', 'End Time (s)', 'Low Freq (Hz)', 'High Freq (Hz)', 'Label', 'Confidence'];
+const COMBINED = ['Begin Path', 'File Offset (s)'];
+
+/**
+ * One table. With `combined`, rows of all recordings share one time line: each recording
+ * starts where the one before ended (Begin Time runs on, as when Raven opens the files as one
+ * sound), and `Begin Path` + `File Offset (s)` locate a row in its own file.
+ */
+export function writeRavenTable(recordings: readonly RecordingSegments[], combined: boolean): string {
+  const header = combined ? [...CORE, ...COMBINED] : CORE;
+  const rows = [header.join('\t')];
+  let offset = 0;
+  let n = 0;
+  for (const rec of recordings) {
+    for (const s of rec.segments) {
+      const row = [
+        String(++n),
+        'Spectrogram 1',
+        '1',
+        sec(offset + s.startS),
+        sec(offset + s.endS),
+        (s.lowHz ?? 0).toFixed(3),
+        (s.highHz ?? FULL_BAND_HZ).toFixed(3),
+        oneLine(s.label),
+        score(s.maxScore),
+      ];
+      if (combined) row.push(oneLine(rec.file), sec(s.startS));
+      rows.push(row.join('\t'));
+    }
+    offset += rec.durationS;
+  }
+  return rows.join('\n') + '\n';
+}
+
+/** Label columns other tools use, in order of preference. */
+const LABEL_COLUMNS = ['Label', 'Annotation', 'Class', 'Species'];
+
+/**
+ * Reads a Raven selection table. Raven may write one row per view (Waveform 1 and Spectrogram 1)
+ * for the same selection: the selection is read once, from its spectrogram row. `file` names
+ * the recording of a single-file table; a combined table says it per row in `Begin Path`.
+ */
+export function readRavenTable(text: string, path: string, file: string | undefined): ImportedRow[] {
+  const all = lines(text);
+  if (all.length === 0) throw importError(path, null, 'the file is empty; expected a Raven selection table with a header row');
+  const header = all[0].split('\t').map((h) => h.trim());
+  const col = (name: string) => header.indexOf(name);
+  const begin = col('Begin Time (s)');
+  const end = col('End Time (s)');
+  if (begin < 0 || end < 0) {
+    throw importError(path, 1, 'not a Raven selection table: the header needs "Begin Time (s)" and "End Time (s)" (tab-separated)');
+  }
+  const at = {
+    selection: col('Selection'),
+    view: col('View'),
+    low: col('Low Freq (Hz)'),
+    high: col('High Freq (Hz)'),
+    label: LABEL_COLUMNS.map(col).find((i) => i >= 0) ?? -1,
+    confidence: col('Confidence'),
+    beginPath: col('Begin Path'),
+    fileOffset: col('File Offset (s)'),
+  };
+  const bySelection = new Map<string, { row: ImportedRow; spectrogram: boolean }>();
+  all.slice(1).forEach((line, i) => {
+    if (line.trim() === '') return;
+    const f = line.split('\t');
+    const lineNo = i + 2;
+    const b = num(f[begin]);
+    const e = num(f[end]);
+    if (b === undefined || e === undefined) throw importError(path, lineNo, 'Begin Time (s) and End Time (s) must be numbers');
+    const inFile = at.fileOffset >= 0 ? num(f[at.fileOffset]) : undefined;
+    const startS = inFile ?? b;
+    let low = at.low >= 0 ? num(f[at.low]) : undefined;
+    let high = at.high >= 0 ? num(f[at.high]) : undefined;
+    if (low === 0 && high === FULL_BAND_HZ) low = high = undefined;
+    const rowFile = (at.beginPath >= 0 && f[at.beginPath]?.trim()) || file;
+    if (rowFile === undefined) throw importError(path, lineNo, 'the table has no "Begin Path" column; say which recording it belongs to');
+    const row: ImportedRow = {
+      file: rowFile,
+      label: (at.label >= 0 && f[at.label]?.trim()) || 'unlabelled',
+      startS,
+      endS: startS + (e - b),
+      maxScore: at.confidence >= 0 ? num(f[at.confidence]) : undefined,
+      lowHz: low,
+      highHz: high,
+    };
+    const key = at.selection >= 0 ? f[at.selection]?.trim() || `row ${lineNo}` : `row ${lineNo}`;
+    const spectrogram = at.view >= 0 && /^spectrogram/i.test(f[at.view]?.trim() ?? '');
+    const seen = bySelection.get(key);
+    if (!seen || (spectrogram && !seen.spectrogram)) bySelection.set(key, { row, spectrogram });
+  });
+  return [...bySelection.values()].map((v) => v.row);
+}

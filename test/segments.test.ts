@@ -1,0 +1,236 @@
+import { describe, expect, it } from 'vitest';
+import {
+  canRedo,
+  canUndo,
+  editSegments,
+  initialEditState,
+  redoLabel,
+  segmentsFromWindows,
+  selectSegments,
+  undoLabel,
+  UNDO_LIMIT,
+  type EditAction,
+  type EditState,
+  type Provenance,
+  type ScoredWindow,
+  type Segment,
+} from '../app/segments/index.js';
+
+const LABELS = ['dog', 'rain', 'siren'];
+const prov = (threshold = 0.5, windowS = 10.24, hopS = 10.24): Provenance => ({
+  modelId: 'ast-tiny-esc10-cmkd',
+  modelSha256: 'ab'.repeat(32),
+  schedule: [16, 16, 16],
+  propAttn: true,
+  protectDistillation: true,
+  windowS,
+  hopS,
+  threshold,
+});
+
+/** Windows k·hop … k·hop + len (the last one ends at `durationS`), scores per label given per window. */
+function windows(hopS: number, lenS: number, durationS: number, scores: number[][]): ScoredWindow[] {
+  return scores.map((s, k) => ({ startS: k * hopS, endS: Math.min(k * hopS + lenS, durationS), scores: s }));
+}
+
+describe('segmentsFromWindows', () => {
+  it('merges consecutive windows of a label (hop = window: they touch) and keeps max and mean', () => {
+    const w = windows(1, 1, 5, [
+      [0.9, 0, 0],
+      [0.6, 0, 0],
+      [0.7, 0, 0],
+      [0.1, 0, 0],
+      [0.8, 0, 0],
+    ]);
+    const segs = segmentsFromWindows('rec.wav', w, LABELS, prov());
+    expect(segs.map((s) => [s.label, s.startS, s.endS])).toEqual([
+      ['dog', 0, 3],
+      ['dog', 4, 5],
+    ]);
+    expect(segs[0].maxScore).toBeCloseTo(0.9, 12);
+    expect(segs[0].meanScore).toBeCloseTo((0.9 + 0.6 + 0.7) / 3, 12);
+    expect(segs[1]).toMatchObject({ maxScore: 0.8, meanScore: 0.8, source: 'model', review: 'unreviewed', file: 'rec.wav' });
+    expect(segs[0].provenance).toEqual(prov());
+  });
+
+  it('threshold is inclusive: a window scoring exactly the threshold counts', () => {
+    const segs = segmentsFromWindows('r', windows(1, 1, 2, [[0.5, 0, 0], [0.4999, 0, 0]]), LABELS, prov(0.5));
+    expect(segs.map((s) => [s.startS, s.endS])).toEqual([[0, 1]]);
+  });
+
+  it('merges overlapping windows (hop < window) into one span from first start to last end', () => {
+    const w = windows(0.5, 1, 3, [
+      [0, 0.7, 0],
+      [0, 0.9, 0],
+      [0, 0.6, 0],
+      [0, 0.1, 0],
+      [0, 0.1, 0],
+      [0, 0.95, 0],
+    ]);
+    const segs = segmentsFromWindows('r', w, LABELS, prov());
+    expect(segs.map((s) => [s.label, s.startS, s.endS])).toEqual([
+      ['rain', 0, 2],
+      ['rain', 2.5, 3],
+    ]);
+  });
+
+  it('keeps windows with a gap between them apart (hop > window: the gap was never heard)', () => {
+    const segs = segmentsFromWindows('r', windows(2, 1, 5, [[0.9, 0, 0], [0.9, 0, 0]]), LABELS, prov());
+    expect(segs.map((s) => [s.startS, s.endS])).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
+  });
+
+  it('each label merges on its own; overlapping labels give overlapping segments; output is in time order (start, then end)', () => {
+    const w = windows(1, 1, 3, [
+      [0.9, 0.1, 0.8],
+      [0.9, 0.9, 0.1],
+      [0.1, 0.9, 0.1],
+    ]);
+    const segs = segmentsFromWindows('r', w, LABELS, prov());
+    expect(segs.map((s) => [s.label, s.startS, s.endS])).toEqual([
+      ['siren', 0, 1],
+      ['dog', 0, 2],
+      ['rain', 1, 3],
+    ]);
+    expect(segmentsFromWindows('r', w, LABELS, prov(), ['rain']).map((s) => s.label)).toEqual(['rain']);
+  });
+
+  it('the last window ends where the audio ends; window times with float noise still touch', () => {
+    // 0.1·3 = 0.30000000000000004: the next window's start is a hair past the previous end.
+    const w: ScoredWindow[] = [
+      { startS: 0, endS: 0.1 * 3, scores: [0.9, 0, 0] },
+      { startS: 0.3, endS: 0.55, scores: [0.9, 0, 0] },
+    ];
+    expect(segmentsFromWindows('r', w, LABELS, prov()).map((s) => [s.startS, s.endS])).toEqual([[0, 0.55]]);
+  });
+
+  it('ids are deterministic and unique per file, label and start', () => {
+    const w = windows(1, 1, 3, [[0.9, 0.9, 0], [0.1, 0.1, 0], [0.9, 0, 0]]);
+    const a = segmentsFromWindows('a.wav', w, LABELS, prov());
+    expect(a.map((s) => s.id)).toEqual(['a.wav#dog@0', 'a.wav#rain@0', 'a.wav#dog@2000']);
+    expect(segmentsFromWindows('a.wav', w, LABELS, prov())).toEqual(a);
+  });
+
+  it('gives nothing when no window reaches the threshold, and ignores NaN scores', () => {
+    expect(segmentsFromWindows('r', windows(1, 1, 2, [[0.2, NaN, 0], [0.3, 0, 0]]), LABELS, prov())).toEqual([]);
+  });
+});
+
+function seg(id: string, label: string, startS: number, endS: number, maxScore: number | null = 0.9): Segment {
+  return { id, file: 'r.wav', label, startS, endS, maxScore, meanScore: maxScore, source: maxScore === null ? 'user' : 'model', review: 'unreviewed' };
+}
+
+describe('selectSegments', () => {
+  const all = [seg('a', 'dog', 0, 1, 0.9), seg('b', 'rain', 1, 2, 0.4), { ...seg('c', 'dog', 2, 3, null), review: 'rejected' as const }];
+  it('all, by ids, and by a filter of labels, min score (hand-drawn kept) and review state', () => {
+    expect(selectSegments(all).map((s) => s.id)).toEqual(['a', 'b', 'c']);
+    expect(selectSegments(all, { kind: 'ids', ids: ['c', 'a'] }).map((s) => s.id)).toEqual(['a', 'c']);
+    expect(selectSegments(all, { kind: 'filter', labels: ['dog'] }).map((s) => s.id)).toEqual(['a', 'c']);
+    expect(selectSegments(all, { kind: 'filter', minScore: 0.5 }).map((s) => s.id)).toEqual(['a', 'c']);
+    expect(selectSegments(all, { kind: 'filter', review: ['unreviewed', 'accepted'] }).map((s) => s.id)).toEqual(['a', 'b']);
+  });
+});
+
+/** Freezes the state deeply: any mutation by the reducer throws (ES modules are strict). */
+function frozen(s: EditState): EditState {
+  for (const seg of s.segments) Object.freeze(seg);
+  Object.freeze(s.segments);
+  return Object.freeze(s);
+}
+
+function run(state: EditState, ...actions: EditAction[]): EditState {
+  return actions.reduce((s, a) => frozen(editSegments(frozen(s), a)), state);
+}
+
+describe('edit model', () => {
+  const start = () => initialEditState([seg('b', 'rain', 2, 3), seg('a', 'dog', 0, 1)]);
+  const view = (s: EditState) => s.segments.map((x) => `${x.id}:${x.label}:${x.startS}-${x.endS}:${x.review}`);
+
+  it('starts in time order with nothing to undo', () => {
+    const s = start();
+    expect(view(s)).toEqual(['a:dog:0-1:unreviewed', 'b:rain:2-3:unreviewed']);
+    expect([canUndo(s), canRedo(s)]).toEqual([false, false]);
+  });
+
+  it('add: a hand-drawn segment (user id, accepted, no score), in time order; undo and redo', () => {
+    const s0 = start();
+    const s1 = run(s0, { type: 'add', segment: { file: 'r.wav', label: ' bird ', startS: 1.5, endS: 1.2, lowHz: 2000, highHz: 4000 } });
+    expect(s1.segments[1]).toEqual({
+      id: 'user-1', file: 'r.wav', label: 'bird', startS: 1.2, endS: 1.5, maxScore: null, meanScore: null,
+      source: 'user', review: 'accepted', lowHz: 2000, highHz: 4000,
+    });
+    expect(undoLabel(s1)).toBe('add');
+    const s2 = run(s1, { type: 'undo' });
+    expect(s2.segments).toBe(s0.segments);
+    expect(redoLabel(s2)).toBe('add');
+    const s3 = run(s2, { type: 'redo' });
+    expect(s3.segments).toBe(s1.segments);
+    // Ids stay unique after undo: the next hand-drawn segment does not reuse user-1.
+    expect(run(s2, { type: 'add', segment: { file: 'r.wav', label: 'x', startS: 0, endS: 1 } }).segments.some((x) => x.id === 'user-2')).toBe(true);
+  });
+
+  it('delete, undo, redo', () => {
+    const s1 = run(start(), { type: 'delete', id: 'a' });
+    expect(view(s1)).toEqual(['b:rain:2-3:unreviewed']);
+    expect(view(run(s1, { type: 'undo' }))).toEqual(['a:dog:0-1:unreviewed', 'b:rain:2-3:unreviewed']);
+    expect(view(run(s1, { type: 'undo' }, { type: 'redo' }))).toEqual(view(s1));
+  });
+
+  it('resize: edges dragged past each other swap, nothing before 0, order follows; scores stay; undo, redo', () => {
+    const s1 = run(start(), { type: 'resize', id: 'a', startS: 4, endS: -1 });
+    expect(view(s1)).toEqual(['a:dog:0-4:unreviewed', 'b:rain:2-3:unreviewed']);
+    const s2 = run(s1, { type: 'resize', id: 'a', startS: 3.5, endS: 4 });
+    expect(view(s2)).toEqual(['b:rain:2-3:unreviewed', 'a:dog:3.5-4:unreviewed']);
+    expect(s2.segments[1]).toMatchObject({ source: 'model', maxScore: 0.9 });
+    expect(view(run(s2, { type: 'undo' }))).toEqual(view(s1));
+    expect(view(run(s2, { type: 'undo' }, { type: 'undo' }))).toEqual(view(start()));
+    expect(view(run(s2, { type: 'undo' }, { type: 'undo' }, { type: 'redo' }, { type: 'redo' }))).toEqual(view(s2));
+  });
+
+  it('relabel: the segment becomes the user’s (the model never scored the new label); undo restores label and scores', () => {
+    const s1 = run(start(), { type: 'relabel', id: 'b', label: 'siren' });
+    expect(s1.segments[1]).toMatchObject({ label: 'siren', source: 'user', maxScore: null, meanScore: null });
+    expect(run(s1, { type: 'undo' }).segments[1]).toMatchObject({ label: 'rain', source: 'model', maxScore: 0.9 });
+    expect(run(s1, { type: 'undo' }, { type: 'redo' }).segments[1].label).toBe('siren');
+  });
+
+  it('accept and reject; undo and redo each', () => {
+    const s1 = run(start(), { type: 'review', id: 'a', review: 'accepted' }, { type: 'review', id: 'b', review: 'rejected' });
+    expect(view(s1)).toEqual(['a:dog:0-1:accepted', 'b:rain:2-3:rejected']);
+    const back = run(s1, { type: 'undo' });
+    expect(view(back)).toEqual(['a:dog:0-1:accepted', 'b:rain:2-3:unreviewed']);
+    expect(view(run(back, { type: 'undo' }))).toEqual(view(start()));
+    expect(view(run(back, { type: 'redo' }))).toEqual(view(s1));
+  });
+
+  it('a new edit clears redo; no-op edits and unknown ids add no history; undo at the bottom is a no-op', () => {
+    const s = start();
+    const s1 = run(s, { type: 'delete', id: 'a' }, { type: 'undo' });
+    expect(canRedo(s1)).toBe(true);
+    expect(canRedo(run(s1, { type: 'review', id: 'b', review: 'accepted' }))).toBe(false);
+    for (const a of [
+      { type: 'delete', id: 'nope' },
+      { type: 'relabel', id: 'a', label: 'dog' },
+      { type: 'relabel', id: 'a', label: '   ' },
+      { type: 'resize', id: 'a', startS: 0, endS: 1 },
+      { type: 'resize', id: 'a', startS: NaN, endS: 1 },
+      { type: 'review', id: 'a', review: 'unreviewed' },
+      { type: 'add', segment: { file: 'r', label: '', startS: 0, endS: 1 } },
+      { type: 'undo' },
+      { type: 'redo' },
+    ] as EditAction[]) {
+      expect(editSegments(s, a)).toBe(s);
+    }
+  });
+
+  it('reset replaces the list and forgets history; the undo stack is bounded', () => {
+    let s = start();
+    for (let i = 0; i < UNDO_LIMIT + 20; i++) s = editSegments(s, { type: 'resize', id: 'a', startS: 0, endS: 1 + (i % 2) });
+    expect(s.past.length).toBe(UNDO_LIMIT);
+    const r = editSegments(s, { type: 'reset', segments: [seg('z', 'dog', 5, 6)] });
+    expect(view(r)).toEqual(['z:dog:5-6:unreviewed']);
+    expect([canUndo(r), canRedo(r)]).toEqual([false, false]);
+  });
+});
