@@ -65,14 +65,14 @@ describe('WAV clips', () => {
     expect(sidecar.model).toEqual({ id: PROV.modelId, sha256: PROV.modelSha256 });
   });
 
-  it('a file at another rate (48 kHz): the clip is at 16 kHz, and the sidecar says so', async () => {
+  it('a file at another rate (48 kHz): the clip keeps 48 kHz, and the sidecar says so', async () => {
     const file = join(CORPUS, 'sine_3000hz_48k.wav');
     const dir = await tempDir();
     await exportSegments({ format: 'clips', recordings: [{ file, durationS: 1, segments: [seg(file, 'tone', 0, 0.5, 0.99)] }], outDir: dir, provenance: PROV });
     const buf = await readFile(join(dir, 'tone_0.990_sine_3000hz_48k_0.000s_0.500s.wav'));
-    expect(parseWavHeader(buf)).toMatchObject({ sampleRate: 16000, dataBytes: 16000 });
+    expect(parseWavHeader(buf)).toMatchObject({ sampleRate: 48000, dataBytes: 48000 });
     const sidecar = JSON.parse(await readFile(join(dir, 'sine_3000hz_48k.clips.fastast.json'), 'utf8'));
-    expect(sidecar.clips.note).toBe("mono 16000 Hz, resampled from the file's 48000 Hz: FastAST's decoder gives the model's rate only");
+    expect(sidecar.clips).toEqual({ sampleRate: 48000, channels: 1, note: "mono 48000 Hz, the file's own rate" });
   });
 
   it('audio given at its own rate (44.1 kHz) is written at that rate', async () => {

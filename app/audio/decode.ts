@@ -21,19 +21,21 @@ export interface DecodeOptions {
   maxDurationS?: number;
   /** libsamplerate converter used when the file is not at 16 kHz (default 'medium'). */
   resampleQuality?: ResampleQuality;
+  /** Keep the file's own sample rate (mono still): for exported clips, not for the model. */
+  keepSourceRate?: boolean;
 }
 
 export interface AudioInfo {
   format: AudioFormat;
-  /** Always 16000: every sample FastAST sees is mono 16 kHz. */
-  sampleRate: 16000;
+  /** 16000 (every sample the model sees is mono 16 kHz), or the source rate with `keepSourceRate`. */
+  sampleRate: number;
   sourceSampleRate: number;
   /** Channels as decoded (audio-decode reports an MP3/AAC whose two channels are identical as 1). */
   channels: number;
 }
 
 export interface DecodedAudio extends AudioInfo {
-  /** Mono, 16 kHz. 8/16/24-bit integer PCM (WAV, FLAC) comes out as int / 2^(bits−1) exactly. */
+  /** Mono, at `sampleRate`. 8/16/24-bit integer PCM (WAV, FLAC) comes out as int / 2^(bits−1) exactly. */
   samples: Float32Array;
   durationS: number;
 }
@@ -43,7 +45,7 @@ export interface DecodedAudio extends AudioInfo {
  * `close()`; a decoding problem found late (a truncated file) throws from the iteration.
  */
 export interface AudioStream extends AudioInfo, AsyncIterable<Float32Array> {
-  /** Mono 16 kHz samples delivered so far (the total once the iteration has finished). */
+  /** Mono samples (at `sampleRate`) delivered so far (the total once the iteration has finished). */
   readonly samplesOut: number;
   /** Stops decoding and releases the file and the decoders. */
   close(): Promise<void>;
@@ -216,9 +218,10 @@ export async function streamAudioFile(path: string, opts: DecodeOptions = {}): P
   }
   const rate = first.sampleRate;
   if (!(rate > 0)) throw new FastAstError('AUDIO_UNREADABLE', `${path}: ${probe.label} decoder reported sample rate ${rate}`);
+  const outRate = opts.keepSourceRate ? rate : TARGET_SAMPLE_RATE;
 
   async function* monoChunks(): AsyncGenerator<Float32Array> {
-    const resampler = rate === TARGET_SAMPLE_RATE ? null : await StreamResampler.create(rate, TARGET_SAMPLE_RATE, opts.resampleQuality);
+    const resampler = rate === outRate ? null : await StreamResampler.create(rate, outRate, opts.resampleQuality);
     let inFrames = 0;
     try {
       for (let block: DecodedBlock | null = first; block; block = await nextBlock()) {
@@ -247,7 +250,7 @@ export async function streamAudioFile(path: string, opts: DecodeOptions = {}): P
   let samplesOut = 0;
   return {
     format: probe.format,
-    sampleRate: TARGET_SAMPLE_RATE,
+    sampleRate: outRate,
     sourceSampleRate: rate,
     channels: first.channelData.length,
     get samplesOut() {
@@ -282,10 +285,10 @@ export async function decodeAudioFile(path: string, opts: DecodeOptions = {}): P
   }
   return {
     format: stream.format,
-    sampleRate: TARGET_SAMPLE_RATE,
+    sampleRate: stream.sampleRate,
     sourceSampleRate: stream.sourceSampleRate,
     channels: stream.channels,
     samples,
-    durationS: total / TARGET_SAMPLE_RATE,
+    durationS: total / stream.sampleRate,
   };
 }

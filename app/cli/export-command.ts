@@ -29,7 +29,7 @@ Formats:
   labelstudio   Label Studio tasks with predictions, <stem>.labelstudio.json (or combined)
   json          FastAST segments JSON (reads back exactly), <stem>.segments.json (or combined)
   clips         one 16-bit WAV per segment, {label}_{confidence}_{stem}_{start}s_{end}s.wav
-                (mono; at 16 kHz when the file has another rate, as the sidecar notes)
+                (mono, at the file's own sample rate)
 
 Options:
   --format FORMAT           one of ${EXPORT_FORMATS.join(', ')} (required)

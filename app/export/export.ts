@@ -50,7 +50,7 @@ export interface ExportRequest {
   combined?: boolean;
   /** Name (without ending) of a combined file; default "segments". */
   combinedName?: string;
-  /** Clips only: default decodes with app/audio (mono, 16 kHz). */
+  /** Clips only: default decodes with app/audio at the file's own rate (mono). */
   loadAudio?: (file: string) => Promise<ClipAudio>;
 }
 
@@ -128,7 +128,7 @@ function uniqueName(base: string, ending: string, used: Set<string>): string {
 }
 
 async function defaultAudio(file: string): Promise<ClipAudio> {
-  const a = await decodeAudioFile(file);
+  const a = await decodeAudioFile(file, { keepSourceRate: true });
   return { samples: a.samples, sampleRate: a.sampleRate, sourceSampleRate: a.sourceSampleRate };
 }
 
@@ -146,7 +146,7 @@ async function exportClips(req: ExportRequest, recordings: RecordingSegments[], 
     }
     const resampled = audio.sourceSampleRate !== undefined && audio.sourceSampleRate !== audio.sampleRate;
     const note = resampled
-      ? `mono ${audio.sampleRate} Hz, resampled from the file's ${audio.sourceSampleRate} Hz: FastAST's decoder gives the model's rate only`
+      ? `mono ${audio.sampleRate} Hz, resampled from the file's ${audio.sourceSampleRate} Hz`
       : `mono ${audio.sampleRate} Hz, the file's own rate`;
     const clipFiles = files.map((f) => basename(f.path));
     const sidecar = makeSidecar('clips', clipFiles, req.provenance, [rec], selection, { sampleRate: audio.sampleRate, channels: 1, note });
