@@ -20,6 +20,11 @@ function checkAgainstReference(outcomes: CaseOutcome[]) {
   expect(clear.filter((o) => o.maxLogitDiff > LOGIT_TOLERANCE).map((o) => o.key)).toEqual([]);
   const ties = outcomes.filter((o) => !o.clear);
   expect(ties.filter((o) => o.samePartitions && o.maxLogitDiff > LOGIT_TOLERANCE).map((o) => o.key)).toEqual([]);
+  // The per-token margins reproduce the reference's decision margin (min over merged tokens).
+  for (const o of clear) {
+    if (o.decisionMargin === null) expect(o.minMergeMargin, o.key).toBe(Infinity);
+    else expect(Math.abs(o.minMergeMargin - o.decisionMargin), o.key).toBeLessThan(2e-6);
+  }
   const flips = ties.filter((o) => !o.samePartitions);
   expect(flips.length).toBeLessThanOrEqual(MAX_NEAR_TIE_FLIPS);
   return flips.length;

@@ -32,7 +32,7 @@ export function makeFeeds(spec: ModelSpec, input: Float32Array, batch: number, s
 
 export function outputNames(spec: ModelSpec): string[] {
   const names: string[] = [GRAPH_IO.logits];
-  for (let l = 0; l < spec.numLayers; l++) names.push(GRAPH_IO.map(l), GRAPH_IO.mergeScore(l));
+  for (let l = 0; l < spec.numLayers; l++) names.push(GRAPH_IO.map(l), GRAPH_IO.mergeScore(l), GRAPH_IO.mergeMargin(l));
   return names;
 }
 
@@ -42,16 +42,18 @@ export function readOutputs(spec: ModelSpec, batch: number, out: Record<string, 
   const C = spec.labels.length;
   const items: ItemResult[] = [];
   const tokensPerLayer: number[] = [];
-  for (let b = 0; b < batch; b++) items.push({ logits: logits.slice(b * C, (b + 1) * C), maps: [], mergeScores: [] });
+  for (let b = 0; b < batch; b++) items.push({ logits: logits.slice(b * C, (b + 1) * C), maps: [], mergeScores: [], mergeMargins: [] });
   for (let l = 0; l < spec.numLayers; l++) {
     const map = out[GRAPH_IO.map(l)];
     const score = out[GRAPH_IO.mergeScore(l)].data as Float32Array;
+    const margin = out[GRAPH_IO.mergeMargin(l)].data as Float32Array;
     const n = map.dims[1];
     tokensPerLayer.push(n);
     const mapData = map.data as Int32Array;
     for (let b = 0; b < batch; b++) {
       items[b].maps.push(mapData.slice(b * n, (b + 1) * n));
       items[b].mergeScores.push(score.slice(b * n, (b + 1) * n));
+      items[b].mergeMargins.push(margin.slice(b * n, (b + 1) * n));
     }
   }
   const lastMap = items[0].maps[spec.numLayers - 1];

@@ -31,6 +31,13 @@ export interface ItemResult {
    * part in as a source; NaN where the token was not merged away in that layer.
    */
   mergeScores: Float32Array[];
+  /**
+   * Per layer l: for each A token (even position) entering layer l, how clear-cut its merge
+   * decision was, in cosine-similarity units: merged → min(best − second-best partner, its score −
+   * the best score left unmerged); unmerged → the lowest merged score − its score. Near 0 means
+   * the choice was arbitrary (silence, padding). NaN for B tokens, cls, and layers with r = 0.
+   */
+  mergeMargins: Float32Array[];
 }
 
 export interface RunResult {

@@ -10,7 +10,8 @@ import { DataType, GraphBuilder, MS_DOMAIN, tensorLiteral } from './onnx-builder
  *  - `protect_distillation` [1] int64: 1 = the distillation token never merges
  *  → `logits` [batch, labels]; per layer l, `map_l` [batch, tokensIn_l] int32 (each entering
  *    token's index after the merge) and `merge_score_l` [batch, tokensIn_l] float (similarity of
- *    the merge a source token took part in; NaN for tokens not merged away).
+ *    the merge a source token took part in; NaN for tokens not merged away) and `merge_margin_l`
+ *    [batch, tokensIn_l] float (how clear-cut each A token's merge decision was; see mergeTokens).
  */
 export const GRAPH_IO = {
   input: 'input_values',
@@ -20,6 +21,7 @@ export const GRAPH_IO = {
   logits: 'logits',
   map: (l: number) => `map_${l}`,
   mergeScore: (l: number) => `merge_score_${l}`,
+  mergeMargin: (l: number) => `merge_margin_${l}`,
 } as const;
 
 export interface GraphOptions {
@@ -137,6 +139,7 @@ export function buildTomeAstGraph(spec: ModelSpec, weights: Weights, options: Gr
       size = merged.size;
       g.output(GRAPH_IO.map(l), g.op('Cast', [merged.map], { to: { i: DataType.INT32 } }), DataType.INT32, ['batch', `tokens_in_${l}`]);
       g.output(GRAPH_IO.mergeScore(l), merged.score, DataType.FLOAT, ['batch', `tokens_in_${l}`]);
+      g.output(GRAPH_IO.mergeMargin(l), merged.margin, DataType.FLOAT, ['batch', `tokens_in_${l}`]);
 
       // --- MLP on the merged tokens
       const h2 = layerNorm(x, n.ln2W, n.ln2B);
@@ -193,7 +196,7 @@ interface Helpers {
  * [cls, distillation, unmerged A in order, the rest of B]. When r = 0 the map is the identity
  * (reference ToMe leaves the order alone when nothing merges).
  */
-function mergeTokens(g: GraphBuilder, m: MergeInputs, h: Helpers): { x: string; size: string; map: string; score: string } {
+function mergeTokens(g: GraphBuilder, m: MergeInputs, h: Helpers): { x: string; size: string; map: string; score: string; margin: string } {
   const { i64, vec, zero, one, two, axes0, axes1, axes2, axesLast, dim, unsq, range } = h;
   const N = dim(m.x, 1);
   const rRequested = g.op('Gather', [m.schedule, i64(m.l)], { axis: { i: 0 } });
@@ -255,6 +258,21 @@ function mergeTokens(g: GraphBuilder, m: MergeInputs, h: Helpers): { x: string; 
   const map = g.op('Where', [g.op('Greater', [r, zero]), mergedMap, identity]); // [B, N]
   const score = interleave(g.op('Where', [isMerged, nodeMax, h.nan]), null, h.nan);
 
+  // How clear-cut each A token's fate was, in cosine units (the fixtures' decision margin, per
+  // token). Merged: the smaller of (best − second-best partner) and (its score − the best score
+  // left unmerged). Unmerged: (the lowest merged score − its score). Near 0 = an arbitrary choice,
+  // as in silence and padding. NaN for B tokens, cls, and layers with r = 0.
+  const posInf = g.scalar(Infinity);
+  const isBest = g.op('Equal', [unsq(colIdx, axes0), unsq(nodeIdx, axesLast)]); // [B, NA, NB]
+  const second = g.op('ReduceMax', [g.op('Where', [isBest, h.negInf, scores])], { axes: { ints: [-1] }, keepdims: { i: 0 } });
+  const isCls = g.op('Equal', [rowIdx, zero]);
+  const bestUnmerged = g.op('ReduceMax', [g.op('Where', [g.op('Or', [isMerged, isCls]), h.negInf, nodeMax])], { axes: { ints: [-1] }, keepdims: { i: 1 } });
+  const worstMerged = g.op('ReduceMin', [g.op('Where', [isMerged, nodeMax, posInf])], { axes: { ints: [-1] }, keepdims: { i: 1 } });
+  const mergedMargin = g.op('Min', [g.op('Sub', [nodeMax, second]), g.op('Sub', [nodeMax, bestUnmerged])]);
+  const marginA = g.op('Where', [isMerged, mergedMargin, g.op('Sub', [worstMerged, nodeMax])]);
+  const marginValid = g.op('And', [g.op('Greater', [r, zero]), g.op('Not', [isCls])]);
+  const margin = interleave(g.op('Where', [marginValid, marginA, h.nan]), null, h.nan);
+
   // Size-weighted merge, x' = Σ size·x / Σ size. Every slot after the merge holds one kept token
   // (gathered: row copies), and only the r merged-away tokens are scatter-added onto their
   // destinations. A scatter-add over all N×D values cost ~5 % of a forward pass even at r = 0.
@@ -295,5 +313,5 @@ function mergeTokens(g: GraphBuilder, m: MergeInputs, h: Helpers): { x: string; 
     g.op('ScatterND', [flatOut(sizeSum, 1), dstRows, g.op('Gather', [sizes, srcRows], { axis: { i: 0 } })], { reduction: { s: 'add' } }),
     outShape(1),
   ]);
-  return { x: g.op('Div', [xSum, sizeSum]), size: sizeSum, map, score };
+  return { x: g.op('Div', [xSum, sizeSum]), size: sizeSum, map, score, margin };
 }

@@ -9,6 +9,10 @@ export interface CaseOutcome {
   tokensMatch: boolean;
   samePartitions: boolean;
   maxLogitDiff: number;
+  /** Smallest merge margin the engine reports over merged tokens and layers (Infinity if none). */
+  minMergeMargin: number;
+  /** The fixture's decision margin (null when nothing merges). */
+  decisionMargin: number | null;
 }
 
 /** Runs every fixture case through an engine and compares with the reference ToMe forward. */
@@ -32,6 +36,8 @@ export async function runAllCases(engine: Engine): Promise<CaseOutcome[]> {
       tokensMatch: res.tokensPerLayer.length === expectedTokens.length && res.tokensPerLayer.every((t, i) => t === expectedTokens[i]),
       samePartitions,
       maxLogitDiff: Math.max(...Array.from(logits, (v, i) => Math.abs(v - res.items[0].logits[i]))),
+      minMergeMargin: minMarginOfMerged(res.items[0].mergeMargins, res.items[0].mergeScores),
+      decisionMargin: c.decision_margin,
     });
   }
   return outcomes;
@@ -39,3 +45,11 @@ export async function runAllCases(engine: Engine): Promise<CaseOutcome[]> {
 
 export const LOGIT_TOLERANCE = 1e-3;
 export const MAX_NEAR_TIE_FLIPS = 15;
+
+function minMarginOfMerged(margins: Float32Array[], scores: Float32Array[]): number {
+  let min = Infinity;
+  margins.forEach((layer, l) => layer.forEach((m, i) => {
+    if (!Number.isNaN(scores[l][i])) min = Math.min(min, m);
+  }));
+  return min;
+}
