@@ -468,6 +468,8 @@ export const ERROR_CODES = [
   'ENGINE_FAILED',
   'CANCELLED',
   'USAGE',
+  'EXPORT_FAILED',
+  'IMPORT_INVALID',
   'BAD_REQUEST',
   'NO_MODEL',
   'UNKNOWN_FILE',
@@ -598,7 +600,7 @@ export function decodeFrame(data: ArrayBuffer | ArrayBufferView): Envelope {
         const Ctor = TAGS[o.$t as Tag];
         if (!b || !Ctor) throw new ContractError(`frame: bad binary reference ${JSON.stringify(o)}`);
         if (b.len % Ctor.BYTES_PER_ELEMENT) throw new ContractError('frame: binary length not a multiple of its element size');
-        return new Ctor(bytes.buffer, bytes.byteOffset + b.off, b.len / Ctor.BYTES_PER_ELEMENT);
+        return new Ctor(bytes.buffer as ArrayBuffer, bytes.byteOffset + b.off, b.len / Ctor.BYTES_PER_ELEMENT);
       }
       for (const k of Object.keys(o)) o[k] = revive(o[k]);
       return o;
@@ -625,17 +627,26 @@ export interface DesktopBridge {
   pickFolder(): Promise<string | null>;
   /** Path of a file dropped on the window (Electron's webUtils). */
   pathForFile(file: File): string;
+  /** Tells the main process a file was opened (its Open Recent menu). */
+  noteOpened(path: string): void;
 }
 
 export const BridgeDialogKind = s.enum(['files', 'folder', 'model'] as const);
 
 /** Names of the few ipcRenderer ↔ ipcMain channels outside the host port (all validated). */
 export const IPC = {
-  /** Renderer → main: show an open dialog; answers paths. */
+  /** Renderer → main (invoke): show an open dialog of a BridgeDialogKind; answers paths. */
   dialog: 'fastast:dialog',
-  /** Main → renderer: here is the port to the host (on start and after a respawn). */
+  /** Renderer → main: the preload is listening (main then sends a port). */
+  ready: 'fastast:ready',
+  /** Main → renderer: here is the port to the engine host (on start and after a respawn). */
   port: 'fastast:port',
-  /** Main → renderer (frame on the port): commands from menus. */
+  /** Main → renderer: { up: false, why } when the engine process died (a new port follows). */
+  hostStatus: 'fastast:host-status',
+  /** Renderer → main: a file was opened (for Open Recent). */
+  opened: 'fastast:opened',
+  /** Main → renderer: a menu or drop command, validated as the contract's `command` event. */
+  command: 'fastast:command',
 } as const;
 
 export const DialogResult = s.array(path, { max: 10_000 });

@@ -1,0 +1,219 @@
+/**
+ * The spectrogram the audio view shows: log-mel power of one 25 ms frame per display column,
+ * sampled over the requested range, so a 1-hour file costs as much as a 5-second one at the
+ * same width. Display only: the model's input comes from app/audio's Kaldi fbank.
+ */
+
+const N_FFT = 512;
+const WIN = 400; // 25 ms at 16 kHz
+const LOW_HZ = 20;
+
+export function hzToMel(hz: number): number {
+  return 1127 * Math.log(1 + hz / 700);
+}
+export function melToHz(mel: number): number {
+  return 700 * (Math.exp(mel / 1127) - 1);
+}
+
+/** bins + 1 edges evenly spaced on the (Kaldi) mel scale from 20 Hz to Nyquist. */
+export function melEdgesHz(bins: number, sampleRate: number, lowHz = LOW_HZ): Float32Array {
+  const lo = hzToMel(lowHz);
+  const hi = hzToMel(sampleRate / 2);
+  const out = new Float32Array(bins + 1);
+  for (let i = 0; i <= bins; i++) out[i] = melToHz(lo + ((hi - lo) * i) / bins);
+  return out;
+}
+
+interface Bank {
+  /** Per band: first FFT bin and weights. */
+  start: Int32Array;
+  weights: Float32Array[];
+}
+
+const banks = new Map<string, Bank>();
+
+function melBank(bins: number, sampleRate: number): Bank {
+  const key = `${bins}/${sampleRate}`;
+  let bank = banks.get(key);
+  if (bank) return bank;
+  const lo = hzToMel(LOW_HZ);
+  const hi = hzToMel(sampleRate / 2);
+  const step = (hi - lo) / (bins + 1);
+  const start = new Int32Array(bins);
+  const weights: Float32Array[] = [];
+  const nBins = N_FFT / 2 + 1;
+  for (let b = 0; b < bins; b++) {
+    const left = lo + b * step;
+    const centre = left + step;
+    const right = centre + step;
+    const w: number[] = [];
+    let first = -1;
+    for (let k = 0; k < nBins; k++) {
+      const mel = hzToMel((k * sampleRate) / N_FFT);
+      const v = mel > left && mel < right ? (mel <= centre ? (mel - left) / (centre - left) : (right - mel) / (right - centre)) : 0;
+      if (v > 0) {
+        if (first < 0) first = k;
+        w.push(v);
+      } else if (first >= 0) break;
+    }
+    start[b] = Math.max(first, 0);
+    weights.push(Float32Array.from(w));
+  }
+  bank = { start, weights };
+  banks.set(key, bank);
+  return bank;
+}
+
+const hann = new Float32Array(WIN).map((_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (WIN - 1)));
+const cosT = new Float32Array(N_FFT / 2).map((_, i) => Math.cos((-2 * Math.PI * i) / N_FFT));
+const sinT = new Float32Array(N_FFT / 2).map((_, i) => Math.sin((-2 * Math.PI * i) / N_FFT));
+const rev = new Uint16Array(N_FFT).map((_, i) => {
+  let r = 0;
+  for (let b = 0, x = i; b < Math.log2(N_FFT); b++, x >>= 1) r = (r << 1) | (x & 1);
+  return r;
+});
+
+function fftPower(re: Float32Array, im: Float32Array, power: Float32Array): void {
+  for (let i = 0; i < N_FFT; i++) {
+    const j = rev[i];
+    if (j > i) {
+      const t = re[i];
+      re[i] = re[j];
+      re[j] = t;
+    }
+  }
+  im.fill(0);
+  for (let size = 2; size <= N_FFT; size <<= 1) {
+    const half = size >> 1;
+    const step = N_FFT / size;
+    for (let i = 0; i < N_FFT; i += size) {
+      for (let k = 0; k < half; k++) {
+        const c = cosT[k * step];
+        const s = sinT[k * step];
+        const a = i + k;
+        const b = a + half;
+        const tr = re[b] * c - im[b] * s;
+        const ti = re[b] * s + im[b] * c;
+        re[b] = re[a] - tr;
+        im[b] = im[a] - ti;
+        re[a] += tr;
+        im[a] += ti;
+      }
+    }
+  }
+  for (let k = 0; k <= N_FFT / 2; k++) power[k] = re[k] * re[k] + im[k] * im[k];
+}
+
+export interface DisplaySpectrogram {
+  startS: number;
+  endS: number;
+  cols: number;
+  bins: number;
+  /** Column-major, 0…255 over DB_RANGE dB below `refDb`. */
+  data: Uint8Array;
+  melEdgesHz: Float32Array;
+  refDb: number;
+}
+
+/** Levels shown: from `refDb` (the file's loud end) down this many dB. */
+export const DB_RANGE = 80;
+
+/** One frame centred on each column's time (columns that fall past the end stay 0). */
+export function displaySpectrogram(
+  samples: Float32Array,
+  sampleRate: number,
+  startS: number,
+  endS: number,
+  cols: number,
+  bins = 128,
+  refDb?: number,
+): DisplaySpectrogram {
+  const bank = melBank(bins, sampleRate);
+  const db = new Float32Array(cols * bins).fill(-200);
+  const re = new Float32Array(N_FFT);
+  const im = new Float32Array(N_FFT);
+  const power = new Float32Array(N_FFT / 2 + 1);
+  const span = endS - startS;
+  for (let c = 0; c < cols; c++) {
+    const t = startS + ((c + 0.5) * span) / cols;
+    const centre = Math.round(t * sampleRate);
+    const from = centre - WIN / 2;
+    if (from + WIN <= 0 || from >= samples.length) continue;
+    let mean = 0;
+    for (let i = 0; i < WIN; i++) mean += samples[from + i] ?? 0;
+    mean /= WIN;
+    re.fill(0);
+    for (let i = 0; i < WIN; i++) re[i] = ((samples[from + i] ?? 0) - mean) * hann[i];
+    fftPower(re, im, power);
+    for (let b = 0; b < bins; b++) {
+      const w = bank.weights[b];
+      const k0 = bank.start[b];
+      let e = 0;
+      for (let k = 0; k < w.length; k++) e += power[k0 + k] * w[k];
+      db[c * bins + b] = 10 * Math.log10(e + 1e-10);
+    }
+  }
+  // The reference level: given (so zooming keeps the brightness), else this range's 99.5th percentile.
+  let ref = refDb;
+  if (ref === undefined) {
+    const sample: number[] = [];
+    const step = Math.max(1, Math.floor(db.length / 50_000));
+    for (let i = 0; i < db.length; i += step) if (db[i] > -199) sample.push(db[i]);
+    sample.sort((a, b) => a - b);
+    ref = sample.length ? sample[Math.floor(sample.length * 0.995)] : 0;
+  }
+  const data = new Uint8Array(cols * bins);
+  const lo = ref - DB_RANGE;
+  for (let i = 0; i < db.length; i++) {
+    const v = ((db[i] - lo) / DB_RANGE) * 255;
+    data[i] = v < 0 ? 0 : v > 255 ? 255 : v;
+  }
+  return { startS, endS, cols, bins, data, melEdgesHz: melEdgesHz(bins, sampleRate), refDb: ref };
+}
+
+/** Max |sample| per bucket over [startS, endS). */
+export function peaks(samples: Float32Array, sampleRate: number, startS: number, endS: number, count: number): Float32Array {
+  const out = new Float32Array(count);
+  const a = Math.max(0, Math.floor(startS * sampleRate));
+  const b = Math.min(samples.length, Math.ceil(endS * sampleRate));
+  const per = (b - a) / count;
+  if (per <= 0) return out;
+  for (let i = 0; i < count; i++) {
+    const from = a + Math.floor(i * per);
+    const to = Math.min(b, Math.max(from + 1, a + Math.floor((i + 1) * per)));
+    let m = 0;
+    for (let k = from; k < to; k++) {
+      const v = samples[k];
+      if (v > m) m = v;
+      else if (-v > m) m = -v;
+    }
+    out[i] = m;
+  }
+  return out;
+}
+
+/** 16-bit PCM WAV of mono samples (what the UI plays: the audio the model hears). */
+export function wavBytes(samples: Float32Array, sampleRate: number): Buffer {
+  const n = samples.length;
+  const buf = Buffer.alloc(44 + n * 2);
+  buf.write('RIFF', 0, 'ascii');
+  buf.writeUInt32LE(36 + n * 2, 4);
+  buf.write('WAVE', 8, 'ascii');
+  buf.write('fmt ', 12, 'ascii');
+  buf.writeUInt32LE(16, 16);
+  buf.writeUInt16LE(1, 20);
+  buf.writeUInt16LE(1, 22);
+  buf.writeUInt32LE(sampleRate, 24);
+  buf.writeUInt32LE(sampleRate * 2, 28);
+  buf.writeUInt16LE(2, 32);
+  buf.writeUInt16LE(16, 34);
+  buf.write('data', 36, 'ascii');
+  buf.writeUInt32LE(n * 2, 40);
+  // Little-endian hosts (all Electron targets) can fill the samples through an Int16Array view.
+  const pcm = new Int16Array(buf.buffer, buf.byteOffset + 44, n);
+  for (let i = 0; i < n; i++) {
+    const v = samples[i];
+    pcm[i] = v >= 1 ? 32767 : v <= -1 ? -32767 : Math.round(v * 32767);
+  }
+  return buf;
+}

@@ -1,0 +1,65 @@
+/** Start-up: say hello to the host, load the model, wire host events into the stores. */
+import { DEFAULT_MERGE } from '../../app/contract';
+import { api } from './api/client';
+import { useAnalysis } from './stores/analysis';
+import { useFile } from './stores/file';
+import { useMerge } from './stores/merge';
+import { useModels } from './stores/models';
+import { useUi } from './stores/ui';
+import { openPaths } from './actions';
+
+let started = false;
+
+async function hello(): Promise<void> {
+  const h = await api().call('hello', {});
+  useUi.getState().setHostKind(h.host);
+  useFile.getState().setDirs(h.homeDir, h.demoDir);
+  useModels.getState().setAll(h.models, h.activeModel, h.engine);
+  if (h.lastMerge && !started) useMerge.setState({ params: h.lastMerge });
+  started = true;
+  if (h.activeModel) {
+    const ok = await useModels.getState().select(h.activeModel);
+    if (ok) {
+      const m = useModels.getState().active!;
+      const p = useMerge.getState().params;
+      const max = p.protectDistillation ? m.maxR.protect : m.maxR.noProtect;
+      if (p.r > max) useMerge.setState({ params: { ...DEFAULT_MERGE, ...p, r: max } });
+      await useMerge.getState().loadTable();
+    }
+  }
+  void useFile.getState().list(h.demoDir ?? h.homeDir);
+}
+
+export async function bootstrap(): Promise<void> {
+  const client = api();
+  client.onStatus((up, why) => {
+    useUi.getState().setConnected(up);
+    if (!up) {
+      useUi.getState().notify('error', why ?? 'Lost the connection to the engine host');
+      useMerge.setState({ running: false });
+      useAnalysis.setState({ running: false, progress: null });
+    } else if (started) {
+      // The host came back (reconnect or engine respawn): its caches are gone; reopen the file.
+      void hello().then(async () => {
+        const f = useFile.getState().file;
+        if (f) {
+          const reopened = await useFile.getState().open(f.path);
+          if (reopened) useMerge.getState().focus(useMerge.getState().focusS);
+        }
+      });
+    }
+  });
+  client.on('notice', (n) => useUi.getState().notify(n.level, n.message));
+  client.on('host.restarted', (r) => useUi.getState().notify('warning', `The engine process restarted: ${r.reason}`));
+  client.on('command', (c) => {
+    if (c.command === 'open-files' || c.command === 'open-folder') void openPaths(c.paths);
+    if (c.command === 'open-model' && c.paths[0]) void useModels.getState().importDir(c.paths[0]);
+    if (c.command === 'export') window.dispatchEvent(new CustomEvent('fastast:export'));
+  });
+  try {
+    useUi.getState().setConnected(true);
+    await hello();
+  } catch (e) {
+    useUi.getState().notify('error', `Cannot reach the engine host: ${(e as Error).message}`);
+  }
+}

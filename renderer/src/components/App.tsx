@@ -1,0 +1,120 @@
+import { useEffect } from 'react';
+import { exportSegments, openPaths, pickAndOpen } from '../actions';
+import { AnalysisBar } from './AnalysisBar';
+import { AudioView, togglePlay, zoomBy, zoomFit } from './AudioView';
+import { FileBrowser } from './FileBrowser';
+import { MergePanel } from './MergePanel';
+import { MergeView } from './MergeView';
+import { Notices } from './Notices';
+import { TopBar } from './TopBar';
+import { useFile } from '../stores/file';
+import { useUi } from '../stores/ui';
+import { useMerge } from '../stores/merge';
+import { useModels } from '../stores/models';
+
+export function App() {
+  const file = useFile((s) => s.file);
+  const browserOpen = useUi((s) => s.browserOpen);
+
+  // Drag and drop: in Electron, dropped files have paths; in a browser the host cannot read them.
+  useEffect(() => {
+    const over = (e: DragEvent) => e.preventDefault();
+    const drop = (e: DragEvent) => {
+      e.preventDefault();
+      const files = [...(e.dataTransfer?.files ?? [])];
+      const bridge = window.fastast;
+      if (bridge) void openPaths(files.map((f) => bridge.pathForFile(f)).filter(Boolean));
+      else if (files.length) useUi.getState().notify('info', 'In the browser, open files from the file browser (the host reads them from its own disk)');
+    };
+    const onExport = () => exportSegments('csv');
+    const onKey = (e: KeyboardEvent) => {
+      const target = e.target as HTMLElement | null;
+      const tag = target?.tagName;
+      const inputType = tag === 'INPUT' ? (target as HTMLInputElement).type : '';
+      // Sliders and check boxes keep their own keys (arrows, space) but let the app's through.
+      const typing = tag === 'SELECT' || tag === 'TEXTAREA' || (tag === 'INPUT' && !['range', 'checkbox', 'radio', 'button'].includes(inputType));
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'o') {
+        e.preventDefault();
+        pickAndOpen();
+        return;
+      }
+      if (typing) return;
+      if (!useFile.getState().file) return;
+      const merge = useMerge.getState();
+      const w = useFile.getState().file!.windowS;
+      if (e.key === ' ') {
+        e.preventDefault();
+        togglePlay();
+      } else if (e.key === '+' || e.key === '=') zoomBy(1.6);
+      else if (e.key === '-' || e.key === '_') zoomBy(1 / 1.6);
+      else if (e.key === '0') zoomFit();
+      else if (e.key === '[') merge.focus(merge.focusS - w / 2);
+      else if (e.key === ']') merge.focus(merge.focusS + w / 2);
+      else if (e.key === ',' || e.key === '<') merge.setLayer(Math.max(0, merge.layer - 1));
+      else if (e.key === '.' || e.key === '>') merge.setLayer(Math.min(useModels.getState().active?.numLayers ?? 0, merge.layer + 1));
+    };
+    window.addEventListener('keydown', onKey);
+    window.addEventListener('dragover', over);
+    window.addEventListener('drop', drop);
+    window.addEventListener('fastast:export', onExport);
+    return () => {
+      window.removeEventListener('dragover', over);
+      window.removeEventListener('drop', drop);
+      window.removeEventListener('fastast:export', onExport);
+      window.removeEventListener('keydown', onKey);
+    };
+  }, []);
+
+  return (
+    <div className="app">
+      <TopBar />
+      {browserOpen && <FileBrowser />}
+      {file ? (
+        <main className="workspace">
+          <div className="col-main">
+            <AudioView />
+            <AnalysisBar />
+            <MergeView />
+          </div>
+          <aside className="col-side">
+            <MergePanel />
+          </aside>
+        </main>
+      ) : (
+        <main className="empty">
+          <div className="empty-card">
+            <h1>FastAST Studio</h1>
+            <p>See which spectrogram patches an Audio Spectrogram Transformer merges, and what it costs.</p>
+            <button className="primary" onClick={pickAndOpen} data-testid="empty-open">
+              Open an audio file…
+            </button>
+            <EmptyList />
+          </div>
+        </main>
+      )}
+      <Notices />
+    </div>
+  );
+}
+
+function EmptyList() {
+  const browser = useFile((s) => s.browser);
+  const opening = useFile((s) => s.opening);
+  if (!browser) return null;
+  const audio = browser.entries.filter((e) => e.kind === 'audio');
+  if (audio.length === 0) return null;
+  return (
+    <div className="empty-list">
+      <div className="muted">In {browser.dir}:</div>
+      <ul>
+        {audio.slice(0, 12).map((e) => (
+          <li key={e.path}>
+            <button className="link" onClick={() => void openPaths([e.path])} disabled={!!opening} data-testid="demo-file">
+              {e.name}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

@@ -1,0 +1,444 @@
+import { useEffect, useRef } from 'react';
+import WaveSurfer from 'wavesurfer.js';
+import MinimapPlugin from 'wavesurfer.js/dist/plugins/minimap.esm.js';
+import RegionsPlugin, { type Region } from 'wavesurfer.js/dist/plugins/regions.esm.js';
+import ZoomPlugin from 'wavesurfer.js/dist/plugins/zoom.esm.js';
+import { api } from '../api/client';
+import { fitCanvas } from '../lib/canvas';
+import { useElementSize } from '../lib/hooks';
+import { MAGMA } from '../lib/color';
+import { formatClock, hzAt, hzTicks, timeTicks } from '../lib/mel';
+import { useFile, type Spectrogram } from '../stores/file';
+import { useMerge } from '../stores/merge';
+import { useUi } from '../stores/ui';
+import { LabelLane } from './LabelLane';
+
+export const AXIS_W = 48;
+const WAVE_H = 64;
+const SPEC_H = 120;
+
+/** Imperative handle for keyboard shortcuts and toolbar buttons. */
+let wsRef: WaveSurfer | null = null;
+let pxPerSecNow = 0;
+
+export function zoomBy(factor: number): void {
+  const ws = wsRef;
+  if (!ws) return;
+  const width = useUi.getState().view.widthPx || 800;
+  const dur = ws.getDuration() || 1;
+  const fit = width / dur;
+  const cur = pxPerSecNow || fit;
+  const next = Math.max(fit, Math.min(cur * factor, 4000));
+  pxPerSecNow = next <= fit * 1.0001 ? 0 : next;
+  ws.zoom(pxPerSecNow);
+}
+
+/** Wheel over the spectrogram or label lane: zoom (vertical wheel) or scroll (shift / horizontal). */
+export function onTimeWheel(e: WheelEvent): void {
+  const ws = wsRef;
+  if (!ws) return;
+  e.preventDefault();
+  const horizontal = e.shiftKey || Math.abs(e.deltaX) > Math.abs(e.deltaY);
+  if (horizontal) ws.setScroll(ws.getScroll() + (e.shiftKey ? e.deltaY : e.deltaX));
+  else if (e.deltaY !== 0) zoomBy(e.deltaY < 0 ? 1.25 : 1 / 1.25);
+}
+
+export function zoomFit(): void {
+  pxPerSecNow = 0;
+  wsRef?.zoom(0);
+}
+
+export function togglePlay(): void {
+  void wsRef?.playPause();
+}
+
+export function AudioView() {
+  const file = useFile((s) => s.file);
+  const peaks = useFile((s) => s.peaks);
+  const playing = useUi((s) => s.playing);
+  const time = useUi((s) => s.currentTime);
+  const loop = useUi((s) => s.loop);
+  const selection = useUi((s) => s.selection);
+  const waveRef = useRef<HTMLDivElement>(null);
+  const overviewRef = useRef<HTMLDivElement>(null);
+  const regionsRef = useRef<RegionsPlugin | null>(null);
+
+  useEffect(() => {
+    if (!file || !peaks || !waveRef.current || !overviewRef.current) return;
+    const regions = RegionsPlugin.create();
+    regionsRef.current = regions;
+    const media = new Audio();
+    media.preload = 'auto';
+    const ws = WaveSurfer.create({
+      container: waveRef.current,
+      height: WAVE_H,
+      waveColor: '#6f8fd8',
+      progressColor: '#3b5bab',
+      cursorColor: '#ff6b8b',
+      cursorWidth: 2,
+      media,
+      normalize: true,
+      fillParent: true,
+      minPxPerSec: 0,
+      autoScroll: true,
+      autoCenter: false,
+      hideScrollbar: false,
+      dragToSeek: false,
+      plugins: [
+        regions,
+        MinimapPlugin.create({ container: overviewRef.current, height: 26, waveColor: '#4a5a80', progressColor: '#2d3a5c', overlayColor: 'rgba(255,255,255,0.16)', cursorColor: '#ff6b8b' }),
+        ZoomPlugin.create({ scale: 0.25, maxZoom: 4000, exponentialZooming: true, iterations: 40 }),
+      ],
+    });
+    wsRef = ws;
+    pxPerSecNow = 0;
+    void ws.load(api().mediaUrl(file.media), [peaks], file.durationS).catch((e) => {
+      if ((e as Error).name !== 'AbortError') useUi.getState().notify('error', `Playback unavailable: ${(e as Error).message}`);
+    });
+
+    const updateView = () => {
+      const wrapper = ws.getWrapper();
+      const scrollEl = wrapper.parentElement;
+      const widthPx = scrollEl?.clientWidth ?? wrapper.clientWidth;
+      const total = wrapper.scrollWidth || widthPx;
+      const dur = file.durationS;
+      const left = ws.getScroll();
+      const startS = (left / total) * dur;
+      const endS = Math.min(dur, ((left + widthPx) / total) * dur);
+      pxPerSecNow = total / dur > widthPx / dur + 0.01 ? total / dur : 0;
+      useUi.getState().setView({ startS, endS, widthPx });
+    };
+    ws.on('ready', updateView);
+    ws.on('redrawcomplete', updateView);
+    ws.on('scroll', updateView);
+    ws.on('zoom', () => requestAnimationFrame(updateView));
+    ws.on('timeupdate', (t) => useUi.getState().setTime(t));
+    ws.on('play', () => useUi.getState().setPlaying(true));
+    ws.on('pause', () => useUi.getState().setPlaying(false));
+    ws.on('finish', () => useUi.getState().setPlaying(false));
+    const ro = new ResizeObserver(() => requestAnimationFrame(updateView));
+    ro.observe(waveRef.current);
+
+    // The focused model window: a draggable band; moving it re-runs the merge view.
+    const focusS = useMerge.getState().focusS;
+    const focus = regions.addRegion({
+      id: 'focus',
+      start: focusS,
+      end: Math.min(file.durationS, focusS + file.windowS),
+      color: 'rgba(255, 200, 80, 0.16)',
+      drag: true,
+      resize: false,
+      content: regionLabel('model window ⇔'),
+    });
+    if (focus.element) {
+      focus.element.style.borderLeft = '1px solid rgba(255, 200, 80, 0.9)';
+      focus.element.style.borderRight = '1px solid rgba(255, 200, 80, 0.9)';
+      focus.element.title = 'The model window shown in the merge view: drag to move it';
+    }
+    regions.enableDragSelection({ color: 'rgba(120, 200, 255, 0.22)' }, 3);
+    regions.on('region-created', (r: Region) => {
+      if (r.id === 'focus') return;
+      for (const other of regions.getRegions()) if (other !== r && other.id !== 'focus') other.remove();
+      useUi.getState().setSelection({ startS: r.start, endS: r.end });
+    });
+    regions.on('region-updated', (r: Region) => {
+      if (r.id === 'focus') useMerge.getState().focus(r.start);
+      else useUi.getState().setSelection({ startS: r.start, endS: r.end });
+    });
+    regions.on('region-out', (r: Region) => {
+      if (r.id !== 'focus' && useUi.getState().loop && ws.isPlaying()) r.play();
+    });
+    regions.on('region-double-clicked', (r: Region, e: MouseEvent) => {
+      e.stopPropagation();
+      if (r.id !== 'focus') {
+        r.remove();
+        useUi.getState().setSelection(null);
+      }
+    });
+    const unsubFocus = useMerge.subscribe((s, prev) => {
+      if (s.focusS !== prev.focusS && Math.abs(focus.start - s.focusS) > 1e-3) {
+        focus.setOptions({ start: s.focusS, end: Math.min(file.durationS, s.focusS + file.windowS) });
+      }
+    });
+    return () => {
+      unsubFocus();
+      ro.disconnect();
+      ws.destroy();
+      media.removeAttribute('src');
+      media.load();
+      if (wsRef === ws) wsRef = null;
+      regionsRef.current = null;
+      useUi.getState().setPlaying(false);
+      useUi.getState().setTime(0);
+    };
+  }, [file, peaks]);
+
+  const playSelection = () => {
+    const r = regionsRef.current?.getRegions().find((x) => x.id !== 'focus');
+    if (r) r.play();
+    else togglePlay();
+  };
+
+  return (
+    <section className="panel audio" data-testid="audio-view">
+      <div className="toolbar">
+        <button onClick={togglePlay} data-testid="play-button" title="Play / pause (space)" className="play">
+          {playing ? '❚❚ Pause' : '▶ Play'}
+        </button>
+        <span className="clock" data-testid="clock">
+          {formatClock(time)} / {formatClock(file?.durationS ?? 0)}
+        </span>
+        <span className="sep" />
+        <button className="small" onClick={() => zoomBy(1 / 1.6)} title="Zoom out (−)" data-testid="zoom-out">
+          −
+        </button>
+        <button className="small" onClick={() => zoomBy(1.6)} title="Zoom in (+, or the mouse wheel)" data-testid="zoom-in">
+          +
+        </button>
+        <button className="small" onClick={zoomFit} title="Fit the whole file (0)" data-testid="zoom-fit">
+          Fit
+        </button>
+        <ViewReadout />
+        <span className="sep" />
+        <label className="check" title="Loop over the selection (drag on the waveform to select)">
+          <input type="checkbox" checked={loop} onChange={(e) => useUi.getState().setLoop(e.target.checked)} /> Loop
+        </label>
+        {selection && (
+          <span className="muted small-text" data-testid="selection">
+            sel {selection.startS.toFixed(2)}–{selection.endS.toFixed(2)} s
+            <button className="small" onClick={playSelection} title="Play the selection">
+              ▶
+            </button>
+            <button className="small" onClick={() => useMerge.getState().focus(selection.startS)} title="Put the model window at the selection">
+              ⌖
+            </button>
+          </span>
+        )}
+        <span className="grow" />
+        <button className="small" onClick={() => useMerge.getState().focus(useUi.getState().currentTime)} title="Move the model window to the playhead">
+          Window at playhead
+        </button>
+      </div>
+      <div className="overview-row">
+        <div className="axis-gutter muted">all</div>
+        <div className="overview" ref={overviewRef} data-testid="overview" />
+      </div>
+      <div className="wave-row">
+        <div className="axis-gutter" />
+        <div className="wave" ref={waveRef} data-testid="waveform" />
+      </div>
+      <SpectrogramRow />
+      <LabelLane />
+      <TimeAxis />
+    </section>
+  );
+}
+
+function ViewReadout() {
+  const view = useUi((s) => s.view);
+  return (
+    <span className="muted small-text" data-testid="view-range">
+      view {view.startS.toFixed(2)}–{view.endS.toFixed(2)} s
+    </span>
+  );
+}
+
+/** Spectrogram on the waveform's time axis, Hz axis at the left. */
+function SpectrogramRow() {
+  const view = useUi((s) => s.view);
+  const overview = useFile((s) => s.overview);
+  const detail = useFile((s) => s.detail);
+  const loadDetail = useFile((s) => s.loadDetail);
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const axisRef = useRef<HTMLCanvasElement>(null);
+  const hoverRef = useRef<HTMLDivElement>(null);
+  const [boxRef, box] = useElementSize<HTMLDivElement>();
+
+  useEffect(() => {
+    if (view.endS > view.startS && view.widthPx > 0) loadDetail(view.startS, view.endS, Math.round(view.widthPx));
+  }, [view, loadDetail]);
+
+  useEffect(() => {
+    const el = boxRef.current;
+    if (!el) return;
+    el.addEventListener('wheel', onTimeWheel, { passive: false });
+    return () => el.removeEventListener('wheel', onTimeWheel);
+  }, [boxRef]);
+
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    if (!canvas || box.width <= 0) return;
+    const ctx = fitCanvas(canvas, box.width, SPEC_H);
+    ctx.fillStyle = '#000';
+    ctx.fillRect(0, 0, box.width, SPEC_H);
+    const span = view.endS - view.startS;
+    if (span <= 0) return;
+    const draw = (sp: Spectrogram) => {
+      const img = specImage(sp);
+      const sx = ((view.startS - sp.startS) / (sp.endS - sp.startS)) * sp.cols;
+      const sw = (span / (sp.endS - sp.startS)) * sp.cols;
+      ctx.imageSmoothingEnabled = sw < box.width;
+      ctx.drawImage(img, sx, 0, sw, sp.bins, 0, 0, box.width, SPEC_H);
+    };
+    if (overview) draw(overview);
+    if (detail && detail.startS <= view.startS + 1e-6 && detail.endS >= view.endS - 1e-6) draw(detail);
+  }, [view, overview, detail, box.width]);
+
+  useEffect(() => {
+    const axis = axisRef.current;
+    const edges = (detail ?? overview)?.melEdgesHz;
+    if (!axis || !edges) return;
+    const ctx = fitCanvas(axis, AXIS_W, SPEC_H);
+    ctx.clearRect(0, 0, AXIS_W, SPEC_H);
+    ctx.fillStyle = '#9aa4b8';
+    ctx.strokeStyle = '#5a6478';
+    ctx.font = '10px system-ui, sans-serif';
+    ctx.textAlign = 'right';
+    ctx.textBaseline = 'middle';
+    for (const t of hzTicks(edges, 14 / SPEC_H)) {
+      const y = SPEC_H - t.frac * SPEC_H;
+      ctx.beginPath();
+      ctx.moveTo(AXIS_W - 4, y);
+      ctx.lineTo(AXIS_W, y);
+      ctx.stroke();
+      ctx.fillText(t.label, AXIS_W - 6, Math.max(6, Math.min(SPEC_H - 6, y)));
+    }
+    ctx.save();
+    ctx.translate(8, SPEC_H / 2);
+    ctx.rotate(-Math.PI / 2);
+    ctx.textAlign = 'center';
+    ctx.fillText('Hz', 0, 0);
+    ctx.restore();
+  }, [detail, overview]);
+
+  const onMove = (e: React.MouseEvent) => {
+    const el = hoverRef.current;
+    const edges = (detail ?? overview)?.melEdgesHz;
+    if (!el || !edges) return;
+    const r = (e.currentTarget as HTMLElement).getBoundingClientRect();
+    const fx = (e.clientX - r.left) / r.width;
+    const fy = 1 - (e.clientY - r.top) / r.height;
+    const t = view.startS + fx * (view.endS - view.startS);
+    el.textContent = `${t.toFixed(2)} s · ${Math.round(hzAt(edges, fy))} Hz`;
+    el.style.display = 'block';
+  };
+
+  return (
+    <div className="spec-row">
+      <canvas ref={axisRef} className="axis-canvas" />
+      <div
+        className="spec"
+        ref={boxRef}
+        data-testid="spectrogram"
+        onMouseMove={onMove}
+        onMouseLeave={() => hoverRef.current && (hoverRef.current.style.display = 'none')}
+        onClick={(e) => {
+          const r = e.currentTarget.getBoundingClientRect();
+          const t = view.startS + ((e.clientX - r.left) / r.width) * (view.endS - view.startS);
+          wsRef?.setTime(t);
+        }}
+        onDoubleClick={(e) => {
+          const r = e.currentTarget.getBoundingClientRect();
+          const t = view.startS + ((e.clientX - r.left) / r.width) * (view.endS - view.startS);
+          const w = useFile.getState().file?.windowS ?? 0;
+          useMerge.getState().focus(t - w / 2);
+        }}
+        title="Click: seek · double-click: put the model window here · wheel: zoom · shift+wheel: scroll"
+      >
+        <canvas ref={canvasRef} />
+        <PlayheadLine />
+        <FocusBand />
+        <div className="hover-readout" ref={hoverRef} />
+      </div>
+    </div>
+  );
+}
+
+function PlayheadLine() {
+  const t = useUi((s) => s.currentTime);
+  const view = useUi((s) => s.view);
+  const span = view.endS - view.startS;
+  if (span <= 0 || t < view.startS || t > view.endS) return null;
+  return <div className="playhead" style={{ left: `${((t - view.startS) / span) * 100}%` }} />;
+}
+
+function FocusBand() {
+  const focusS = useMerge((s) => s.focusS);
+  const hasWindow = useMerge((s) => !!s.window);
+  const file = useFile((s) => s.file);
+  const view = useUi((s) => s.view);
+  const span = view.endS - view.startS;
+  if (!file || !hasWindow || span <= 0) return null;
+  const a = Math.max(focusS, view.startS);
+  const b = Math.min(focusS + file.windowS, view.endS);
+  if (b <= a) return null;
+  return <div className="focus-band" style={{ left: `${((a - view.startS) / span) * 100}%`, width: `${((b - a) / span) * 100}%` }} />;
+}
+
+function TimeAxis() {
+  const view = useUi((s) => s.view);
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const [boxRef, box] = useElementSize<HTMLDivElement>();
+  useEffect(() => {
+    const c = canvasRef.current;
+    if (!c || box.width <= 0) return;
+    const H = 18;
+    const ctx = fitCanvas(c, box.width, H);
+    ctx.clearRect(0, 0, box.width, H);
+    ctx.strokeStyle = '#5a6478';
+    ctx.fillStyle = '#9aa4b8';
+    ctx.font = '10px system-ui, sans-serif';
+    ctx.textBaseline = 'top';
+    const span = view.endS - view.startS;
+    for (const tick of timeTicks(view.startS, view.endS, box.width)) {
+      const x = ((tick.t - view.startS) / span) * box.width;
+      ctx.beginPath();
+      ctx.moveTo(x + 0.5, 0);
+      ctx.lineTo(x + 0.5, 4);
+      ctx.stroke();
+      ctx.textAlign = x < 20 ? 'left' : x > box.width - 20 ? 'right' : 'center';
+      ctx.fillText(tick.label, x, 5);
+    }
+  }, [view, box.width]);
+  return (
+    <div className="time-row">
+      <div className="axis-gutter muted">s</div>
+      <div className="time-axis" ref={boxRef}>
+        <canvas ref={canvasRef} />
+      </div>
+    </div>
+  );
+}
+
+function regionLabel(text: string): HTMLElement {
+  const el = document.createElement('div');
+  el.textContent = text;
+  Object.assign(el.style, { fontSize: '10px', padding: '1px 4px', whiteSpace: 'nowrap', color: '#ffd27a', background: 'rgba(10,12,16,0.6)', display: 'inline-block' });
+  return el;
+}
+
+const imageCache = new WeakMap<Spectrogram, HTMLCanvasElement>();
+
+/** Column-major u8 spectrogram → an offscreen canvas (cols × bins, low bins at the bottom). */
+function specImage(sp: Spectrogram): HTMLCanvasElement {
+  let c = imageCache.get(sp);
+  if (c) return c;
+  c = document.createElement('canvas');
+  c.width = sp.cols;
+  c.height = sp.bins;
+  const ctx = c.getContext('2d')!;
+  const img = ctx.createImageData(sp.cols, sp.bins);
+  for (let col = 0; col < sp.cols; col++) {
+    for (let b = 0; b < sp.bins; b++) {
+      const v = sp.data[col * sp.bins + b];
+      const o = ((sp.bins - 1 - b) * sp.cols + col) * 4;
+      img.data[o] = MAGMA[v * 3];
+      img.data[o + 1] = MAGMA[v * 3 + 1];
+      img.data[o + 2] = MAGMA[v * 3 + 2];
+      img.data[o + 3] = 255;
+    }
+  }
+  ctx.putImageData(img, 0, 0);
+  imageCache.set(sp, c);
+  return c;
+}

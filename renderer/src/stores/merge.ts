@@ -1,0 +1,170 @@
+import { create } from 'zustand';
+import { DEFAULT_MERGE, type ComparisonView, type MergeParams, type RunView, type ScheduleTable, type WindowInput } from '../../../app/contract';
+import { api, isCancelled } from '../api/client';
+import { useFile } from './file';
+import { useModels } from './models';
+import { useUi } from './ui';
+
+interface MergeState {
+  params: MergeParams;
+  table: ScheduleTable | null;
+  /** Start of the focused model window, seconds. */
+  focusS: number;
+  window: WindowInput | null;
+  baseline: RunView | null;
+  merged: RunView | null;
+  comparison: ComparisonView | null;
+  /** 0 = model input, l = after layer l. */
+  layer: number;
+  /** Shade patches by how clear-cut their merge was. */
+  shading: boolean;
+  running: boolean;
+  /** Settings change → comparison on screen, for the last change (ms). */
+  latencyMs: number | null;
+  /** Bumps on every comparison update (tests and the latency bench watch it). */
+  revision: number;
+  error: string | null;
+  setParams(p: Partial<MergeParams>): void;
+  setRatio(ratio: number): void;
+  focus(startS: number): void;
+  setLayer(layer: number): void;
+  setShading(on: boolean): void;
+  clear(): void;
+  loadTable(): Promise<void>;
+}
+
+/** A burst of slider events runs once at its start (leading edge) and once after it settles. */
+const DEBOUNCE_MS = 60;
+let runCtl: AbortController | null = null;
+let lastScheduled = 0;
+let baseCtl: AbortController | null = null;
+let timer: ReturnType<typeof setTimeout> | null = null;
+let saveTimer: ReturnType<typeof setTimeout> | null = null;
+let changedAt = 0;
+
+export function maxRFor(protect: boolean): number {
+  const m = useModels.getState().active;
+  if (!m) return 0;
+  return protect ? m.maxR.protect : m.maxR.noProtect;
+}
+
+export const useMerge = create<MergeState>((set, get) => {
+  /** Re-runs the focused window with the current settings; the previous run is cancelled. */
+  const scheduleRun = (immediate = false) => {
+    if (timer) clearTimeout(timer);
+    const now = performance.now();
+    const idle = now - lastScheduled > DEBOUNCE_MS && !get().running;
+    lastScheduled = now;
+    if (immediate || idle) {
+      timer = null;
+      void runNow();
+    } else timer = setTimeout(runNow, DEBOUNCE_MS);
+  };
+
+  const runNow = async () => {
+    const file = useFile.getState().file;
+    if (!file || !useModels.getState().engine) return;
+    runCtl?.abort();
+    const ctl = (runCtl = new AbortController());
+    const { params, focusS } = get();
+    set({ running: true });
+    try {
+      const res = await api().call('window.merge', { fileId: file.fileId, startS: focusS, merge: params }, { signal: ctl.signal });
+      if (ctl !== runCtl) return;
+      const latencyMs = changedAt ? performance.now() - changedAt : null;
+      changedAt = 0;
+      const L = res.run.tokensPerLayer.length - 1;
+      set({
+        merged: res.run,
+        baseline: res.baseline,
+        comparison: res.comparison,
+        running: false,
+        error: null,
+        latencyMs,
+        revision: get().revision + 1,
+        layer: Math.min(get().layer, L),
+      });
+    } catch (e) {
+      if (isCancelled(e)) return;
+      if (ctl === runCtl) set({ running: false, error: (e as Error).message });
+    }
+  };
+
+  const save = () => {
+    if (saveTimer) clearTimeout(saveTimer);
+    saveTimer = setTimeout(() => void api().call('settings.save', { lastMerge: get().params }).catch(() => {}), 500);
+  };
+
+  return {
+    params: DEFAULT_MERGE,
+    table: null,
+    focusS: 0,
+    window: null,
+    baseline: null,
+    merged: null,
+    comparison: null,
+    layer: 0,
+    shading: false,
+    running: false,
+    latencyMs: null,
+    revision: 0,
+    error: null,
+    setParams(p) {
+      const prev = get().params;
+      const next = { ...prev, ...p };
+      const max = maxRFor(next.protectDistillation);
+      next.r = Math.max(0, Math.min(Math.round(next.r), max));
+      if (JSON.stringify(next) === JSON.stringify(prev)) return;
+      set({ params: next });
+      changedAt = performance.now();
+      if (next.shape !== prev.shape || next.protectDistillation !== prev.protectDistillation) void get().loadTable();
+      save();
+      scheduleRun();
+    },
+    setRatio(ratio) {
+      const t = get().table;
+      if (!t) return;
+      let best = 0;
+      for (let r = 0; r < t.ratios.length; r++) if (Math.abs(t.ratios[r] - ratio) < Math.abs(t.ratios[best] - ratio)) best = r;
+      get().setParams({ r: best });
+    },
+    focus(startS) {
+      const file = useFile.getState().file;
+      if (!file || !useModels.getState().engine) return;
+      // The last analysis window runs past the end (padded); the focus may too, keeping ≥ 0.5 s of audio.
+      const maxStart = Math.max(0, file.durationS - 0.5);
+      const s = Math.max(0, Math.min(Math.round(startS * 100) / 100, maxStart));
+      baseCtl?.abort();
+      const ctl = (baseCtl = new AbortController());
+      set({ focusS: s, error: null });
+      void api()
+        .call('window.baseline', { fileId: file.fileId, startS: s }, { signal: ctl.signal })
+        .then((res) => {
+          if (ctl === baseCtl) set({ window: res.window, baseline: res.run });
+        })
+        .catch((e) => {
+          if (!isCancelled(e)) {
+            set({ error: (e as Error).message });
+            useUi.getState().notify('error', `Focused window: ${(e as Error).message}`);
+          }
+        });
+      scheduleRun(true);
+    },
+    setLayer: (layer) => set({ layer }),
+    setShading: (shading) => set({ shading }),
+    clear() {
+      runCtl?.abort();
+      baseCtl?.abort();
+      set({ window: null, baseline: null, merged: null, comparison: null, focusS: 0, running: false, error: null });
+    },
+    async loadTable() {
+      const { shape, protectDistillation } = get().params;
+      try {
+        const table = await api().call('schedule.table', { shape, protectDistillation });
+        if (get().params.shape === shape && get().params.protectDistillation === protectDistillation) set({ table });
+      } catch (e) {
+        if (!isCancelled(e)) console.warn('schedule table', e);
+      }
+    },
+  };
+});

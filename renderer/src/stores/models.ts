@@ -1,0 +1,47 @@
+import { create } from 'zustand';
+import type { EngineInfo, ModelInfo } from '../../../app/contract';
+import { api, isCancelled } from '../api/client';
+import { useUi } from './ui';
+
+interface ModelsState {
+  models: ModelInfo[];
+  active: ModelInfo | null;
+  engine: EngineInfo | null;
+  loading: string | null;
+  setAll(models: ModelInfo[], activeId: string | null, engine: EngineInfo | null): void;
+  select(id: string): Promise<boolean>;
+  importDir(dir: string): Promise<void>;
+}
+
+export const useModels = create<ModelsState>((set, get) => ({
+  models: [],
+  active: null,
+  engine: null,
+  loading: null,
+  setAll(models, activeId, engine) {
+    set({ models, active: models.find((m) => m.id === activeId) ?? null, engine });
+  },
+  async select(id) {
+    if (get().active?.id === id && get().engine) return true;
+    set({ loading: id });
+    try {
+      const { model, engine } = await api().call('models.select', { id });
+      set({ active: model, engine, loading: null });
+      return true;
+    } catch (e) {
+      set({ loading: null });
+      if (!isCancelled(e)) useUi.getState().notify('error', `Could not load model ${id}: ${(e as Error).message}`);
+      return false;
+    }
+  },
+  async importDir(dir) {
+    try {
+      const model = await api().call('models.import', { dir });
+      set({ models: [...get().models.filter((m) => m.id !== model.id), model] });
+      useUi.getState().notify('info', `Imported ${model.name} (${model.labels.length} classes)`);
+      await get().select(model.id);
+    } catch (e) {
+      useUi.getState().notify('error', `Import failed: ${(e as Error).message}`);
+    }
+  },
+}));

@@ -1,0 +1,161 @@
+/**
+ * The engine host over its real transport code (ClientConnection frames), on the bundled model
+ * and a demo clip: open, baseline, merged run with comparison, supersede, cancel, schedule table.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { decodeFrame, encodeFrame, type Envelope } from '../app/contract.js';
+import { Host } from '../main/host.js';
+import { ClientConnection } from '../main/rpc.js';
+import { layerClarity } from '../main/views.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const CLIP = join(ROOT, 'data', 'demo', 'church_bells_inspectorj_371267.flac');
+const tmp = mkdtempSync(join(tmpdir(), 'fastast-host-test-'));
+let host: Host;
+let conn: ClientConnection;
+const pending = new Map<number, (m: Envelope) => void>();
+const eventsSeen: Envelope[] = [];
+let nextId = 1;
+
+function call(method: string, params: unknown): { id: number; done: Promise<Envelope & { t: 'res' }> } {
+  const id = nextId++;
+  const done = new Promise<Envelope & { t: 'res' }>((res) => pending.set(id, res as (m: Envelope) => void));
+  conn.receive(encodeFrame({ t: 'req', id, method, params }));
+  return { id, done };
+}
+async function ok(method: string, params: unknown): Promise<any> {
+  const r = await call(method, params).done;
+  if (!r.ok) throw new Error(`${method}: ${r.error.code} ${r.error.message}`);
+  return r.result;
+}
+
+beforeAll(async () => {
+  host = new Host({
+    kind: 'serve',
+    appVersion: 'test',
+    modelsDir: join(ROOT, 'models'),
+    defaultModel: 'ast-tiny-esc10-cmkd',
+    stateDir: join(tmp, 'state'),
+    mediaDir: join(tmp, 'media'),
+    demoDir: join(ROOT, 'data', 'demo'),
+    homeDir: tmp,
+    providers: ['cpu'],
+  });
+  await host.start();
+  conn = new ClientConnection((frame) => {
+    const m = decodeFrame(frame);
+    if (m.t === 'res') pending.get(m.id)?.(m);
+    else eventsSeen.push(m);
+  }, host.handle);
+});
+
+afterAll(async () => {
+  conn.close();
+  await host.dispose();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+const MERGE = { r: 16, shape: 'constant', propAttn: true, protectDistillation: true };
+
+describe('host', () => {
+  test('hello lists the bundled models; select loads the default one', async () => {
+    const h = await ok('hello', {});
+    expect(h.models.map((m: { id: string }) => m.id).sort()).toEqual(['ast-tiny-esc10-cmkd', 'ast-tiny-esc10-plain']);
+    expect(h.activeModel).toBe('ast-tiny-esc10-cmkd');
+    const sel = await ok('models.select', { id: 'ast-tiny-esc10-cmkd' });
+    expect(sel.engine.ep).toBe('cpu');
+    expect(sel.model.numTokens).toBe(602);
+    expect(sel.model.maxR).toEqual({ protect: 300, noProtect: 300 });
+  });
+
+  test('schedule table: merge ratio for every r, both ways', async () => {
+    const t = await ok('schedule.table', { shape: 'constant', protectDistillation: true });
+    expect(t.ratios.length).toBe(301);
+    expect(t.ratios[0]).toBe(0);
+    expect(t.finalTokens[16]).toBe(410);
+    expect(t.ratios[16]).toBeCloseTo(192 / 602, 5);
+  });
+
+  test('bad requests answer BAD_REQUEST naming the field', async () => {
+    const r = await call('window.merge', { fileId: 'f1', startS: -1, merge: MERGE }).done;
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error.code).toBe('BAD_REQUEST');
+    expect(!r.ok && r.error.message).toMatch(/startS: -1 is below 0/);
+    const u = await call('nope', {}).done;
+    expect(!u.ok && u.error.message).toMatch(/unknown method "nope"/);
+  });
+
+  test('open, baseline and a merged window with its comparison', async () => {
+    const f = await ok('file.open', { path: CLIP });
+    expect(f.durationS).toBeCloseTo(8.741, 2);
+    expect(f.windowS).toBe(5.12);
+    expect(eventsSeen.some((e) => e.t === 'evt' && e.event === 'progress')).toBe(true);
+    const peaks = await ok('file.peaks', { fileId: f.fileId, startS: 0, endS: f.durationS, count: 500 });
+    expect(peaks.peaks.length).toBe(500);
+    expect(Math.max(...peaks.peaks)).toBeGreaterThan(0.05);
+    const spec = await ok('file.spectrogram', { fileId: f.fileId, startS: 0, endS: f.durationS, cols: 300 });
+    expect(spec.data.length).toBe(300 * 128);
+    const b = await ok('window.baseline', { fileId: f.fileId, startS: 0 });
+    expect(b.window.validFrames).toBe(512);
+    expect(b.window.input.length).toBe(512 * 128);
+    expect(b.run.tokensPerLayer.every((n: number) => n === 602)).toBe(true);
+    const m = await ok('window.merge', { fileId: f.fileId, startS: 0, merge: MERGE });
+    expect(m.run.tokensPerLayer).toEqual([602, 586, 570, 554, 538, 522, 506, 490, 474, 458, 442, 426, 410]);
+    expect(m.run.groups.length).toBe(12 * 602);
+    // After the last layer, 410 distinct tokens remain among the 602 originals.
+    expect(new Set(m.run.groups.subarray(11 * 602, 12 * 602)).size).toBe(410);
+    // 16 sources merge away per layer: 16 finite scores in layer 0.
+    expect(Array.from(m.run.sourceScores.subarray(0, 602)).filter(Number.isFinite).length).toBe(16);
+    expect(m.comparison.kl).toBeGreaterThanOrEqual(0);
+    expect(m.comparison.scoreChange.length).toBe(10);
+    expect(m.run.mergeRatio).toBeCloseTo(192 / 602, 5);
+    // The last window of the file is padded past its end.
+    const last = await ok('window.baseline', { fileId: f.fileId, startS: 4 });
+    expect(last.window.validFrames).toBeLessThan(512);
+    expect(last.window.validFrames).toBeGreaterThan(400);
+  });
+
+  test('a newer window.merge supersedes an older one still waiting', async () => {
+    const f = await ok('file.open', { path: CLIP });
+    await ok('window.baseline', { fileId: f.fileId, startS: 1 });
+    const first = call('window.merge', { fileId: f.fileId, startS: 1, merge: { ...MERGE, r: 4 } });
+    const second = call('window.merge', { fileId: f.fileId, startS: 1, merge: { ...MERGE, r: 8 } });
+    const [a, b] = await Promise.all([first.done, second.done]);
+    expect(!a.ok && a.error.code).toBe('CANCELLED');
+    expect(b.ok).toBe(true);
+  });
+
+  test('cancel stops an analysis', async () => {
+    const f = await ok('file.open', { path: join(ROOT, 'data', 'demo', 'music_orchestra_brahms_hungarian_dance5.flac') });
+    const run = call('analysis.run', { fileId: f.fileId, hopS: 0.25, merge: null });
+    await new Promise((r) => setTimeout(r, 300));
+    conn.receive(encodeFrame({ t: 'cancel', id: run.id }));
+    const r = await run.done;
+    expect(!r.ok && r.error.code).toBe('CANCELLED');
+    const a = await ok('analysis.run', { fileId: f.fileId, hopS: 5.12, merge: null });
+    expect(a.starts.length).toBe(9);
+    expect(a.scores.length).toBe(9 * 10);
+  });
+
+  test('unknown files and bad folders say what is wrong', async () => {
+    const r = await call('window.baseline', { fileId: 'f999', startS: 0 }).done;
+    expect(!r.ok && r.error.code).toBe('UNKNOWN_FILE');
+    const l = await call('fs.list', { dir: join(tmp, 'does-not-exist') }).done;
+    expect(!l.ok && l.error.code).toBe('FILE_NOT_FOUND');
+    const demo = await ok('fs.list', {});
+    expect(demo.entries.some((e: { name: string }) => e.name === 'church_bells_inspectorj_371267.flac')).toBe(true);
+  });
+});
+
+describe('merge clarity estimate', () => {
+  test('identical merges (padding, silence) are near-ties; a lone merge is clear-cut', () => {
+    const s = Float32Array.from([NaN, 0.9999999, 0.9999999, 0.9999999, 0.9999999, 0.9999999, 0.9999999, 0.9995, NaN]);
+    const c = layerClarity(s);
+    expect(Number.isNaN(c[0])).toBe(true);
+    expect(c[1]).toBeLessThan(0.5);
+    expect(c[7]).toBe(1);
+  });
+});
