@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { FastAstError } from '../errors.js';
 import type { ExecutionProvider } from '../engine/types.js';
-import { parseScheduleList } from '../tome/schedule.js';
+import { parseScheduleList, SHAPE_INFLECTION, type ScheduleShape } from '../tome/schedule.js';
 
 /** How the user asked for the merge schedule; turned into r per layer once the model's depth is known. */
 export type ScheduleRequest =
@@ -32,11 +32,27 @@ export interface ClassifyArgs extends CommonArgs {
 
 export interface EvalArgs extends CommonArgs {
   command: 'eval';
-  csv: string;
-  audioRoot: string;
+  /** The labelled set: a CSV file or a folder with one sub-folder per class (--set, or --csv). */
+  set: string;
+  /** The CSV, when given as --csv. */
+  csv?: string;
+  /** Folder the CSV paths are relative to; undefined = the CSV's own folder. */
+  audioRoot?: string;
   fold?: number;
-  /** Constant r values to sweep. */
+  /** Checkpoint folders of --models (empty: the one of --model, or the bundled default). */
+  models: string[];
+  /** r values to sweep. */
   rs: number[];
+  /** Schedule shapes to sweep (default constant). */
+  shapes: ScheduleShape[];
+  /** Proportional attention settings to sweep: [true], [false] or both. */
+  propAttnModes: boolean[];
+  /** Where to write the table: *.csv (one row per model × setting) or *.json (everything). */
+  out?: string;
+  /** Folder of the on-disk result cache. */
+  cache?: string;
+  /** Windows per engine run (default 1). */
+  batch?: number;
 }
 
 export type CliArgs = ClassifyArgs | EvalArgs | { command: 'help'; topic?: 'classify' | 'eval' };
@@ -66,10 +82,19 @@ const CLASSIFY = {
 const EVAL = {
   ...COMMON,
   csv: { type: 'string' },
+  set: { type: 'string' },
   'audio-root': { type: 'string' },
   fold: { type: 'string' },
   r: { type: 'string' },
+  models: { type: 'string' },
+  shape: { type: 'string' },
+  'prop-attn': { type: 'string' },
+  out: { type: 'string' },
+  cache: { type: 'string' },
+  batch: { type: 'string' },
 } as const;
+
+const SHAPES = Object.keys(SHAPE_INFLECTION) as ScheduleShape[];
 
 function usage(command: string, message: string): FastAstError {
   return new FastAstError('USAGE', `${message} (see: fastast ${command} --help)`);
@@ -172,9 +197,10 @@ function parseClassify(args: string[]): CliArgs {
 function parseEval(args: string[]): CliArgs {
   const { values: v, positionals } = parse('eval', args, EVAL);
   if (v.help) return { command: 'help', topic: 'eval' };
-  if (positionals.length > 0) throw usage('eval', `unexpected argument "${positionals[0]}"; eval reads its files from --csv`);
-  if (v.csv === undefined) throw usage('eval', '--csv FILE is required (columns path, fold, category or label)');
-  if (v['audio-root'] === undefined) throw usage('eval', '--audio-root DIR is required (the CSV paths are relative to it)');
+  if (positionals.length > 0) throw usage('eval', `unexpected argument "${positionals[0]}"; eval reads its files from --csv or --set`);
+  if (v.csv !== undefined && v.set !== undefined) throw usage('eval', '--csv and --set both name the labelled set; give one');
+  const set = v.set ?? v.csv;
+  if (set === undefined) throw usage('eval', '--csv FILE or --set CSV_OR_FOLDER is required (a CSV with path, fold, category or label columns, or a folder with one sub-folder per class)');
   let rs = [0];
   if (v.r !== undefined) {
     try {
@@ -183,13 +209,33 @@ function parseEval(args: string[]): CliArgs {
       throw usage('eval', `--r must be comma-separated non-negative integers, e.g. 0,8,16; got "${v.r}"`);
     }
   }
+  if (v.model !== undefined && v.models !== undefined) throw usage('eval', '--model and --models both name the model; use --models DIR,DIR for several');
+  const models = v.models === undefined ? [] : v.models.split(',').map((m) => m.trim());
+  if (v.models !== undefined && models.some((m) => m === '')) throw usage('eval', `--models must be comma-separated checkpoint folders, got "${v.models}"`);
+  const shapes = (v.shape ?? 'constant').split(',').map((x) => x.trim()) as ScheduleShape[];
+  const badShape = shapes.find((x) => !SHAPES.includes(x));
+  if (badShape !== undefined) throw usage('eval', `--shape takes ${SHAPES.join(', ')} (or several, comma-separated), got "${badShape}"`);
+  const pa = v['prop-attn'];
+  if (pa !== undefined && !['on', 'off', 'both'].includes(pa)) throw usage('eval', `--prop-attn takes on, off or both, got "${pa}"`);
+  if (pa !== undefined && v['no-prop-attn'] && pa !== 'off') throw usage('eval', `--no-prop-attn contradicts --prop-attn ${pa}`);
+  const propAttnModes = pa === 'both' ? [true, false] : pa === 'off' || v['no-prop-attn'] ? [false] : [true];
+  if (v.out !== undefined && !/\.(csv|json)$/i.test(v.out)) throw usage('eval', `--out must name a .csv or .json file, got "${v.out}"`);
+  const c = common('eval', v);
   return {
     command: 'eval',
-    ...common('eval', v),
-    csv: v.csv,
+    ...c,
+    propAttn: propAttnModes[0],
+    set,
+    ...(v.csv !== undefined ? { csv: v.csv } : {}),
     audioRoot: v['audio-root'],
     fold: v.fold === undefined ? undefined : int('eval', 'fold', v.fold, 0),
-    rs,
+    models,
+    rs: [...new Set(rs)],
+    shapes: [...new Set(shapes)],
+    propAttnModes,
+    out: v.out,
+    cache: v.cache,
+    batch: v.batch === undefined ? undefined : int('eval', 'batch', v.batch, 1),
   };
 }
 
@@ -202,5 +248,5 @@ export function parseCli(argv: string[]): CliArgs {
   }
   if (command === 'classify') return parseClassify(rest);
   if (command === 'eval') return parseEval(rest);
-  throw new FastAstError('USAGE', `unknown command "${command}"; use "fastast classify FILE..." or "fastast eval --csv FILE --audio-root DIR" (fastast --help)`);
+  throw new FastAstError('USAGE', `unknown command "${command}"; use "fastast classify FILE..." or "fastast eval --csv FILE" (fastast --help)`);
 }

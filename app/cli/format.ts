@@ -1,5 +1,5 @@
 import type { FileClassification } from '../analysis/classify.js';
-import type { EvalResult } from '../analysis/evaluate.js';
+import type { SweepResult, SweepRow } from '../analysis/sweep.js';
 
 /** Output shapes of the CLI. JSON field names are the issue's contract; keep them stable. */
 
@@ -19,9 +19,58 @@ export interface ClassifyJson {
   timings_ms: { decode: number; fbank: number; infer: number };
 }
 
+/**
+ * `eval --json`: one object per model. `model` and `rows[].{r, accuracy, clips, clips_per_s}`
+ * are the original contract; everything else was added with sweeps (schedule shapes,
+ * proportional attention on/off, several models, mAP, agreement, timing, FLOPs).
+ */
 export interface EvalJson {
   model: string;
-  rows: { r: number; accuracy: number; clips: number; clips_per_s: number }[];
+  model_sha256: string;
+  ep: string;
+  set: string;
+  clips: number;
+  multi_label: boolean;
+  rows: EvalJsonRow[];
+}
+
+export interface EvalJsonRow {
+  r: number;
+  /** Share of clips whose top-1 class is (one of) their label(s), 0…1. */
+  accuracy: number;
+  clips: number;
+  /** Inference only; null when no timing is known (cannot happen after a sweep that ran). */
+  clips_per_s: number | null;
+  shape: string;
+  prop_attn: boolean;
+  protect_distillation: boolean;
+  /** r applied per layer. */
+  schedule: number[];
+  metric: 'accuracy' | 'mAP';
+  /** The value of `metric`. */
+  score: number | null;
+  map: number | null;
+  correct: number;
+  agreement: number;
+  ms_per_clip: number | null;
+  ms_per_window: number | null;
+  batch_size: number | null;
+  /** The timing was measured by an earlier run whose results came from --cache. */
+  timing_from_cache: boolean;
+  tokens_after_last: number;
+  gflops: number;
+  flops_ratio: number;
+  computed_clips: number;
+  per_class: { label: string; clips: number; correct: number; accuracy: number; ap: number | null }[];
+  changed: {
+    file: string;
+    label: string;
+    baseline: { label: string; score: number };
+    merged: { label: string; score: number };
+    baseline_score_of_merged: number;
+    merged_score_of_baseline: number;
+    effect: 'fixed' | 'broken' | 'changed';
+  }[];
 }
 
 export interface RunContext {
@@ -70,21 +119,142 @@ export function classifyTable(file: string, c: FileClassification, ctx: RunConte
   return lines.join('\n') + '\n';
 }
 
-export function evalJson(model: string, res: EvalResult): EvalJson {
+const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
+const finite = (x: number, d: number) => (Number.isFinite(x) ? round(x, d) : null);
+
+function evalJsonRow(row: SweepRow): EvalJsonRow {
+  const t = row.timing;
   return {
-    model,
-    rows: res.rows.map((r) => ({ r: r.r, accuracy: r.accuracy, clips: r.clips, clips_per_s: Math.round(r.clipsPerS * 100) / 100 })),
+    r: row.setting.r,
+    accuracy: row.accuracy,
+    clips: row.clips,
+    clips_per_s: t ? round(t.clipsPerS, 2) : null,
+    shape: row.setting.shape,
+    prop_attn: row.setting.propAttn,
+    protect_distillation: row.setting.protectDistillation,
+    schedule: row.schedule,
+    metric: row.metric,
+    score: finite(row.score, 6),
+    map: finite(row.map, 6),
+    correct: row.correct,
+    agreement: row.agreement,
+    ms_per_clip: t ? round(t.msPerClip, 2) : null,
+    ms_per_window: t ? round(t.msPerWindow, 2) : null,
+    batch_size: t ? t.batchSize : null,
+    timing_from_cache: t?.fromCache ?? false,
+    tokens_after_last: row.tokensAfterLast,
+    gflops: round(row.flops / 1e9, 3),
+    flops_ratio: round(row.flopsRatio, 3),
+    computed_clips: row.computedClips,
+    per_class: row.perClass.map((c) => ({ label: c.label, clips: c.clips, correct: c.correct, accuracy: c.accuracy, ap: finite(c.ap, 6) })),
+    changed: row.changed.map((c) => ({
+      file: c.path,
+      label: c.label,
+      baseline: { label: c.baseline.label, score: c.baseline.score },
+      merged: { label: c.merged.label, score: c.merged.score },
+      baseline_score_of_merged: c.baselineScoreOfMerged,
+      merged_score_of_baseline: c.mergedScoreOfBaseline,
+      effect: c.effect,
+    })),
   };
 }
 
-export function evalTable(model: string, ep: string, what: string, res: EvalResult): string {
-  const lines = [
-    `${model} on ${ep} · ${what} · features ${(res.featuresMs / 1000).toFixed(1)} s (once for all r)`,
-    '     r   accuracy   correct   clips/s',
-    ...res.rows.map(
-      (r) =>
-        `${String(r.r).padStart(6)}   ${(r.accuracy * 100).toFixed(2).padStart(6)} %   ${`${r.correct}/${r.clips}`.padStart(7)}   ${r.clipsPerS.toFixed(1).padStart(7)}`,
-    ),
-  ];
+/** One `eval --json` object per model, in the order the models were given. */
+export function evalJson(res: SweepResult): EvalJson[] {
+  return res.models.map((m) => ({
+    model: m.id,
+    model_sha256: m.sha256,
+    ep: m.ep,
+    set: res.set.source,
+    clips: res.set.clips,
+    multi_label: res.set.multiLabel,
+    rows: res.rows.filter((r) => r.model === m.id).map(evalJsonRow),
+  }));
+}
+
+/** `--out FILE.json`: the set and every model's object. */
+export function evalJsonFile(res: SweepResult): string {
+  return JSON.stringify({ set: { source: res.set.source, kind: res.set.kind, clips: res.set.clips, multi_label: res.set.multiLabel }, models: evalJson(res) }, null, 1) + '\n';
+}
+
+export const EVAL_CSV_COLUMNS = [
+  'model', 'model_sha256', 'ep', 'shape', 'r', 'prop_attn', 'protect_distillation', 'schedule', 'metric', 'score', 'accuracy', 'correct', 'clips', 'map',
+  'agreement', 'changed', 'clips_per_s', 'ms_per_clip', 'ms_per_window', 'batch_size', 'tokens_after_last', 'gflops', 'flops_ratio',
+] as const;
+
+function csvField(v: string | number | boolean | null): string {
+  const text = v === null ? '' : String(v);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** `--out FILE.csv`: the trade-off table, one row per model × setting (schedule as r per layer, space-separated). */
+export function evalCsv(res: SweepResult): string {
+  const lines = [EVAL_CSV_COLUMNS.join(',')];
+  for (const row of res.rows) {
+    const j = evalJsonRow(row);
+    const cells: Record<(typeof EVAL_CSV_COLUMNS)[number], string | number | boolean | null> = {
+      model: row.model,
+      model_sha256: row.modelSha256,
+      ep: row.ep,
+      shape: j.shape,
+      r: j.r,
+      prop_attn: j.prop_attn,
+      protect_distillation: j.protect_distillation,
+      schedule: j.schedule.join(' '),
+      metric: j.metric,
+      score: j.score,
+      accuracy: j.accuracy,
+      correct: j.correct,
+      clips: j.clips,
+      map: j.map,
+      agreement: j.agreement,
+      changed: row.changed.length,
+      clips_per_s: j.clips_per_s,
+      ms_per_clip: j.ms_per_clip,
+      ms_per_window: j.ms_per_window,
+      batch_size: j.batch_size,
+      tokens_after_last: j.tokens_after_last,
+      gflops: j.gflops,
+      flops_ratio: j.flops_ratio,
+    };
+    lines.push(EVAL_CSV_COLUMNS.map((c) => csvField(cells[c])).join(','));
+  }
+  return lines.join('\n') + '\n';
+}
+
+const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(2)} %` : 'n/a');
+
+/** The human table: per model a title line, then one line per setting. */
+export function evalTable(res: SweepResult, what: string): string {
+  const lines: string[] = [];
+  for (const m of res.models) {
+    const rows = res.rows.filter((r) => r.model === m.id);
+    const metric = rows[0]?.metric ?? 'accuracy';
+    lines.push(`${m.id} on ${m.ep} · ${what}`);
+    lines.push(
+      `  shape          r  prop.attn  ${metric.padStart(8)}  correct  agreement  changed  clips/s  ms/clip  tokens  GFLOPs`,
+    );
+    for (const r of rows) {
+      const t = r.timing;
+      lines.push(
+        [
+          `  ${r.setting.shape.padEnd(10)}`,
+          String(r.setting.r).padStart(4),
+          (r.setting.propAttn ? 'on' : 'off').padStart(9),
+          pct(r.score).padStart(9),
+          `${r.correct}/${r.clips}`.padStart(8),
+          `${(r.agreement * 100).toFixed(1)} %`.padStart(10),
+          String(r.changed.length).padStart(8),
+          (t ? t.clipsPerS.toFixed(1) : 'n/a').padStart(8),
+          (t ? t.msPerClip.toFixed(1) : 'n/a').padStart(8),
+          String(r.tokensAfterLast).padStart(7),
+          (r.flops / 1e9).toFixed(2).padStart(7),
+        ].join(' '),
+      );
+    }
+  }
+  lines.push(
+    `(model × setting × clip) results: ${res.computed} computed, ${res.cached} from cache · features ${(res.featuresMs / 1000).toFixed(1)} s (once per clip, shared by every setting) · clips/s and ms/clip: inference only, median after a warm-up`,
+  );
   return lines.join('\n') + '\n';
 }

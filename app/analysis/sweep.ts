@@ -1,0 +1,510 @@
+import { stat } from 'node:fs/promises';
+import { featuresForFile, type FileFeatures } from '../audio/features.js';
+import { windowCount, windowInput } from '../audio/windows.js';
+import type { ModelSpec } from '../checkpoint/spec.js';
+import type { Engine, MergeSettings } from '../engine/types.js';
+import { FastAstError } from '../errors.js';
+import { forwardFlops } from '../tome/flops.js';
+import { applySchedule, inflectionSchedule, SHAPE_INFLECTION, type ScheduleShape } from '../tome/schedule.js';
+import { checkClipFiles, type LabelledClip, type LabelledSet } from './labelled-set.js';
+import { meanAveragePrecision } from './metrics.js';
+import { throwIfAborted } from './run-windows.js';
+import { argmax, scoresFromLogits, type LabelScore } from './scores.js';
+import { digest, SweepCache, type CacheGroup, type CachedClip } from './sweep-cache.js';
+
+/**
+ * The accuracy / speed trade-off of token merging, measured on a labelled set: for each model
+ * and merge setting, accuracy (or mAP), agreement with the unmerged model, throughput on this
+ * machine, tokens and FLOPs, per-class results and the clips whose prediction changed.
+ *
+ * Every result here is plain data (numbers, strings, arrays): it crosses the host boundary
+ * to the UI as it is.
+ */
+
+/** A model to sweep: the engine runs it; `sha256` (of model.safetensors) keys the cache. */
+export interface SweepModel {
+  /** Shown name, e.g. the checkpoint folder `ast-tiny-esc10-cmkd`. */
+  id: string;
+  sha256: string;
+  engine: Engine;
+}
+
+/** One merge setting: r per layer shaped as ToMe's schedules (app/tome/schedule.ts). */
+export interface SweepSetting {
+  r: number;
+  /** constant: r in every layer; decreasing: 2r → 0; increasing: 0 → 2r. */
+  shape: ScheduleShape;
+  propAttn: boolean;
+  protectDistillation: boolean;
+}
+
+export interface SweepProgress {
+  /** (model, setting, clip) results ready, cached ones included. */
+  done: number;
+  total: number;
+  /** Of `done`, how many came from the cache. */
+  cached: number;
+  /** The model being run (absent at the start) and, in stage `infer`, the setting. */
+  model?: string;
+  setting?: SweepSetting;
+  /** features: decoding clips and computing their fbank; infer: running the engine. */
+  stage: 'features' | 'infer';
+}
+
+export interface SweepOptions {
+  settings: SweepSetting[];
+  /** Results kept across sweeps (in memory, optionally on disk); default: a fresh in-memory cache. */
+  cache?: SweepCache;
+  /**
+   * Windows per engine.run (default 1, as `npm run bench` and the merge view run them, so
+   * that ms per clip here is comparable with both).
+   */
+  batchSize?: number;
+  /** Clips whose features are held at once (default 16); bounds memory on large sets. */
+  chunkClips?: number;
+  /** Check that every clip's file exists before any inference (default true). */
+  checkFiles?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: SweepProgress) => void;
+}
+
+export interface SweepTiming {
+  /** Median over batches of (batch time ÷ windows in the batch): inference only, after a warm-up. */
+  msPerWindow: number;
+  /** msPerWindow × the set's mean windows per clip. */
+  msPerClip: number;
+  clipsPerS: number;
+  batchSize: number;
+  /** Batches timed. */
+  samples: number;
+  /** True when every clip came from the cache: the timing is the one measured when they were run. */
+  fromCache: boolean;
+  measuredAt: string;
+}
+
+export interface ClassResult {
+  index: number;
+  label: string;
+  /** Clips that carry this label. */
+  clips: number;
+  /** Of those, clips whose top-1 is one of their labels. */
+  correct: number;
+  accuracy: number;
+  /** Average precision of this class over the whole set. */
+  ap: number;
+}
+
+/** A clip whose top-1 class differs between the unmerged baseline and this setting. */
+export interface ChangedClip {
+  path: string;
+  /** The label field as written in the set. */
+  label: string;
+  targets: number[];
+  baseline: LabelScore;
+  merged: LabelScore;
+  /** The baseline's score for the merged top-1 class, and the merged run's for the baseline's. */
+  baselineScoreOfMerged: number;
+  mergedScoreOfBaseline: number;
+  /** fixed: wrong → right; broken: right → wrong; changed: wrong → another wrong. */
+  effect: 'fixed' | 'broken' | 'changed';
+}
+
+export interface SweepRow {
+  model: string;
+  modelSha256: string;
+  ep: string;
+  setting: SweepSetting;
+  /** r applied per layer (after clamping): what the graph did. */
+  schedule: number[];
+  /** accuracy for single-label sets on softmax models; mAP for multi-label sets or sigmoid models. */
+  metric: 'accuracy' | 'mAP';
+  /** The value of `metric`, 0…1. */
+  score: number;
+  /** Share of clips whose top-1 class is one of their labels. */
+  accuracy: number;
+  correct: number;
+  /** Mean over classes with positives of their average precision. */
+  map: number;
+  clips: number;
+  /** Share of clips whose top-1 equals the unmerged model's (r = 0, same flags). */
+  agreement: number;
+  changed: ChangedClip[];
+  /** Classes present in the set, in model order. */
+  perClass: ClassResult[];
+  /** confusion[target][predicted] clip counts; null for multi-label sets. */
+  confusion: number[][] | null;
+  timing: SweepTiming | null;
+  /** Tokens left after the last layer. */
+  tokensAfterLast: number;
+  /** Forward-pass FLOPs of one window (app/tome/flops.ts). */
+  flops: number;
+  /** FLOPs at r = 0 ÷ FLOPs here (same flags). */
+  flopsRatio: number;
+  /** Clips run now; the rest came from the cache. */
+  computedClips: number;
+}
+
+export interface SweepResult {
+  set: { source: string; kind: 'csv' | 'folder'; clips: number; multiLabel: boolean };
+  models: { id: string; sha256: string; ep: string; labels: string[]; multiLabel: boolean }[];
+  /** One per model × requested setting, models in the order given, settings too. */
+  rows: SweepRow[];
+  /** Decoding + fbank + windows of the clips that needed inference. */
+  featuresMs: number;
+  /** (model, setting, clip) results computed now and taken from the cache. */
+  computed: number;
+  cached: number;
+}
+
+/** Every combination of the given values, r fastest, in the order given. */
+export function settingsGrid(opts: { rs: number[]; shapes?: ScheduleShape[]; propAttn?: boolean[]; protectDistillation?: boolean }): SweepSetting[] {
+  const out: SweepSetting[] = [];
+  for (const propAttn of opts.propAttn ?? [true])
+    for (const shape of opts.shapes ?? ['constant'])
+      for (const r of opts.rs) out.push({ r, shape, propAttn, protectDistillation: opts.protectDistillation ?? true });
+  return out;
+}
+
+/** r per layer of a setting, as requested (the graph clamps it; see applySchedule). */
+export function scheduleFor(setting: SweepSetting, numLayers: number): number[] {
+  if (!(setting.shape in SHAPE_INFLECTION)) throw new FastAstError('SCHEDULE_INVALID', `schedule shape must be constant, decreasing or increasing, got "${setting.shape}"`);
+  return inflectionSchedule(setting.r, SHAPE_INFLECTION[setting.shape], numLayers);
+}
+
+const BASELINE = (s: SweepSetting): SweepSetting => ({ r: 0, shape: 'constant', propAttn: s.propAttn, protectDistillation: s.protectDistillation });
+
+/** One distinct computation of a model: settings with the same applied schedule and flags share it. */
+interface Plan {
+  /** The first setting that asked for it (shown in progress). */
+  setting: SweepSetting;
+  group: CacheGroup;
+  merge: MergeSettings;
+  tokensAfterLast: number;
+  flops: number;
+  /** ms per window of each batch run in this sweep. */
+  samples: number[];
+  /** Clips run in this sweep (the rest came from the cache). */
+  computed: number;
+  warmedUp: boolean;
+}
+
+interface ModelRun {
+  model: SweepModel;
+  spec: ModelSpec;
+  specDigest: string;
+  plans: Map<string, Plan>;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function planFor(run: ModelRun, setting: SweepSetting, cache: SweepCache): Promise<Plan> {
+  const { spec } = run;
+  const applied = applySchedule(spec.numTokens, scheduleFor(setting, spec.numLayers), setting.protectDistillation);
+  const merge: MergeSettings = { schedule: applied.rApplied, propAttn: setting.propAttn, protectDistillation: setting.protectDistillation };
+  const group = await cache.group({
+    model: run.model.id,
+    modelSha256: run.model.sha256,
+    specDigest: run.specDigest,
+    classes: spec.labels.length,
+    ep: run.model.engine.ep,
+    schedule: merge.schedule,
+    propAttn: merge.propAttn,
+    protectDistillation: merge.protectDistillation,
+  });
+  let plan = run.plans.get(group.key);
+  if (!plan) {
+    plan = { setting, group, merge, tokensAfterLast: applied.tokens[applied.tokens.length - 1], flops: forwardFlops(spec, applied).total, samples: [], computed: 0, warmedUp: false };
+    run.plans.set(group.key, plan);
+  }
+  return plan;
+}
+
+async function stampOf(path: string): Promise<string> {
+  const info = await stat(path).catch(() => null);
+  if (!info) throw new FastAstError('FILE_NOT_FOUND', `${path}: file not found`);
+  return `${info.size}:${info.mtimeMs}`;
+}
+
+/**
+ * Runs `set` through every model at every setting (plus the r = 0 baseline of each flag
+ * combination, for agreement), taking what it can from the cache. Each clip is decoded once
+ * per sweep and run at every setting while its features are in memory; settings are
+ * interleaved per chunk of clips so that drift in machine load hits them alike. Cancelling
+ * (signal) throws FastAstError CANCELLED; what was computed until then stays in the cache.
+ */
+export async function sweep(models: SweepModel[], set: LabelledSet, opts: SweepOptions): Promise<SweepResult> {
+  if (models.length === 0) throw new FastAstError('USAGE', 'a sweep needs at least one model');
+  if (opts.settings.length === 0) throw new FastAstError('USAGE', 'a sweep needs at least one merge setting');
+  if (set.clips.length === 0) throw new FastAstError('USAGE', `${set.source}: the set has no clips`);
+  const ids = models.map((m) => m.id);
+  const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (dup !== undefined) throw new FastAstError('USAGE', `two models of the sweep are both called "${dup}"; give each its own id`);
+  const cache = opts.cache ?? new SweepCache();
+  const batchSize = Math.max(1, Math.floor(opts.batchSize ?? 1));
+  const chunkClips = Math.max(1, Math.floor(opts.chunkClips ?? 16));
+  if (opts.checkFiles ?? true) await checkClipFiles(set);
+
+  const runs: ModelRun[] = [];
+  for (const model of models) {
+    const { spec } = model.engine;
+    for (const clip of set.clips) {
+      const bad = clip.targets.find((t) => t >= spec.labels.length);
+      if (bad !== undefined) throw new FastAstError('USAGE', `${set.source}: ${clip.path} has class ${bad}, but ${model.id} has ${spec.labels.length} classes; read the set with this model's labels`);
+    }
+    const run: ModelRun = { model, spec, specDigest: digest(spec), plans: new Map() };
+    for (const s of opts.settings) {
+      await planFor(run, s, cache);
+      await planFor(run, BASELINE(s), cache);
+    }
+    runs.push(run);
+  }
+
+  const stamps = await Promise.all(set.clips.map((c) => stampOf(c.path)));
+  const needs = (plan: Plan, i: number) => !plan.group.get(set.clips[i].path, stamps[i]);
+  let total = 0;
+  let cached = 0;
+  for (const run of runs)
+    for (const plan of run.plans.values())
+      for (let i = 0; i < set.clips.length; i++) {
+        total++;
+        if (!needs(plan, i)) cached++;
+      }
+  let done = cached;
+  let featuresMs = 0;
+  opts.onProgress?.({ done, total, cached, stage: 'features' });
+
+  let failed = false;
+  try {
+    for (let at = 0; at < set.clips.length; at += chunkClips) {
+      const chunk = Array.from({ length: Math.min(chunkClips, set.clips.length - at) }, (_, k) => at + k);
+      const todo = runs.map((run) => [...run.plans.values()].map((plan) => ({ plan, clips: chunk.filter((i) => needs(plan, i)) })));
+      if (todo.every((t) => t.every((p) => p.clips.length === 0))) continue;
+
+      // Features: one fbank per clip and mel-bin count, shared by every model and setting;
+      // model windows are cut from it when a run needs them (a long clip never holds them all).
+      const fbanks = new Map<string, FileFeatures>();
+      const featuresOf = async (spec: ModelSpec, i: number): Promise<FileFeatures> => {
+        const key = `${i}|${spec.features.numMelBins}`;
+        let f = fbanks.get(key);
+        if (!f) {
+          throwIfAborted(opts.signal, 'sweep');
+          const t0 = performance.now();
+          f = await featuresForFile(set.clips[i].path, spec.features, { signal: opts.signal });
+          featuresMs += performance.now() - t0;
+          fbanks.set(key, f);
+        }
+        return f;
+      };
+      for (const [m, run] of runs.entries()) {
+        for (const { plan, clips } of todo[m]) {
+          if (clips.length === 0) continue;
+          opts.onProgress?.({ done, total, cached, model: run.model.id, stage: 'features' });
+          const feats: FileFeatures[] = [];
+          for (const i of clips) feats.push(await featuresOf(run.spec, i));
+          const before = done;
+          await runPlan(run, plan, clips, feats, stamps, set, batchSize, opts.signal, (finished) => {
+            done = before + finished;
+            opts.onProgress?.({ done, total, cached, model: run.model.id, setting: plan.setting, stage: 'infer' });
+          });
+        }
+      }
+    }
+  } catch (e) {
+    failed = true;
+    throw e;
+  } finally {
+    // Whatever was computed is kept, also on cancel; a failing cache write must not hide why the sweep stopped.
+    for (const run of runs) for (const plan of run.plans.values()) if (plan.samples.length) plan.group.setTiming(batchSize, plan.samples);
+    await cache.flush().catch((e) => {
+      if (!failed) throw e;
+    });
+  }
+
+  const multiLabelOf = (spec: ModelSpec) => set.multiLabel || spec.multiLabel;
+  const rows: SweepRow[] = [];
+  for (const run of runs) {
+    for (const setting of opts.settings) {
+      const plan = await planFor(run, setting, cache);
+      const base = await planFor(run, BASELINE(setting), cache);
+      rows.push(rowFor(run, setting, plan, base, set, stamps, multiLabelOf(run.spec)));
+    }
+  }
+  return {
+    set: { source: set.source, kind: set.kind, clips: set.clips.length, multiLabel: set.multiLabel },
+    models: runs.map((r) => ({ id: r.model.id, sha256: r.model.sha256, ep: r.model.engine.ep, labels: r.spec.labels, multiLabel: r.spec.multiLabel })),
+    rows,
+    featuresMs,
+    computed: total - cached,
+    cached,
+  };
+}
+
+/** Runs the windows of `clips` at one setting, in batches; stores each clip's mean scores. */
+async function runPlan(
+  run: ModelRun,
+  plan: Plan,
+  clips: number[],
+  feats: FileFeatures[],
+  stamps: string[],
+  set: LabelledSet,
+  batchSize: number,
+  signal: AbortSignal | undefined,
+  onClipsDone: (finished: number) => void,
+): Promise<void> {
+  const { engine } = run.model;
+  const { spec } = run;
+  const L = spec.maxLength;
+  const windowsPerClip = feats.map((f) => windowCount(f.frames, L, L));
+  const flat: { owner: number; k: number }[] = [];
+  windowsPerClip.forEach((n, owner) => {
+    for (let k = 0; k < n; k++) flat.push({ owner, k });
+  });
+  const windowSize = L * spec.numMelBins;
+  const inputFor = (from: number, n: number) => {
+    const input = new Float32Array(n * windowSize);
+    for (let b = 0; b < n; b++) {
+      const { owner, k } = flat[from + b];
+      const f = feats[owner];
+      input.set(windowInput(f.fbank, f.frames, f.numMelBins, k, L, spec.features), b * windowSize);
+    }
+    return input;
+  };
+  if (!plan.warmedUp) {
+    // The first run of a setting pays for onnxruntime's allocations; keep it out of the timing.
+    throwIfAborted(signal, 'sweep');
+    const n = Math.min(batchSize, flat.length);
+    await engine.run(inputFor(0, n), n, plan.merge);
+    plan.warmedUp = true;
+  }
+  const sums = feats.map(() => new Float32Array(spec.labels.length));
+  let stored = 0;
+  for (let start = 0; start < flat.length; start += batchSize) {
+    throwIfAborted(signal, 'sweep');
+    const n = Math.min(batchSize, flat.length - start);
+    const input = inputFor(start, n);
+    const t0 = performance.now();
+    const res = await engine.run(input, n, plan.merge);
+    plan.samples.push((performance.now() - t0) / n);
+    res.items.forEach((item, b) => {
+      const k = flat[start + b].owner;
+      const s = scoresFromLogits(item.logits, spec.multiLabel);
+      const sum = sums[k];
+      for (let c = 0; c < sum.length; c++) sum[c] += s[c];
+    });
+    // Clips whose last window is done go into the cache now, so that a cancel keeps them.
+    const end = start + n;
+    const finished = end === flat.length ? feats.length : flat[end].owner;
+    for (; stored < finished; stored++) {
+      const w = windowsPerClip[stored];
+      const entry: CachedClip = { stamp: stamps[clips[stored]], windows: w, scores: sums[stored].map((v) => v / w) };
+      plan.group.set(set.clips[clips[stored]].path, entry);
+      plan.computed++;
+    }
+    onClipsDone(finished);
+  }
+}
+
+function top1(scores: Float32Array, labels: readonly string[]): LabelScore {
+  const index = argmax(scores);
+  return { index, label: labels[index], score: scores[index] };
+}
+
+function rowFor(run: ModelRun, setting: SweepSetting, plan: Plan, base: Plan, set: LabelledSet, stamps: string[], multiLabel: boolean): SweepRow {
+  const { spec, model } = run;
+  const labels = spec.labels;
+  const C = labels.length;
+  const get = (p: Plan, i: number): CachedClip => {
+    const c = p.group.get(set.clips[i].path, stamps[i]);
+    if (!c) throw new FastAstError('ENGINE_FAILED', `${set.clips[i].path}: no result at ${p.group.key} (a bug in the sweep)`);
+    return c;
+  };
+  const scores: Float32Array[] = [];
+  let correct = 0;
+  let agree = 0;
+  let windows = 0;
+  const changed: ChangedClip[] = [];
+  const perClassClips = new Array<number>(C).fill(0);
+  const perClassCorrect = new Array<number>(C).fill(0);
+  const confusion = multiLabel ? null : Array.from({ length: C }, () => new Array<number>(C).fill(0));
+  set.clips.forEach((clip: LabelledClip, i) => {
+    const mine = get(plan, i);
+    const theirs = get(base, i);
+    scores.push(mine.scores);
+    windows += mine.windows;
+    const m = top1(mine.scores, labels);
+    const b = top1(theirs.scores, labels);
+    const right = clip.targets.includes(m.index);
+    if (right) correct++;
+    for (const t of clip.targets) {
+      perClassClips[t]++;
+      if (right) perClassCorrect[t]++;
+    }
+    if (confusion) confusion[clip.target][m.index]++;
+    if (m.index === b.index) agree++;
+    else {
+      const wasRight = clip.targets.includes(b.index);
+      changed.push({
+        path: clip.path,
+        label: clip.label,
+        targets: clip.targets,
+        baseline: b,
+        merged: m,
+        baselineScoreOfMerged: theirs.scores[m.index],
+        mergedScoreOfBaseline: mine.scores[b.index],
+        effect: right && !wasRight ? 'fixed' : wasRight && !right ? 'broken' : 'changed',
+      });
+    }
+  });
+  const n = set.clips.length;
+  const { map, perClass: aps } = meanAveragePrecision(scores, set.clips.map((c) => c.targets), C);
+  const apOf = new Map(aps.map((a) => [a.index, a.ap]));
+  const perClass: ClassResult[] = [];
+  for (let c = 0; c < C; c++) {
+    if (perClassClips[c] === 0) continue;
+    perClass.push({ index: c, label: labels[c], clips: perClassClips[c], correct: perClassCorrect[c], accuracy: perClassCorrect[c] / perClassClips[c], ap: apOf.get(c) ?? NaN });
+  }
+  const accuracy = correct / n;
+  const metric = multiLabel ? 'mAP' : 'accuracy';
+  // Timing of this sweep's batches when it ran any (flushed into the cache's record at the end), else the cached one.
+  const record = plan.group.timing;
+  let timing: SweepTiming | null = null;
+  if (record && record.samples.length) {
+    const msPerWindow = median(record.samples);
+    const msPerClip = (msPerWindow * windows) / n;
+    timing = {
+      msPerWindow,
+      msPerClip,
+      clipsPerS: 1000 / msPerClip,
+      batchSize: record.batchSize,
+      samples: record.samples.length,
+      fromCache: plan.samples.length === 0,
+      measuredAt: record.measuredAt,
+    };
+  }
+  return {
+    model: model.id,
+    modelSha256: model.sha256,
+    ep: model.engine.ep,
+    setting,
+    schedule: plan.merge.schedule,
+    metric,
+    score: metric === 'mAP' ? map : accuracy,
+    accuracy,
+    correct,
+    map,
+    clips: n,
+    agreement: agree / n,
+    changed,
+    perClass,
+    confusion,
+    timing,
+    tokensAfterLast: plan.tokensAfterLast,
+    flops: plan.flops,
+    flopsRatio: base.flops / plan.flops,
+    computedClips: plan.computed,
+  };
+}
