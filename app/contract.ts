@@ -3,7 +3,10 @@
  * `serve`): every request, response and event, as types plus runtime validators, and the one
  * wire format both transports use.
  *
- * This file must stay free of Node, DOM and app/ imports: the renderer bundles it.
+ * This file must stay free of Node, DOM and app/ imports: the renderer bundles it. The one
+ * exception is app/segments (pure TypeScript: the segment types, segments from windows, the
+ * selection and the undo/redo edit reducer), re-exported below so that the renderer edits
+ * segments with the same model the host exports, while importing only this file.
  *
  * Wire format: one binary frame per message. Typed arrays anywhere in a message travel as raw
  * bytes after a JSON header (no base64, no number lists), so a spectrogram or an fbank window
@@ -14,6 +17,8 @@
  * In the header, each typed array is replaced by `{"$b": index, "$t": "f32" | "i32" | "u8"}`
  * and `$bins` lists the byte length of each blob.
  */
+
+import type { Provenance, RecordingSegments, Segment, Selection } from './segments/index.js';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -182,6 +187,109 @@ function typed<T extends ArrayBufferView>(name: string, ctor: { new (...a: never
   };
 }
 
+// ───────────────────────────── segments (issue 4) ─────────────────────────────
+
+export {
+  ALL,
+  byTime,
+  canRedo,
+  canUndo,
+  editSegments,
+  initialEditState,
+  redoLabel,
+  segmentsFromWindows,
+  selectSegments,
+  undoLabel,
+  UNDO_LIMIT,
+} from './segments/index.js';
+export type {
+  EditAction,
+  EditKind,
+  EditState,
+  NewSegment,
+  Provenance,
+  RecordingSegments,
+  ReviewStatus,
+  ScoredWindow,
+  Segment,
+  SegmentSource,
+  Selection,
+} from './segments/index.js';
+
+/** Same list and order as app/export's EXPORT_FORMATS (the host checks they agree). */
+export const SEGMENT_EXPORT_FORMATS = ['audacity', 'raven', 'csv', 'textgrid', 'sv', 'labelstudio', 'json', 'clips'] as const;
+export type SegmentExportFormat = (typeof SEGMENT_EXPORT_FORMATS)[number];
+export const SEGMENT_IMPORT_FORMATS = ['audacity', 'raven', 'json'] as const;
+const REVIEW_STATES = ['accepted', 'rejected', 'unreviewed'] as const;
+
+const segmentLabel = s.string({ min: 1, max: 1024 });
+const segmentFile = s.string({ min: 1, max: 4096 });
+
+/** The analysis settings behind segments, without the threshold (the UI's, applied later). */
+export const AnalysisProvenance = s.object({
+  modelId: s.string({ max: 256 }),
+  modelSha256: s.string({ max: 128 }),
+  schedule: s.array(s.number({ int: true, min: 0 }), { max: 256 }),
+  propAttn: s.boolean(),
+  protectDistillation: s.boolean(),
+  windowS: s.number({ min: 0 }),
+  hopS: s.number({ min: 0 }),
+});
+export type AnalysisProvenance = Infer<typeof AnalysisProvenance>;
+
+export const ProvenanceWire: Schema<Provenance> = s.object({
+  modelId: s.string({ max: 256 }),
+  modelSha256: s.string({ max: 128 }),
+  schedule: s.array(s.number({ int: true, min: 0 }), { max: 256 }),
+  propAttn: s.boolean(),
+  protectDistillation: s.boolean(),
+  windowS: s.number({ min: 0 }),
+  hopS: s.number({ min: 0 }),
+  threshold: s.number({ min: 0, max: 1 }),
+});
+
+export const SegmentWire: Schema<Segment> = s.object({
+  id: s.string({ min: 1, max: 8192 }),
+  file: segmentFile,
+  label: segmentLabel,
+  startS: s.number({ min: 0 }),
+  endS: s.number({ min: 0 }),
+  maxScore: s.nullable(s.number()),
+  meanScore: s.nullable(s.number()),
+  source: s.enum(['model', 'user'] as const),
+  provenance: s.optional(ProvenanceWire),
+  lowHz: s.optional(s.number({ min: 0 })),
+  highHz: s.optional(s.number({ min: 0 })),
+  review: s.enum(REVIEW_STATES),
+});
+
+export const RecordingWire: Schema<RecordingSegments> = s.object({
+  file: segmentFile,
+  durationS: s.number({ min: 0 }),
+  segments: s.array(SegmentWire, { max: 1_000_000 }),
+});
+
+/** app/segments' Selection, flattened for the validators: `kind` says which fields count. */
+export const SelectionWire = s.object({
+  kind: s.enum(['all', 'ids', 'filter'] as const),
+  ids: s.optional(s.array(s.string({ min: 1, max: 8192 }), { max: 1_000_000 })),
+  labels: s.optional(s.array(segmentLabel, { max: 100_000 })),
+  minScore: s.optional(s.number({ min: 0, max: 1 })),
+  review: s.optional(s.array(s.enum(REVIEW_STATES), { max: 3 })),
+});
+export type SelectionWire = Infer<typeof SelectionWire>;
+
+export function selectionFromWire(w: SelectionWire): Selection {
+  if (w.kind === 'all') return { kind: 'all' };
+  if (w.kind === 'ids') return { kind: 'ids', ids: w.ids ?? [] };
+  return {
+    kind: 'filter',
+    ...(w.labels ? { labels: w.labels } : {}),
+    ...(w.minScore !== undefined ? { minScore: w.minScore } : {}),
+    ...(w.review ? { review: w.review } : {}),
+  };
+}
+
 // ───────────────────────────── shared shapes ─────────────────────────────
 
 export const SCHEDULE_SHAPES = ['constant', 'decreasing', 'increasing'] as const;
@@ -268,10 +376,13 @@ export const RunView = s.object({
    */
   sourceScores: s.f32(),
   /**
-   * Layer-major, numLayers × numTokens, 0…1: how clear-cut that merge was (1 = the similarity
-   * stood well apart from the layer's other candidate merges; 0 = a near-tie). NaN where no merge.
+   * Layer-major, numLayers × numTokens: the engine's merge-decision margin (cosine units) of the
+   * token that carries original token j into layer l — how clear-cut that token's decision to
+   * merge (or not) was: merged → min(best − second-best partner, its score − the best score left
+   * unmerged); unmerged → the lowest merged score − its score. Near 0 = a near-tie (padding,
+   * silence). NaN where the carrier made no decision (a B token, cls, a layer with r = 0).
    */
-  clarity: s.f32(),
+  margins: s.f32(),
   tokensPerLayer: s.array(count, { max: 257 }),
   schedule: s.array(count, { max: 256 }),
   rApplied: s.array(count, { max: 256 }),
@@ -321,6 +432,8 @@ export const AnalysisResult = s.object({
   merge: s.nullable(MergeParams),
   elapsedMs: s.number({ min: 0 }),
   msPerWindow: s.number({ min: 0 }),
+  /** What segments made from this analysis record (model hash, r per layer as applied, hop …). */
+  provenance: AnalysisProvenance,
 });
 export type AnalysisResult = Infer<typeof AnalysisResult>;
 
@@ -333,6 +446,144 @@ export const ScheduleTable = s.object({
   finalTokens: s.i32(),
 });
 export type ScheduleTable = Infer<typeof ScheduleTable>;
+
+// ───────────────────────────── lab: accuracy / speed sweeps (issue 5) ─────────────────────────────
+
+/** Proportional attention in a sweep: on, off, or both (each setting twice). */
+export const LAB_PROP_ATTN = ['on', 'off', 'both'] as const;
+export const LAB_EXPORT_FORMATS = ['csv', 'json', 'svg', 'png'] as const;
+export type LabExportFormat = (typeof LAB_EXPORT_FORMATS)[number];
+
+/** A client-chosen name for one sweep: lab.progress events and lab.export refer to it. */
+const sweepId = s.string({ min: 1, max: 64, pattern: /^[\w-]+$/ });
+const share = s.number({ min: 0, max: 1 });
+const labLabel = s.string({ max: 1024 });
+
+export const LabSetting = s.object({
+  r: s.number({ int: true, min: 0, max: 100_000 }),
+  shape: s.enum(SCHEDULE_SHAPES),
+  propAttn: s.boolean(),
+  protectDistillation: s.boolean(),
+});
+export type LabSetting = Infer<typeof LabSetting>;
+
+export const LabSweepParams = s.object({
+  sweepId,
+  /** A CSV (ESC-50 layout or multi-label) or a folder with one sub-folder per class, on the host. */
+  set: path,
+  /** Only this fold (the CSV needs a fold column). */
+  fold: s.optional(s.number({ int: true, min: 0, max: 1_000_000 })),
+  /** Folder the CSV's paths are relative to (default: the CSV's folder). */
+  audioRoot: s.optional(path),
+  /** At most this many clips, taken from the classes in turn (a quick look at a large set). */
+  maxClips: s.optional(s.number({ int: true, min: 1, max: 10_000_000 })),
+  /** Model ids (hello's models); they must share their labels. */
+  models: s.array(id, { min: 1, max: 16 }),
+  rs: s.array(s.number({ int: true, min: 0, max: 100_000 }), { min: 1, max: 64 }),
+  shapes: s.array(s.enum(SCHEDULE_SHAPES), { min: 1, max: 3 }),
+  propAttn: s.enum(LAB_PROP_ATTN),
+  /** Keep the distillation token out of merges (default true, as in the merge controls). */
+  protectDistillation: s.optional(s.boolean()),
+});
+export type LabSweepParams = Infer<typeof LabSweepParams>;
+
+const labTop = s.object({ index: count, label: labLabel, score: s.numberOrNaN() });
+
+export const LabChangedClip = s.object({
+  /** Absolute path of the clip on the host (file.open takes it). */
+  path: s.string({ max: 4096 }),
+  /** The label field as written in the set. */
+  label: labLabel,
+  targets: s.array(count, { max: 100_000 }),
+  baseline: labTop,
+  merged: labTop,
+  baselineScoreOfMerged: s.numberOrNaN(),
+  mergedScoreOfBaseline: s.numberOrNaN(),
+  /** fixed: wrong → right; broken: right → wrong; changed: wrong → another wrong. */
+  effect: s.enum(['fixed', 'broken', 'changed'] as const),
+});
+export type LabChangedClip = Infer<typeof LabChangedClip>;
+
+export const LabClassResult = s.object({
+  index: count,
+  label: labLabel,
+  clips: count,
+  correct: count,
+  accuracy: share,
+  /** Average precision of the class over the set (NaN: undefined). */
+  ap: s.numberOrNaN(),
+});
+export type LabClassResult = Infer<typeof LabClassResult>;
+
+export const LabTiming = s.object({
+  msPerWindow: s.number({ min: 0 }),
+  msPerClip: s.number({ min: 0 }),
+  clipsPerS: s.number({ min: 0 }),
+  batchSize: s.number({ int: true, min: 1 }),
+  samples: count,
+  /** Every clip came from the cache: the timing is the one measured then (measuredAt). */
+  fromCache: s.boolean(),
+  measuredAt: s.string({ max: 64 }),
+});
+export type LabTiming = Infer<typeof LabTiming>;
+
+/** One model × setting (app/analysis/sweep.ts SweepRow, with the changed clips capped). */
+export const LabRow = s.object({
+  model: id,
+  modelSha256: s.string({ max: 128 }),
+  ep: s.string({ max: 32 }),
+  setting: LabSetting,
+  /** r applied per layer (after clamping). */
+  schedule: s.array(count, { max: 256 }),
+  metric: s.enum(['accuracy', 'mAP'] as const),
+  /** The value of `metric`, 0…1. */
+  score: s.numberOrNaN(),
+  accuracy: share,
+  correct: count,
+  map: s.numberOrNaN(),
+  clips: count,
+  /** Share of clips whose top-1 equals the same model's at r = 0 (same flags). */
+  agreement: share,
+  /** The clips whose top-1 changed against r = 0 (at most LAB_MAX_CHANGED; changedTotal counts all). */
+  changed: s.array(LabChangedClip, { max: 100_000 }),
+  changedTotal: count,
+  perClass: s.array(LabClassResult, { max: 100_000 }),
+  /** confusion[target][predicted] clip counts; null for multi-label sets. */
+  confusion: s.nullable(s.array(s.array(count, { max: 100_000 }), { max: 100_000 })),
+  timing: s.nullable(LabTiming),
+  tokensAfterLast: count,
+  /** Forward-pass FLOPs of one window. */
+  flops: s.number({ min: 0 }),
+  flopsRatio: s.numberOrNaN(),
+  /** Clips run in this sweep; the rest came from the cache. */
+  computedClips: count,
+});
+export type LabRow = Infer<typeof LabRow>;
+
+export const LabResult = s.object({
+  sweepId,
+  set: s.object({
+    source: s.string({ max: 4096 }),
+    kind: s.enum(['csv', 'folder'] as const),
+    clips: count,
+    /** Clips in the set (fold applied) before maxClips. */
+    totalClips: count,
+    multiLabel: s.boolean(),
+    fold: s.nullable(count),
+  }),
+  models: s.array(s.object({ id, sha256: s.string({ max: 128 }), ep: s.string({ max: 32 }), labels: s.array(labLabel, { max: 100_000 }), multiLabel: s.boolean() }), { max: 16 }),
+  /** Models in the order given, settings r fastest, then shape, then prop-attn. */
+  rows: s.array(LabRow, { max: 100_000 }),
+  /** Decoding + fbank of the clips that needed inference. */
+  featuresMs: s.number({ min: 0 }),
+  /** (model, setting, clip) results computed now, and taken from the host's cache. */
+  computed: count,
+  cached: count,
+  elapsedMs: s.number({ min: 0 }),
+  /** Where the host keeps sweep results (per model hash, setting and file). */
+  cacheDir: s.string({ max: 4096 }),
+});
+export type LabResult = Infer<typeof LabResult>;
 
 // ───────────────────────────── requests ─────────────────────────────
 
@@ -417,6 +668,54 @@ export const methods = {
   },
   /** Remembers UI settings across sessions (host-side). */
   'settings.save': { params: s.object({ lastMerge: MergeParams }), result: empty },
+  /**
+   * Writes segments in one format (app/export) into an existing folder on the host, with the
+   * sidecar; all-or-nothing: a failure (EXPORT_FAILED) names the path and the reason and leaves
+   * no file. `provenance` null: taken from the segments, else the active model at r = 0.
+   */
+  'segments.export': {
+    params: s.object({
+      format: s.enum(SEGMENT_EXPORT_FORMATS),
+      outDir: path,
+      recordings: s.array(RecordingWire, { min: 1, max: 10_000 }),
+      provenance: s.nullable(ProvenanceWire),
+      selection: SelectionWire,
+      combined: s.optional(s.boolean()),
+    }),
+    result: s.object({ outDir: s.string({ max: 4096 }), files: s.array(s.string({ max: 4096 }), { max: 1_000_000 }), segments: count }),
+  },
+  /** Reads Audacity labels, a Raven table or our JSON back into segments (`file`: the recording, where the file does not name it). */
+  'segments.import': {
+    params: s.object({ path, format: s.optional(s.enum(SEGMENT_IMPORT_FORMATS)), file: s.optional(path) }),
+    result: s.object({ recordings: s.array(RecordingWire, { max: 10_000 }) }),
+  },
+  /** The lab's starting points: the bundled labelled set (when present) and where results are cached. */
+  'lab.defaults': {
+    params: empty,
+    result: s.object({ defaultSet: s.nullable(s.string({ max: 4096 })), cacheDir: s.string({ max: 4096 }), running: s.nullable(sweepId) }),
+  },
+  /**
+   * Runs a labelled set through models × merge settings (app/analysis/sweep) on engines of its own,
+   * their runs queued between the workstation's; lab.progress events carry `sweepId`. Cancel the
+   * request to stop it (what was computed stays in the cache). One sweep at a time per host.
+   */
+  'lab.sweep': { params: LabSweepParams, result: LabResult },
+  /**
+   * Writes a sweep's table (csv: `fastast eval --out` columns; json: everything) or the chart the
+   * UI drew (svg text, png bytes) to a file on the host; its folder must exist.
+   */
+  'lab.export': {
+    params: s.object({
+      format: s.enum(LAB_EXPORT_FORMATS),
+      /** Absolute (or ~/) path of the file to write. */
+      path,
+      /** csv, json: the sweep whose table is written (one of the host's last few). */
+      sweepId: s.optional(sweepId),
+      svg: s.optional(s.string({ max: 16_000_000 })),
+      png: s.optional(s.u8({ max: 64_000_000 })),
+    }),
+    result: s.object({ path: s.string({ max: 4096 }), bytes: count }),
+  },
 } satisfies Record<string, { params: Schema<unknown>; result: Schema<unknown> }>;
 
 export type Methods = typeof methods;
@@ -448,6 +747,18 @@ export const events = {
   }),
   /** The engine process restarted: caches on the host side are gone. */
   'host.restarted': s.object({ reason: s.string({ max: 4096 }) }),
+  /** Progress of a lab.sweep: runs of (model, setting, clip) done of total, cached ones included. */
+  'lab.progress': s.object({
+    sweepId,
+    /** open: reading the set and building engines; features: decoding; infer: running the models. */
+    stage: s.enum(['open', 'features', 'infer'] as const),
+    done: count,
+    total: count,
+    cached: count,
+    model: s.optional(id),
+    setting: s.optional(LabSetting),
+    message: s.optional(s.string({ max: 1024 })),
+  }),
 };
 export type Events = typeof events;
 export type EventName = keyof Events;
@@ -625,13 +936,15 @@ export interface DesktopBridge {
   /** Native dialogs. */
   pickFiles(): Promise<string[]>;
   pickFolder(): Promise<string | null>;
+  /** A label file to import (Audacity .txt, Raven table, our JSON). */
+  pickLabelFile(): Promise<string | null>;
   /** Path of a file dropped on the window (Electron's webUtils). */
   pathForFile(file: File): string;
   /** Tells the main process a file was opened (its Open Recent menu). */
   noteOpened(path: string): void;
 }
 
-export const BridgeDialogKind = s.enum(['files', 'folder', 'model'] as const);
+export const BridgeDialogKind = s.enum(['files', 'folder', 'model', 'labels'] as const);
 
 /** Names of the few ipcRenderer ↔ ipcMain channels outside the host port (all validated). */
 export const IPC = {

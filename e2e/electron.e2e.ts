@@ -65,7 +65,7 @@ describe('FastAST Studio desktop app (Electron)', () => {
       require: 'undefined',
       process: 'undefined',
       ipc: 'undefined',
-      bridge: ['mediaUrl', 'noteOpened', 'onFrame', 'onHostStatus', 'pathForFile', 'pickFiles', 'pickFolder', 'send'],
+      bridge: ['mediaUrl', 'noteOpened', 'onFrame', 'onHostStatus', 'pathForFile', 'pickFiles', 'pickFolder', 'pickLabelFile', 'send'],
     });
     expect(page.url()).toBe('app://studio/index.html');
 

@@ -213,6 +213,12 @@ describe('FastAST Studio in the browser', () => {
     const box = (await canvas.boundingBox())!;
     await page.mouse.move(box.x + 50 + (box.width - 60) * 0.8, box.y + 8 + (box.height - 30) * 0.5);
     await expect.poll(() => page.getByTestId('hover-card').innerText()).toMatch(/padding only/);
+    // The engine's decision margins: the padding's merges are near-ties, the horn's are not.
+    expect(await page.getByTestId('hover-margin').innerText()).toMatch(/smallest margin \S+ \((near-tie|almost a tie)\)/);
+    const pad = Number(await canvas.getAttribute('data-margin-pad'));
+    const audio = Number(await canvas.getAttribute('data-margin-audio'));
+    expect(pad).toBeLessThan(1e-4);
+    expect(audio).toBeGreaterThan(pad * 10);
     await shot('06-padding-near-ties-1280x800');
     await page.getByTestId('shading-toggle').uncheck();
     await page.getByTestId('open-button').click();

@@ -281,6 +281,17 @@ async function importModelDialog(): Promise<void> {
   if (!r.canceled && r.filePaths[0]) sendCommand('open-model', [r.filePaths[0]]);
 }
 
+/** Export: the native folder dialog first, then the page's export panel (format, which segments) opens on that folder. */
+async function exportDialog(): Promise<void> {
+  if (!win) return;
+  const r = await dialog.showOpenDialog(win, {
+    title: 'Export segments into a folder',
+    buttonLabel: 'Export here',
+    properties: ['openDirectory', 'createDirectory'],
+  });
+  if (!r.canceled && r.filePaths[0]) sendCommand('export', [r.filePaths[0]]);
+}
+
 function buildMenu(): void {
   const isMac = process.platform === 'darwin';
   const template: MenuItemConstructorOptions[] = [
@@ -310,7 +321,7 @@ function buildMenu(): void {
         },
         { type: 'separator' },
         { label: 'Import Model Folder…', click: () => void importModelDialog() },
-        { label: 'Export Segments…', accelerator: 'CmdOrCtrl+E', click: () => sendCommand('export') },
+        { label: 'Export Segments…', accelerator: 'CmdOrCtrl+E', click: () => void exportDialog() },
         { type: 'separator' },
         isMac ? { role: 'close' } : { role: 'quit', label: 'Quit' },
       ],
@@ -359,7 +370,16 @@ function registerIpc(): void {
     const opts =
       kind === 'files'
         ? { properties: ['openFile', 'multiSelections'] as ('openFile' | 'multiSelections')[], filters: [{ name: 'Audio', extensions: [...AUDIO_EXTENSIONS] }] }
-        : { properties: ['openDirectory'] as 'openDirectory'[] };
+        : kind === 'labels'
+          ? {
+              title: 'Import segments (Audacity labels, Raven selection table, FastAST JSON)',
+              properties: ['openFile'] as 'openFile'[],
+              filters: [
+                { name: 'Labels and tables', extensions: ['txt', 'tsv', 'json'] },
+                { name: 'All files', extensions: ['*'] },
+              ],
+            }
+          : { properties: ['openDirectory', 'createDirectory'] as ('openDirectory' | 'createDirectory')[] };
     const r = await dialog.showOpenDialog(win, opts);
     if (r.canceled) return [];
     if (kind === 'files') r.filePaths.forEach(noteRecent);

@@ -4,11 +4,15 @@
  * connections (they share models, decoded files and the baseline cache).
  */
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import {
   AUDIO_EXTENSIONS,
   MergeParams as MergeParamsSchema,
   PROTOCOL_VERSION,
+  SEGMENT_EXPORT_FORMATS,
+  selectionFromWire,
+  type Provenance,
   type EngineInfo,
   type FileInfo,
   type FsEntry,
@@ -21,6 +25,9 @@ import {
   type WindowInput,
 } from '../app/contract.js';
 import { runWindows } from '../app/analysis/run-windows.js';
+import { EXPORT_FORMATS, exportSegments } from '../app/export/export.js';
+import { importSegments } from '../app/export/import.js';
+import { FastAstError } from '../app/errors.js';
 import { scoresFromLogits } from '../app/analysis/scores.js';
 import { loadCheckpoint, type Checkpoint } from '../app/checkpoint/load.js';
 import { specFromConfigs, type ModelSpec } from '../app/checkpoint/spec.js';
@@ -28,6 +35,7 @@ import type { Engine, ExecutionProvider } from '../app/engine/types.js';
 import { applySchedule, inflectionSchedule, maxR, mergeRatio, SHAPE_INFLECTION } from '../app/tome/schedule.js';
 import { decodeForHost, modelWindow, windowStartFrames, type DecodedAudio } from './audio-io.js';
 import { EngineQueue } from './engine-queue.js';
+import { LabHost } from './lab-host.js';
 import { cancelled, HostError, throwIfAborted, type CallContext, type Handler } from './rpc.js';
 import { displaySpectrogram, melEdgesHz, peaks, wavBytes } from './spectrogram.js';
 import { comparisonView, runView } from './views.js';
@@ -73,6 +81,19 @@ interface WindowEntry {
 interface Settings {
   lastMerge: MergeParams | null;
   imported: string[];
+}
+
+// The contract's copy of the export formats must be app/export's list (a compile-time check both ways).
+const CONTRACT_FORMATS: readonly (typeof EXPORT_FORMATS)[number][] = SEGMENT_EXPORT_FORMATS;
+const APP_FORMATS: readonly (typeof SEGMENT_EXPORT_FORMATS)[number][] = EXPORT_FORMATS;
+void CONTRACT_FORMATS;
+void APP_FORMATS;
+
+/** A path typed by the user: "~/x" is the host user's home; anything else must be absolute (the host's working folder means nothing to the UI). */
+function userPath(p: string, what: string): string {
+  const expanded = p === '~' ? homedir() : p.startsWith('~/') ? join(homedir(), p.slice(2)) : p;
+  if (!isAbsolute(expanded)) throw new FastAstError(what === 'export' ? 'EXPORT_FAILED' : 'USAGE', `${p}: give the ${what === 'export' ? 'output folder' : 'file'} as an absolute path on the host (e.g. ${join(homedir(), 'labels')})`);
+  return resolve(expanded);
 }
 
 const MAX_OPEN_FILES = 4;
@@ -141,8 +162,22 @@ export class Host {
   private fileCounter = 0;
   private readonly log: (line: string) => void;
 
+  /** Sweeps of labelled sets (issue 5): engines of their own, runs queued between the workstation's. */
+  private readonly lab: LabHost;
+
   constructor(private readonly cfg: HostConfig) {
     this.log = cfg.log ?? (() => {});
+    this.lab = new LabHost({
+      stateDir: cfg.stateDir,
+      modelsDir: cfg.modelsDir,
+      demoDir: cfg.demoDir,
+      providers: cfg.providers,
+      threads: cfg.threads,
+      createEngine: cfg.createEngine ?? defaultEngine,
+      models: () => this.models,
+      queue: this.queue,
+      log: this.log,
+    });
   }
 
   /** Reads the model list and settings; starts loading the default model in the background. */
@@ -173,6 +208,7 @@ export class Host {
         /* already failed */
       }
     }
+    await this.lab.dispose();
     await rm(this.cfg.mediaDir, { recursive: true, force: true }).catch(() => {});
   }
 
@@ -442,6 +478,7 @@ export class Host {
       );
       run.logits.forEach((logits, i) => scores.set(scoresFromLogits(logits, spec.multiLabel), i * C));
       const engineMs = run.inferMs;
+      const applied = applySchedule(spec.numTokens, schedule, settings.protectDistillation);
       return {
         fileId,
         modelId: m.info.id,
@@ -454,6 +491,15 @@ export class Host {
         merge,
         elapsedMs: performance.now() - t0,
         msPerWindow: starts.length ? engineMs / starts.length : 0,
+        provenance: {
+          modelId: m.info.id,
+          modelSha256: m.checkpoint.sha256,
+          schedule: applied.rApplied,
+          propAttn: settings.propAttn,
+          protectDistillation: settings.protectDistillation,
+          windowS: spec.maxLength / 100,
+          hopS: starts.length > 1 ? (starts[1] - starts[0]) / 100 : hopS,
+        },
       };
     },
 
@@ -493,7 +539,44 @@ export class Host {
       await this.saveSettings();
       return {};
     },
+
+    'segments.export': async ({ format, outDir, recordings, provenance, selection, combined }) => {
+      const dir = userPath(outDir, 'export');
+      // Checked before anything is written: export never creates folders (a mistyped path fails, named).
+      const info = await stat(dir).catch(() => null);
+      if (!info) throw new FastAstError('EXPORT_FAILED', `${dir}: the output folder does not exist; create it first. Nothing was written.`);
+      if (!info.isDirectory()) throw new FastAstError('EXPORT_FAILED', `${dir}: this is a file, not a folder. Nothing was written.`);
+      const prov = provenance ?? recordings.flatMap((r) => r.segments).find((s) => s.provenance)?.provenance ?? this.fallbackProvenance();
+      const res = await exportSegments({ format, recordings, outDir: dir, provenance: prov, selection: selectionFromWire(selection), combined });
+      return { outDir: dir, files: res.files, segments: res.segments };
+    },
+
+    'lab.defaults': async () => this.lab.defaults(),
+    'lab.sweep': async (params, ctx) => this.lab.sweep(params, ctx),
+    'lab.export': async (params) => this.lab.export(params),
+
+    'segments.import': async ({ path, format, file }) => {
+      const recordings = await importSegments(userPath(path, 'import'), { ...(format ? { format } : {}), ...(file ? { file } : {}) });
+      return { recordings };
+    },
   };
+
+  /** Provenance for segments that carry none (drawn by hand, imported without a sidecar): the active model at r = 0. */
+  private fallbackProvenance(): Provenance {
+    const info = this.active ? this.models.get(this.active) : undefined;
+    const loaded = this.active ? this.ready.get(this.active) : undefined;
+    const windowS = (info?.maxLength ?? 0) / 100;
+    return {
+      modelId: info?.id ?? 'none',
+      modelSha256: loaded?.checkpoint.sha256 ?? '',
+      schedule: new Array(info?.numLayers ?? 0).fill(0),
+      propAttn: false,
+      protectDistillation: true,
+      windowS,
+      hopS: windowS,
+      threshold: 0,
+    };
+  }
 
   private async closeFile(fileId: string): Promise<void> {
     const f = this.files.get(fileId);

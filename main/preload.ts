@@ -66,7 +66,7 @@ ipcRenderer.on(IPC.command, (_e, msg: unknown) => {
   }
 });
 
-async function dialog(kind: 'files' | 'folder' | 'model'): Promise<string[]> {
+async function dialog(kind: 'files' | 'folder' | 'model' | 'labels'): Promise<string[]> {
   const res = await ipcRenderer.invoke(IPC.dialog, kind);
   return DialogResult.parse(res, 'dialog result');
 }
@@ -91,6 +91,7 @@ const bridge: DesktopBridge = {
   },
   pickFiles: () => dialog('files'),
   pickFolder: async () => (await dialog('folder'))[0] ?? null,
+  pickLabelFile: async () => (await dialog('labels'))[0] ?? null,
   pathForFile: (file) => webUtils.getPathForFile(file),
   noteOpened: (path) => {
     if (typeof path === 'string' && path.length > 0 && path.length <= 4096) ipcRenderer.send(IPC.opened, path);

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { ContractError, decodeFrame, encodeFrame, methods, parseEvent, parseParams, parseResult, s } from '../app/contract.js';
+import { ContractError, decodeFrame, encodeFrame, methods, parseEvent, parseParams, parseResult, s, SEGMENT_EXPORT_FORMATS, selectionFromWire } from '../app/contract.js';
+import { EXPORT_FORMATS } from '../app/export/export.js';
 
 describe('contract frames', () => {
   test('typed arrays travel as raw bytes and come back equal', () => {
@@ -69,6 +70,19 @@ describe('contract frames', () => {
       expect(typeof m.params.parse, name).toBe('function');
       expect(typeof m.result.parse, name).toBe('function');
     }
+  });
+
+  test('segments travel validated, and the export selection maps to app/segments', () => {
+    const seg = { id: 'a', file: '/x.wav', label: 'dog', startS: 1, endS: 2, maxScore: null, meanScore: null, source: 'user', review: 'accepted' };
+    const params = { format: 'audacity', outDir: '/tmp', recordings: [{ file: '/x.wav', durationS: 3, segments: [seg] }], provenance: null, selection: { kind: 'all' } };
+    expect(parseParams('segments.export', params).recordings[0].segments[0].label).toBe('dog');
+    expect(() => parseParams('segments.export', { ...params, format: 'mp3' })).toThrow(/format: expected one of audacity, raven/);
+    const badReview = { ...params, recordings: [{ file: '/x.wav', durationS: 3, segments: [{ ...seg, review: 'maybe' }] }] };
+    expect(() => parseParams('segments.export', badReview)).toThrow(/recordings\[0\]\.segments\[0\]\.review: expected one of/);
+    expect(() => parseParams('segments.export', { ...params, recordings: [{ file: '/x.wav', durationS: 3, segments: [{ ...seg, label: '' }] }] })).toThrow(/label: shorter than 1/);
+    expect(selectionFromWire({ kind: 'filter', labels: ['dog'], minScore: 0.5 })).toEqual({ kind: 'filter', labels: ['dog'], minScore: 0.5 });
+    expect(selectionFromWire({ kind: 'ids', ids: ['a'] })).toEqual({ kind: 'ids', ids: ['a'] });
+    expect(SEGMENT_EXPORT_FORMATS).toEqual(EXPORT_FORMATS);
   });
 
   test('optional fields and NaN', () => {

@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decodeFrame, encodeFrame, type Envelope } from '../app/contract.js';
 import { Host } from '../main/host.js';
 import { ClientConnection } from '../main/rpc.js';
-import { layerClarity } from '../main/views.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CLIP = join(ROOT, 'data', 'demo', 'church_bells_inspectorj_371267.flac');
@@ -150,12 +149,80 @@ describe('host', () => {
   });
 });
 
-describe('merge clarity estimate', () => {
-  test('identical merges (padding, silence) are near-ties; a lone merge is clear-cut', () => {
-    const s = Float32Array.from([NaN, 0.9999999, 0.9999999, 0.9999999, 0.9999999, 0.9999999, 0.9999999, 0.9995, NaN]);
-    const c = layerClarity(s);
-    expect(Number.isNaN(c[0])).toBe(true);
-    expect(c[1]).toBeLessThan(0.5);
-    expect(c[7]).toBe(1);
+describe('merge margins (how clear-cut each merge decision was)', () => {
+  test('the padded part of a short clip decides by near-ties; its audio does not', async () => {
+    const f = await ok('file.open', { path: join(ROOT, 'data', 'demo', 'car_horn_dj997_493751.flac') });
+    const m = await ok('window.merge', { fileId: f.fileId, startS: 0, merge: MERGE });
+    const N = 602;
+    const T = 50;
+    const validFrames = (await ok('window.baseline', { fileId: f.fileId, startS: 0 })).window.validFrames;
+    expect(m.run.margins.length).toBe(12 * N);
+    expect(Number.isNaN(m.run.margins[0])).toBe(true); // cls decides nothing
+    const pad: number[] = [];
+    const audio: number[] = [];
+    for (let p = 0; p < 12 * T; p++) {
+      const v = m.run.margins[2 + p]; // layer 0
+      if (Number.isFinite(v)) ((p % T) * 10 >= validFrames ? pad : audio).push(v);
+    }
+    // Half the tokens (the A side) decide in each layer.
+    expect(pad.length + audio.length).toBe(300);
+    const median = (a: number[]) => a.sort((x, y) => x - y)[a.length >> 1];
+    expect(median(pad)).toBeLessThan(1e-3);
+    expect(median(audio)).toBeGreaterThan(1e-2);
+    // The baseline (r = 0) makes no decisions at all.
+    expect(Array.from(m.baseline.margins).every(Number.isNaN)).toBe(true);
+  });
+});
+
+describe('segments export and import through the host', () => {
+  const seg = (id: string, label: string, startS: number, endS: number, maxScore: number | null) => ({
+    id,
+    file: CLIP,
+    label,
+    startS,
+    endS,
+    maxScore,
+    meanScore: maxScore,
+    source: maxScore === null ? 'user' : 'model',
+    review: 'unreviewed',
+  });
+  const recordings = [{ file: CLIP, durationS: 8.741, segments: [seg('a', 'church_bells', 0, 5.12, 0.9), seg('b', 'rain', 5.12, 8.741, 0.4), seg('user-1', 'bell strike', 1.25, 2.5, null)] }];
+  const provenance = { modelId: 'ast-tiny-esc10-cmkd', modelSha256: 'ab12', schedule: new Array(12).fill(0), propAttn: false, protectDistillation: true, windowS: 5.12, hopS: 5.12, threshold: 0.3 };
+
+  test('Audacity labels and JSON of a selection land in the folder and read back', async () => {
+    const out = mkdtempSync(join(tmp, 'export-'));
+    const a = await ok('segments.export', { format: 'audacity', outDir: out, recordings, provenance, selection: { kind: 'ids', ids: ['a', 'user-1'] } });
+    expect(a.segments).toBe(2);
+    expect(a.files.map((f: string) => f.slice(out.length + 1))).toEqual(['church_bells_inspectorj_371267.labels.txt', 'church_bells_inspectorj_371267.labels.txt.fastast.json']);
+    const back = await ok('segments.import', { path: a.files[0] });
+    expect(back.recordings[0].segments.map((s: { label: string; startS: number }) => [s.label, s.startS])).toEqual([
+      ['church_bells', 0],
+      ['bell strike', 1.25],
+    ]);
+    const j = await ok('segments.export', { format: 'json', outDir: out, recordings, provenance: null, selection: { kind: 'filter', minScore: 0.5 } });
+    const jb = await ok('segments.import', { path: j.files[0] });
+    // Hand-drawn segments have no score and pass a score filter.
+    expect(jb.recordings[0].segments.map((s: { id: string }) => s.id)).toEqual(['a', 'user-1']);
+  });
+
+  test('every format writes its file(s) and a sidecar', async () => {
+    for (const format of ['audacity', 'raven', 'csv', 'textgrid', 'sv', 'labelstudio', 'json', 'clips']) {
+      const out = mkdtempSync(join(tmp, `all-${format}-`));
+      const r = await ok('segments.export', { format, outDir: out, recordings, provenance, selection: { kind: 'all' } });
+      expect(r.segments, format).toBe(3);
+      expect(r.files.filter((f: string) => f.endsWith('.fastast.json')).length, format).toBe(1);
+      expect(r.files.length, format).toBe(format === 'clips' ? 4 : 2);
+    }
+  });
+
+  test('a bad folder names the path and writes nothing', async () => {
+    const missing = join(tmp, 'no-such-folder');
+    const r = await call('segments.export', { format: 'audacity', outDir: missing, recordings, provenance, selection: { kind: 'all' } }).done;
+    expect(!r.ok && r.error.code).toBe('EXPORT_FAILED');
+    expect(!r.ok && r.error.message).toContain(missing);
+    const rel = await call('segments.export', { format: 'audacity', outDir: 'relative/dir', recordings, provenance, selection: { kind: 'all' } }).done;
+    expect(!rel.ok && rel.error.message).toMatch(/relative\/dir: give the output folder as an absolute path/);
+    const bad = await call('segments.export', { format: 'nope', outDir: tmp, recordings, provenance, selection: { kind: 'all' } }).done;
+    expect(!bad.ok && bad.error.code).toBe('BAD_REQUEST');
   });
 });

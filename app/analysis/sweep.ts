@@ -66,6 +66,12 @@ export interface SweepOptions {
   checkFiles?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: SweepProgress) => void;
+  /**
+   * Runs each engine call (warm-up and timed batches) when it is its turn: the app's host passes
+   * its engine queue here, so that its interactive runs go between the sweep's batches, never
+   * beside them. Only the engine call is timed, not the wait for its turn. Default: at once.
+   */
+  turn?: <T>(job: () => Promise<T>) => Promise<T>;
 }
 
 export interface SweepTiming {
@@ -306,7 +312,7 @@ export async function sweep(models: SweepModel[], set: LabelledSet, opts: SweepO
           const feats: FileFeatures[] = [];
           for (const i of clips) feats.push(await featuresOf(run.spec, i));
           const before = done;
-          await runPlan(run, plan, clips, feats, stamps, set, batchSize, opts.signal, (finished) => {
+          await runPlan(run, plan, clips, feats, stamps, set, batchSize, opts.signal, opts.turn ?? ((job) => job()), (finished) => {
             done = before + finished;
             opts.onProgress?.({ done, total, cached, model: run.model.id, setting: plan.setting, stage: 'infer' });
           });
@@ -353,6 +359,7 @@ async function runPlan(
   set: LabelledSet,
   batchSize: number,
   signal: AbortSignal | undefined,
+  turn: <T>(job: () => Promise<T>) => Promise<T>,
   onClipsDone: (finished: number) => void,
 ): Promise<void> {
   const { engine } = run.model;
@@ -377,7 +384,8 @@ async function runPlan(
     // The first run of a setting pays for onnxruntime's allocations; keep it out of the timing.
     throwIfAborted(signal, 'sweep');
     const n = Math.min(batchSize, flat.length);
-    await engine.run(inputFor(0, n), n, plan.merge);
+    const input = inputFor(0, n);
+    await turn(() => engine.run(input, n, plan.merge));
     plan.warmedUp = true;
   }
   const sums = feats.map(() => new Float32Array(spec.labels.length));
@@ -386,9 +394,12 @@ async function runPlan(
     throwIfAborted(signal, 'sweep');
     const n = Math.min(batchSize, flat.length - start);
     const input = inputFor(start, n);
-    const t0 = performance.now();
-    const res = await engine.run(input, n, plan.merge);
-    plan.samples.push((performance.now() - t0) / n);
+    const { res, ms } = await turn(async () => {
+      const t0 = performance.now();
+      const res = await engine.run(input, n, plan.merge);
+      return { res, ms: performance.now() - t0 };
+    });
+    plan.samples.push(ms / n);
     res.items.forEach((item, b) => {
       const k = flat[start + b].owner;
       const s = scoresFromLogits(item.logits, spec.multiLabel);

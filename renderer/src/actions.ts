@@ -3,10 +3,19 @@ import { useAnalysis } from './stores/analysis';
 import { useFile } from './stores/file';
 import { useMerge } from './stores/merge';
 import { useModels } from './stores/models';
-import { segmentsCsv, useSegments } from './stores/segments';
+import { filterSelection, isEdited, selectedSegment, useSegments, visibleSegments } from './stores/segments';
 import { useUi } from './stores/ui';
-import { api } from './api/client';
-import { AUDIO_EXTENSIONS } from '../../app/contract';
+import { api, isCancelled } from './api/client';
+import {
+  AUDIO_EXTENSIONS,
+  segmentsFromWindows,
+  type AnalysisResult,
+  type FileInfo,
+  type Provenance,
+  type SegmentExportFormat,
+  type SelectionWire,
+} from '../../app/contract';
+import { playRange, revealRange, seekTo } from './components/AudioView';
 
 const isAudio = (p: string) => (AUDIO_EXTENSIONS as readonly string[]).includes(p.split('.').pop()?.toLowerCase() ?? '');
 
@@ -16,7 +25,7 @@ export async function openFile(path: string): Promise<void> {
   const file = await useFile.getState().open(path);
   if (!file) return;
   useAnalysis.getState().clear();
-  useSegments.getState().setSegments([]);
+  useSegments.getState().reset([], null);
   useMerge.getState().clear();
   useMerge.getState().focus(0);
 }
@@ -43,7 +52,7 @@ export async function switchModel(id: string): Promise<void> {
   if (p.r > max) useMerge.setState({ params: { ...p, r: max } });
   await useMerge.getState().loadTable();
   useAnalysis.getState().clear();
-  useSegments.getState().setSegments([]);
+  useSegments.getState().reset([], null);
   const f = useFile.getState().file;
   if (f) {
     // The decoded file stays open on the host; only the window length may differ between models.
@@ -63,38 +72,183 @@ export function pickAndOpen(): void {
   }
 }
 
-export function exportSegments(format: 'csv' | 'json'): void {
-  const file = useFile.getState().file;
-  const { segments } = useSegments.getState();
-  const result = useAnalysis.getState().result;
-  if (!file || !result) {
-    useUi.getState().notify('warning', 'Run the analysis first: export writes its labelled segments');
-    return;
-  }
-  let text: string;
-  if (format === 'csv') {
-    text = segmentsCsv(segments);
-  } else {
-    text = JSON.stringify(
-      {
-        file: file.path,
-        model: result.modelId,
-        windowS: result.windowS,
-        hopS: result.hopS,
-        merge: result.merge,
-        threshold: useAnalysis.getState().threshold,
-        segments,
-      },
-      null,
-      2,
-    );
-  }
-  const blob = new Blob([text], { type: format === 'csv' ? 'text/csv' : 'application/json' });
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(blob);
-  a.download = `${file.name.replace(/\.[^.]+$/, '')}.segments.${format}`;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(a.href), 5000);
+// ───────────── segments ─────────────
+
+function provenanceOf(result: AnalysisResult, threshold: number): Provenance {
+  return { ...result.provenance, threshold };
 }
 
-export { api };
+/** Labels that the analysis bar's filter lets through (case-insensitive substring; '' = all). */
+export function labelsMatching(labels: readonly string[], filter: string): string[] {
+  const f = filter.trim().toLowerCase();
+  return labels.filter((l) => !f || l.toLowerCase().includes(f));
+}
+
+/**
+ * Segments from the analysis: per label, windows at or above the threshold, neighbours of one
+ * label merged (app/segments). Each window reaches to its end in the audio.
+ */
+export function segmentsFromAnalysis(result: AnalysisResult, file: FileInfo, labels: readonly string[], threshold: number, filter: string) {
+  const C = result.classes;
+  const windows = Array.from(result.starts, (startS, w) => ({
+    startS,
+    endS: Math.min(file.durationS, startS + result.windowS),
+    scores: result.scores.subarray(w * C, (w + 1) * C),
+  }));
+  return segmentsFromWindows(file.path, windows, labels, provenanceOf(result, threshold), labelsMatching(labels, filter));
+}
+
+/** Rebuilds the segments from the analysis; while the user has not edited them, threshold and label filter rebuild them too. */
+function rebuildSegments(force: boolean): void {
+  const { result, threshold, filter } = useAnalysis.getState();
+  const file = useFile.getState().file;
+  const labels = useModels.getState().active?.labels ?? [];
+  const seg = useSegments.getState();
+  if (!force && (seg.origin === 'import' || isEdited(seg))) return;
+  if (!result || !file || result.fileId !== file.fileId) {
+    if (seg.origin !== 'import') seg.reset([], null);
+    return;
+  }
+  seg.reset(segmentsFromAnalysis(result, file, labels, threshold, filter), 'analysis');
+}
+
+useAnalysis.subscribe((s, prev) => {
+  if (s.result !== prev.result) rebuildSegments(s.result !== null);
+  else if (s.threshold !== prev.threshold || s.filter !== prev.filter) rebuildSegments(false);
+});
+
+/** The analysis' segments again, dropping edits (the button says so). */
+export function rebuildFromAnalysis(): void {
+  rebuildSegments(true);
+}
+
+/** Selects a segment and brings it into view: the timeline scrolls to it and the playhead goes to its start. */
+export function focusSegment(id: string | null, opts: { seek?: boolean } = {}): void {
+  useSegments.getState().select(id);
+  const s = selectedSegment();
+  if (!s) return;
+  revealRange(s.startS, s.endS);
+  if (opts.seek !== false) seekTo(s.startS);
+}
+
+/** Padding around a segment when it is played for review. */
+export const PLAY_PAD_S = 0.25;
+
+export function playSegment(): void {
+  const s = selectedSegment();
+  if (s) playRange(s.startS - PLAY_PAD_S, s.endS + PLAY_PAD_S);
+}
+
+function visibleNow() {
+  const { edit, filter, sort } = useSegments.getState();
+  return visibleSegments(edit.segments, filter, sort);
+}
+
+/** Keyboard review: ↑ accept and go on, ↓ reject and go on, ← back, → skip. */
+export function reviewKey(key: 'ArrowUp' | 'ArrowDown' | 'ArrowLeft' | 'ArrowRight'): void {
+  const rows = visibleNow();
+  if (rows.length === 0) return;
+  const seg = useSegments.getState();
+  const i = rows.findIndex((s) => s.id === seg.selectedId);
+  if (i < 0) {
+    focusSegment(rows[0].id);
+    return;
+  }
+  if (key === 'ArrowUp' || key === 'ArrowDown') {
+    seg.dispatch({ type: 'review', id: rows[i].id, review: key === 'ArrowUp' ? 'accepted' : 'rejected' });
+  }
+  if (key === 'ArrowLeft') focusSegment(rows[Math.max(0, i - 1)].id);
+  else {
+    // The rows may have moved (a review does not change them; filters do not look at review).
+    const after = visibleNow();
+    const j = after.findIndex((s) => s.id === rows[i].id);
+    focusSegment(after[Math.min(after.length - 1, (j < 0 ? i : j) + 1)]?.id ?? null);
+  }
+}
+
+/** A new segment over [startS, endS): labelled with the model's best label there (or the selected segment's). */
+export function addSegment(startS: number, endS: number, label?: string): void {
+  const file = useFile.getState().file;
+  if (!file) return;
+  const a = Math.max(0, Math.min(startS, endS));
+  const b = Math.min(file.durationS, Math.max(startS, endS));
+  if (b - a < 0.01) return;
+  const name = label ?? bestLabelOver(a, b) ?? selectedSegment()?.label ?? 'label';
+  useSegments.getState().dispatch({ type: 'add', segment: { file: file.path, label: name, startS: a, endS: b } });
+  useUi.getState().setLowerTab('segments');
+}
+
+/** The label with the highest mean score over the windows that overlap [a, b). */
+function bestLabelOver(a: number, b: number): string | null {
+  const result = useAnalysis.getState().result;
+  const labels = useModels.getState().active?.labels;
+  if (!result || !labels) return null;
+  const C = result.classes;
+  const sum = new Float64Array(C);
+  let n = 0;
+  result.starts.forEach((s, w) => {
+    if (s < b && s + result.windowS > a) {
+      for (let c = 0; c < C; c++) sum[c] += result.scores[w * C + c];
+      n++;
+    }
+  });
+  if (n === 0) return null;
+  let best = 0;
+  for (let c = 1; c < C; c++) if (sum[c] > sum[best]) best = c;
+  return labels[best] ?? null;
+}
+
+export function deleteSelected(): void {
+  const s = selectedSegment();
+  if (s) useSegments.getState().dispatch({ type: 'delete', id: s.id });
+}
+
+export type ExportScope = 'all' | 'selected' | 'filtered';
+
+export function exportSelection(scope: ExportScope): SelectionWire {
+  const seg = useSegments.getState();
+  if (scope === 'selected') return { kind: 'ids', ids: seg.selectedId ? [seg.selectedId] : [] };
+  if (scope === 'filtered') return filterSelection(seg.filter);
+  return { kind: 'all' };
+}
+
+/** Writes the segments through the host (app/export). Throws the host's error (it names the path). */
+export async function exportSegmentsTo(format: SegmentExportFormat, outDir: string, scope: ExportScope): Promise<{ outDir: string; files: string[]; segments: number }> {
+  const file = useFile.getState().file;
+  if (!file) throw new Error('open a recording first');
+  const { result, threshold } = useAnalysis.getState();
+  const res = await api().call('segments.export', {
+    format,
+    outDir,
+    recordings: [{ file: file.path, durationS: file.durationS, segments: [...useSegments.getState().edit.segments] }],
+    provenance: result && result.fileId === file.fileId ? provenanceOf(result, threshold) : null,
+    selection: exportSelection(scope),
+  });
+  try {
+    localStorage.setItem(EXPORT_DIR_KEY, res.outDir);
+  } catch {
+    /* private mode */
+  }
+  return res;
+}
+
+export const EXPORT_DIR_KEY = 'fastast.exportDir';
+
+/** Reads segments back (Audacity labels, a Raven table, our JSON) for the open recording; replaces the list. */
+export async function importSegmentsFrom(path: string, format: 'audacity' | 'raven' | 'json' | null): Promise<number> {
+  const file = useFile.getState().file;
+  if (!file) throw new Error('open a recording first');
+  const { recordings } = await api().call('segments.import', { path, file: file.path, ...(format ? { format } : {}) });
+  let rec = recordings.find((r) => r.file === file.path);
+  if (!rec && recordings.length === 1) {
+    rec = recordings[0];
+    useUi.getState().notify('warning', `${path} was made for ${rec.file}; its segments are shown on ${file.name}`);
+    rec = { ...rec, segments: rec.segments.map((s) => ({ ...s, file: file.path })) };
+  }
+  if (!rec) throw new Error(`${path} holds segments of ${recordings.length} recordings, none of them ${file.path}`);
+  useSegments.getState().reset(rec.segments, 'import', path.split(/[\/]/).pop() ?? path);
+  useUi.getState().setLowerTab('segments');
+  return rec.segments.length;
+}
+
+export { api, isCancelled };

@@ -54,7 +54,8 @@ export async function bootstrap(): Promise<void> {
   client.on('command', (c) => {
     if (c.command === 'open-files' || c.command === 'open-folder') void openPaths(c.paths);
     if (c.command === 'open-model' && c.paths[0]) void useModels.getState().importDir(c.paths[0]);
-    if (c.command === 'export') window.dispatchEvent(new CustomEvent('fastast:export'));
+    // Electron's File → Export Segments…: the folder chosen in the native dialog comes along.
+    if (c.command === 'export') window.dispatchEvent(new CustomEvent('fastast:export', { detail: c.paths }));
   });
   try {
     useUi.getState().setConnected(true);

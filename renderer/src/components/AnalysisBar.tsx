@@ -1,13 +1,13 @@
-import { exportSegments } from '../actions';
 import { useAnalysis } from '../stores/analysis';
 import { useFile } from '../stores/file';
 import { useSegments } from '../stores/segments';
+import { useUi } from '../stores/ui';
 
 /** Analysis controls: hop, run / cancel with progress, threshold, label filter, segments export. */
 export function AnalysisBar() {
   const a = useAnalysis();
   const file = useFile((s) => s.file);
-  const segments = useSegments((s) => s.segments);
+  const segments = useSegments((s) => s.edit.segments);
   const pct = a.progress ? Math.round((a.progress.done / Math.max(1, a.progress.total)) * 100) : 0;
   return (
     <section className="panel analysis-bar" data-testid="analysis-bar">
@@ -57,11 +57,17 @@ export function AnalysisBar() {
         <span className="muted small-text" data-testid="segment-count">
           {segments.length} segments
         </span>
-        <button className="small" disabled={!a.result} onClick={() => exportSegments('csv')} title="Export the segments as CSV">
-          CSV
-        </button>
-        <button className="small" disabled={!a.result} onClick={() => exportSegments('json')} title="Export the segments as JSON (with model, hop, merge settings)">
-          JSON
+        <button
+          className="small"
+          disabled={!file || segments.length === 0}
+          onClick={() => {
+            useUi.getState().setLowerTab('segments');
+            useUi.getState().openExport();
+          }}
+          title="Export the segments: Audacity, Raven, BirdNET CSV, TextGrid, Sonic Visualiser, Label Studio, JSON or WAV clips (Ctrl+E)"
+          data-testid="analysis-export"
+        >
+          Export…
         </button>
       </span>
     </section>

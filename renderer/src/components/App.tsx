@@ -1,11 +1,14 @@
 import { useEffect } from 'react';
-import { exportSegments, openPaths, pickAndOpen } from '../actions';
+import { openPaths, pickAndOpen } from '../actions';
 import { AnalysisBar } from './AnalysisBar';
 import { AudioView, togglePlay, zoomBy, zoomFit } from './AudioView';
 import { FileBrowser } from './FileBrowser';
 import { MergePanel } from './MergePanel';
 import { MergeView } from './MergeView';
 import { Notices } from './Notices';
+import { ExportDialog, ImportDialog } from './SegmentDialogs';
+import { segmentsKey, SegmentsPanel } from './SegmentsPanel';
+import { useSegments } from '../stores/segments';
 import { TopBar } from './TopBar';
 import { useFile } from '../stores/file';
 import { useUi } from '../stores/ui';
@@ -15,6 +18,7 @@ import { useModels } from '../stores/models';
 export function App() {
   const file = useFile((s) => s.file);
   const browserOpen = useUi((s) => s.browserOpen);
+  const lowerTab = useUi((s) => s.lowerTab);
 
   // Drag and drop: in Electron, dropped files have paths; in a browser the host cannot read them.
   useEffect(() => {
@@ -26,20 +30,58 @@ export function App() {
       if (bridge) void openPaths(files.map((f) => bridge.pathForFile(f)).filter(Boolean));
       else if (files.length) useUi.getState().notify('info', 'In the browser, open files from the file browser (the host reads them from its own disk)');
     };
-    const onExport = () => exportSegments('csv');
+    // Electron's menu: File → Export Segments… (a folder chosen in the native dialog comes along).
+    const onExport = (e: Event) => {
+      if (!useFile.getState().file) return useUi.getState().notify('warning', 'Open a recording first: export writes its segments');
+      useUi.getState().setLowerTab('segments');
+      useUi.getState().openExport(((e as CustomEvent).detail as string[] | undefined)?.[0] ?? null);
+    };
     const onKey = (e: KeyboardEvent) => {
       const target = e.target as HTMLElement | null;
       const tag = target?.tagName;
       const inputType = tag === 'INPUT' ? (target as HTMLInputElement).type : '';
       // Sliders and check boxes keep their own keys (arrows, space) but let the app's through.
       const typing = tag === 'SELECT' || tag === 'TEXTAREA' || (tag === 'INPUT' && !['range', 'checkbox', 'radio', 'button'].includes(inputType));
-      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'o') {
+      const mod = e.ctrlKey || e.metaKey;
+      if (mod && e.key.toLowerCase() === 'o') {
         e.preventDefault();
         pickAndOpen();
         return;
       }
+      const ui = useUi.getState();
+      if (ui.exportDialog || ui.importDialog) {
+        if (e.key === 'Escape') {
+          ui.closeExport();
+          ui.setImportDialog(false);
+        }
+        return;
+      }
       if (typing) return;
       if (!useFile.getState().file) return;
+      // Undo / redo of segment edits (text fields keep their own).
+      if (mod && e.key.toLowerCase() === 'z') {
+        e.preventDefault();
+        if (e.shiftKey) useSegments.getState().redo();
+        else useSegments.getState().undo();
+        return;
+      }
+      if (mod && e.key.toLowerCase() === 'y') {
+        e.preventDefault();
+        useSegments.getState().redo();
+        return;
+      }
+      if (mod && e.key.toLowerCase() === 'e') {
+        e.preventDefault();
+        ui.setLowerTab('segments');
+        ui.openExport();
+        return;
+      }
+      if (mod || e.altKey) return;
+      // Review keys on the segments tab; sliders keep their arrows.
+      if (ui.lowerTab === 'segments' && !(tag === 'INPUT' && e.key.startsWith('Arrow')) && segmentsKey(e)) {
+        e.preventDefault();
+        return;
+      }
       const merge = useMerge.getState();
       const w = useFile.getState().file!.windowS;
       if (e.key === ' ') {
@@ -74,7 +116,7 @@ export function App() {
           <div className="col-main">
             <AudioView />
             <AnalysisBar />
-            <MergeView />
+            {lowerTab === 'merge' ? <MergeView /> : <SegmentsPanel />}
           </div>
           <aside className="col-side">
             <MergePanel />
@@ -92,6 +134,8 @@ export function App() {
           </div>
         </main>
       )}
+      <ExportDialog />
+      <ImportDialog />
       <Notices />
     </div>
   );

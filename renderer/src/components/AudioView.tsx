@@ -10,6 +10,7 @@ import { MAGMA } from '../lib/color';
 import { formatClock, hzAt, hzTicks, timeTicks } from '../lib/mel';
 import { useFile, type Spectrogram } from '../stores/file';
 import { useMerge } from '../stores/merge';
+import { useSegments } from '../stores/segments';
 import { useUi } from '../stores/ui';
 import { LabelLane } from './LabelLane';
 
@@ -50,6 +51,31 @@ export function zoomFit(): void {
 
 export function togglePlay(): void {
   void wsRef?.playPause();
+}
+
+export function seekTo(t: number): void {
+  wsRef?.setTime(Math.max(0, t));
+}
+
+/** Plays [startS, endS) and stops there; a second call while it plays pauses. */
+export function playRange(startS: number, endS: number): void {
+  const ws = wsRef;
+  if (!ws) return;
+  if (ws.isPlaying()) {
+    ws.pause();
+    return;
+  }
+  void ws.play(Math.max(0, startS), Math.min(ws.getDuration() || endS, endS));
+}
+
+/** Scrolls the time axis so that [startS, endS) is in view (when zoomed in). */
+export function revealRange(startS: number, endS: number): void {
+  const ws = wsRef;
+  if (!ws) return;
+  const v = useUi.getState().view;
+  const span = v.endS - v.startS;
+  if (span <= 0 || (startS >= v.startS && endS <= v.endS)) return;
+  ws.setScrollTime(Math.max(0, endS - startS < span ? startS - (span - (endS - startS)) / 2 : startS));
 }
 
 export function AudioView() {
@@ -346,6 +372,7 @@ function SpectrogramRow() {
         title="Click: seek · double-click: put the model window here · wheel: zoom · shift+wheel: scroll"
       >
         <canvas ref={canvasRef} />
+        <SegmentBand />
         <PlayheadLine />
         <FocusBand />
         <div className="hover-readout" ref={hoverRef} />
@@ -360,6 +387,25 @@ function PlayheadLine() {
   const span = view.endS - view.startS;
   if (span <= 0 || t < view.startS || t > view.endS) return null;
   return <div className="playhead" style={{ left: `${((t - view.startS) / span) * 100}%` }} />;
+}
+
+/** The selected segment's span, over the spectrogram (the table and the lane select it). */
+function SegmentBand() {
+  const sel = useSegments((s) => s.edit.segments.find((q) => q.id === s.selectedId) ?? null);
+  const view = useUi((s) => s.view);
+  const span = view.endS - view.startS;
+  if (!sel || span <= 0) return null;
+  const a = Math.max(sel.startS, view.startS);
+  const b = Math.min(sel.endS, view.endS);
+  if (b <= a) return null;
+  return (
+    <div
+      className="segment-band"
+      data-testid="segment-band"
+      style={{ left: `${((a - view.startS) / span) * 100}%`, width: `${((b - a) / span) * 100}%` }}
+      title={`${sel.label}: ${sel.startS.toFixed(2)}–${sel.endS.toFixed(2)} s`}
+    />
+  );
 }
 
 function FocusBand() {

@@ -1,19 +1,80 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
+import type { Segment } from '../../../app/contract';
+import { addSegment, focusSegment } from '../actions';
 import { fitCanvas } from '../lib/canvas';
-import { classColor, MAGMA } from '../lib/color';
+import { classColor, MAGMA, textOnClass } from '../lib/color';
 import { useElementSize } from '../lib/hooks';
 import { useAnalysis } from '../stores/analysis';
 import { useFile } from '../stores/file';
 import { useMerge } from '../stores/merge';
 import { useModels } from '../stores/models';
-import { segmentsFrom, useSegments } from '../stores/segments';
+import { useSegments, visibleSegments } from '../stores/segments';
 import { useUi } from '../stores/ui';
 import { AXIS_W } from './AudioView';
 
-const TOP_H = 30;
 const HEAT_H = 84;
+const MAX_ROWS = 4;
+/** How close (px) to a segment's edge a press grabs the edge. */
+const EDGE_PX = 6;
+/** A press that moves less than this (px) is a click, not a drag. */
+const CLICK_PX = 4;
 
-/** Labels over time on the audio view's time axis: the top label per window, or a class × time heatmap. */
+/**
+ * Overlapping segments go to separate rows (greedy, in time order). When they need more than
+ * MAX_ROWS, the last row holds the overflow, drawn without text ("+N more"; the table lists them).
+ */
+function assignRows(segments: readonly Segment[]): { row: Map<string, number>; rows: number; overflow: Set<string> } {
+  const ends: number[] = [];
+  const row = new Map<string, number>();
+  for (const s of [...segments].sort((a, b) => a.startS - b.startS)) {
+    let r = ends.findIndex((e) => e <= s.startS + 1e-6);
+    if (r < 0) r = ends.length;
+    ends[r] = Math.max(ends[r] ?? 0, s.endS);
+    row.set(s.id, r);
+  }
+  const overflow = new Set<string>();
+  if (ends.length > MAX_ROWS) {
+    for (const [id, r] of row) {
+      if (r >= MAX_ROWS - 1) {
+        row.set(id, MAX_ROWS - 1);
+        overflow.add(id);
+      }
+    }
+  }
+  return { row, rows: Math.max(1, Math.min(MAX_ROWS, ends.length)), overflow };
+}
+
+function laneGeometry(rows: number): { rowH: number; height: number } {
+  const rowH = rows === 1 ? 26 : rows === 2 ? 17 : 14;
+  return { rowH, height: Math.max(30, rows * rowH + 4) };
+}
+
+/** Colour index of a label: the model's class index, or one made from the text for a free label. */
+function labelIndex(label: string, labels: readonly string[]): number {
+  let i = labels.indexOf(label);
+  if (i < 0) {
+    i = 0;
+    for (const ch of label) i = (i * 31 + ch.charCodeAt(0)) >>> 0;
+    i = 1000 + (i % 997);
+  }
+  return i;
+}
+
+export function labelColor(label: string, labels: readonly string[], alpha = 1): string {
+  return classColor(labelIndex(label, labels), alpha);
+}
+
+type Drag =
+  | { kind: 'create'; x0: number; t0: number; t1: number; moved: boolean }
+  | { kind: 'resize'; id: string; edge: 'start' | 'end'; startS: number; endS: number; moved: boolean }
+  /** A press on a segment: a click selects it; dragging from it draws a new segment (overlaps are fine). */
+  | { kind: 'press'; id: string; x0: number; t0: number };
+
+/**
+ * The label lane on the audio view's time axis: the segments (editable — drag on empty space to
+ * add one, drag an edge to resize, click to select), with the class × time heatmap above when
+ * it is switched on.
+ */
 export function LabelLane() {
   const result = useAnalysis((s) => s.result);
   const threshold = useAnalysis((s) => s.threshold);
@@ -24,23 +85,28 @@ export function LabelLane() {
   const file = useFile((s) => s.file);
   const view = useUi((s) => s.view);
   const focusS = useMerge((s) => s.focusS);
+  const segments = useSegments((s) => s.edit.segments);
+  const selectedId = useSegments((s) => s.selectedId);
+  const tableFilter = useSegments((s) => s.filter);
+  const sort = useSegments((s) => s.sort);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const [boxRef, box] = useElementSize<HTMLDivElement>();
   const [hover, setHover] = useState<{ x: number; text: string } | null>(null);
-  const H = heatmap ? HEAT_H : TOP_H;
+  const [drag, setDrag] = useState<Drag | null>(null);
+  const [cursor, setCursor] = useState('crosshair');
+
+  const { row, rows, overflow } = useMemo(() => assignRows(segments), [segments]);
+  const { rowH, height: segH } = laneGeometry(rows);
+  const heatH = heatmap && result ? HEAT_H : 0;
+  const H = heatH + segH;
+  const shown = useMemo(() => new Set(visibleSegments(segments, tableFilter, sort).map((s) => s.id)), [segments, tableFilter, sort]);
 
   const allowed = useMemo(() => {
     const f = filter.trim().toLowerCase();
     return labels.map((l) => !f || l.toLowerCase().includes(f));
   }, [labels, filter]);
 
-  // Segments follow the analysis, threshold and filter.
-  useEffect(() => {
-    if (result && file) useSegments.getState().setSegments(segmentsFrom(result, labels, threshold, filter, file.durationS));
-    else useSegments.getState().setSegments([]);
-  }, [result, labels, threshold, filter, file]);
-
-  const rows = useMemo(() => {
+  const heatRows = useMemo(() => {
     if (!result) return [] as number[];
     const C = result.classes;
     const max = new Float32Array(C);
@@ -48,57 +114,28 @@ export function LabelLane() {
     return [...Array(C).keys()].filter((c) => allowed[c]).sort((a, b) => max[b] - max[a]);
   }, [result, allowed]);
 
+  const span = view.endS - view.startS;
+  const W = box.width;
+  const xOf = (t: number) => ((t - view.startS) / span) * W;
+  const tOf = (x: number) => view.startS + (x / W) * span;
+
   useEffect(() => {
     const c = canvasRef.current;
-    if (!c || box.width <= 0) return;
-    const W = box.width;
+    if (!c || W <= 0) return;
     const ctx = fitCanvas(c, W, H);
     ctx.fillStyle = '#141821';
     ctx.fillRect(0, 0, W, H);
-    const span = view.endS - view.startS;
-    if (!result || span <= 0) {
-      ctx.fillStyle = '#6b7488';
-      ctx.font = '11px system-ui, sans-serif';
-      ctx.textBaseline = 'middle';
-      ctx.fillText(progress ? 'analysing…' : 'labels: run the analysis to see them over time', 8, H / 2);
-      return;
-    }
-    const C = result.classes;
-    const n = result.starts.length;
-    const x = (t: number) => ((t - view.startS) / span) * W;
-    const owned = (w: number) => [result.starts[w], w + 1 < n ? result.starts[w + 1] : Math.min(result.starts[w] + result.windowS, file?.durationS ?? Infinity)];
     ctx.font = '11px system-ui, sans-serif';
     ctx.textBaseline = 'middle';
-    if (!heatmap) {
-      for (let w = 0; w < n; w++) {
-        const [a, b] = owned(w);
-        if (b < view.startS || a > view.endS) continue;
-        let best = -1;
-        let score = -Infinity;
-        for (let k = 0; k < C; k++) if (allowed[k] && result.scores[w * C + k] > score) [best, score] = [k, result.scores[w * C + k]];
-        const x0 = x(a);
-        const x1 = x(b);
-        if (best < 0 || score < threshold) {
-          ctx.fillStyle = '#1c212c';
-          ctx.fillRect(x0, 4, x1 - x0 - 1, H - 8);
-          continue;
-        }
-        ctx.fillStyle = classColor(best, 0.35 + 0.65 * score);
-        ctx.fillRect(x0, 3, Math.max(1, x1 - x0 - 1), H - 6);
-        const text = `${labels[best]} ${(score * 100).toFixed(0)}%`;
-        const tw = ctx.measureText(text).width;
-        if (x1 - x0 > tw + 8) {
-          ctx.fillStyle = '#0b0d12';
-          ctx.fillText(text, Math.max(x0, 0) + 4, H / 2);
-        } else if (x1 - x0 > ctx.measureText(labels[best]).width + 8) {
-          ctx.fillStyle = '#0b0d12';
-          ctx.fillText(labels[best], Math.max(x0, 0) + 4, H / 2);
-        }
-      }
-    } else {
-      const shown = rows.slice(0, Math.floor(H / 7));
-      const rh = H / Math.max(shown.length, 1);
-      shown.forEach((k, i) => {
+    if (span <= 0) return;
+    const x = (t: number) => ((t - view.startS) / span) * W;
+    if (result && heatH > 0) {
+      const C = result.classes;
+      const n = result.starts.length;
+      const owned = (w: number) => [result.starts[w], w + 1 < n ? result.starts[w + 1] : Math.min(result.starts[w] + result.windowS, file?.durationS ?? Infinity)];
+      const list = heatRows.slice(0, Math.floor(heatH / 7));
+      const rh = heatH / Math.max(list.length, 1);
+      list.forEach((k, i) => {
         for (let w = 0; w < n; w++) {
           const [a, b] = owned(w);
           if (b < view.startS || a > view.endS) continue;
@@ -113,60 +150,240 @@ export function LabelLane() {
           ctx.fillText(labels[k], 4, i * rh + rh / 2);
         }
       });
+      ctx.font = '11px system-ui, sans-serif';
+    }
+    const y0 = heatH + 2;
+    if (segments.length === 0 && !drag) {
+      ctx.fillStyle = '#6b7488';
+      const msg = progress
+        ? 'analysing…'
+        : result
+          ? `no segments at threshold ${threshold.toFixed(2)} · drag here to add one`
+          : 'segments: run the analysis, or drag here to add one';
+      ctx.fillText(msg, 8, y0 + segH / 2 - 2);
+    }
+    const drawSeg = (s: Segment, a: number, b: number) => {
+      const r = row.get(s.id) ?? 0;
+      const x0 = x(a);
+      const x1 = x(b);
+      if (x1 < -2 || x0 > W + 2) return;
+      const y = y0 + r * rowH;
+      const h = rowH - 2;
+      const dim = s.review === 'rejected' || !shown.has(s.id);
+      const score = s.maxScore ?? 1;
+      const alpha = dim ? 0.28 : 0.45 + 0.5 * score;
+      ctx.fillStyle = labelColor(s.label, labels, alpha);
+      ctx.fillRect(x0, y, Math.max(2, x1 - x0 - 1), h);
+      if (s.source === 'user') {
+        ctx.strokeStyle = 'rgba(255,255,255,0.55)';
+        ctx.setLineDash([3, 2]);
+        ctx.lineWidth = 1;
+        ctx.strokeRect(x0 + 0.5, y + 0.5, Math.max(1, x1 - x0 - 2), h - 1);
+        ctx.setLineDash([]);
+      }
+      const text = `${s.review === 'accepted' ? '✓ ' : s.review === 'rejected' ? '✗ ' : ''}${s.label}${s.maxScore !== null ? ` ${(s.maxScore * 100).toFixed(0)}%` : ''}`;
+      const avail = x1 - x0 - 8;
+      if (avail > 14 && (!overflow.has(s.id) || s.id === selectedId)) {
+        ctx.save();
+        ctx.beginPath();
+        ctx.rect(x0, y, x1 - x0, h);
+        ctx.clip();
+        ctx.fillStyle = dim ? 'rgba(225,230,240,0.75)' : textOnClass(labelIndex(s.label, labels), alpha);
+        ctx.font = `${rowH >= 20 ? 11 : 10}px system-ui, sans-serif`;
+        ctx.fillText(text, Math.max(x0, 0) + 4, y + h / 2 + 0.5);
+        ctx.restore();
+      }
+      if (s.id === selectedId) {
+        ctx.strokeStyle = '#ffffff';
+        ctx.lineWidth = 2;
+        ctx.strokeRect(x0 + 1, y + 1, Math.max(1, x1 - x0 - 3), h - 2);
+        // Edge handles.
+        ctx.fillStyle = '#ffffff';
+        ctx.fillRect(x0, y - 1, 3, h + 2);
+        ctx.fillRect(x1 - 4, y - 1, 3, h + 2);
+      }
+    };
+    for (const s of segments) {
+      if (drag?.kind === 'resize' && drag.id === s.id) continue;
+      if (s.id !== selectedId) drawSeg(s, s.startS, s.endS);
+    }
+    if (overflow.size > 0) {
+      const label = `+${overflow.size} more overlapping (see the table)`;
+      ctx.font = '10px system-ui, sans-serif';
+      const tw = ctx.measureText(label).width;
+      const y = y0 + (MAX_ROWS - 1) * rowH;
+      ctx.fillStyle = 'rgba(10,12,16,0.85)';
+      ctx.fillRect(W - tw - 10, y, tw + 8, rowH - 2);
+      ctx.fillStyle = '#dfe5f1';
+      ctx.fillText(label, W - tw - 6, y + (rowH - 2) / 2 + 0.5);
+      ctx.font = '11px system-ui, sans-serif';
+    }
+    const sel = segments.find((s) => s.id === selectedId);
+    if (sel && !(drag?.kind === 'resize' && drag.id === sel.id)) drawSeg(sel, sel.startS, sel.endS);
+    if (drag?.kind === 'resize') {
+      const s = segments.find((q) => q.id === drag.id);
+      if (s) drawSeg(s, Math.min(drag.startS, drag.endS), Math.max(drag.startS, drag.endS));
+    }
+    if (drag?.kind === 'create' && drag.moved) {
+      const a = x(Math.min(drag.t0, drag.t1));
+      const b = x(Math.max(drag.t0, drag.t1));
+      ctx.fillStyle = 'rgba(120, 200, 255, 0.3)';
+      ctx.fillRect(a, y0, b - a, segH - 4);
+      ctx.strokeStyle = 'rgba(160, 220, 255, 0.95)';
+      ctx.lineWidth = 1;
+      ctx.strokeRect(a + 0.5, y0 + 0.5, b - a - 1, segH - 5);
     }
     if (file) {
       ctx.strokeStyle = 'rgba(255, 200, 80, 0.9)';
       ctx.lineWidth = 1.5;
       ctx.strokeRect(x(focusS), 1, x(focusS + file.windowS) - x(focusS), H - 2);
     }
-  }, [result, view, box.width, threshold, allowed, heatmap, rows, labels, focusS, file, H, progress]);
+  }, [result, view, W, H, heatH, segH, rowH, threshold, heatRows, labels, focusS, file, progress, segments, selectedId, row, overflow, shown, drag, span]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  const windowAt = (clientX: number, el: HTMLElement) => {
+  /** The segment under (x, y), and which edge if the press is on one. */
+  const hit = (x: number, y: number): { s: Segment; edge: 'start' | 'end' | null } | null => {
+    if (y < heatH) return null;
+    const r = Math.min(rows - 1, Math.max(0, Math.floor((y - heatH - 2) / rowH)));
+    let best: { s: Segment; edge: 'start' | 'end' | null; d: number } | null = null;
+    for (const s of segments) {
+      if ((row.get(s.id) ?? 0) !== r) continue;
+      const x0 = xOf(s.startS);
+      const x1 = xOf(s.endS);
+      if (x < x0 - EDGE_PX || x > x1 + EDGE_PX) continue;
+      const d0 = Math.abs(x - x0);
+      const d1 = Math.abs(x - x1);
+      const edge = Math.min(d0, d1) <= EDGE_PX ? (d0 <= d1 ? 'start' : 'end') : null;
+      const d = edge ? Math.min(d0, d1) : 0;
+      // The selected segment wins ties, so its handles are always reachable.
+      const rank = d - (s.id === selectedId ? 0.5 : 0);
+      if (!best || rank < best.d) best = { s, edge, d: rank };
+    }
+    return best && { s: best.s, edge: best.edge };
+  };
+
+  const local = (e: React.PointerEvent | React.MouseEvent) => {
+    const r = (e.currentTarget as HTMLElement).getBoundingClientRect();
+    return { x: e.clientX - r.left, y: e.clientY - r.top };
+  };
+
+  const windowAt = (t: number) => {
     if (!result) return -1;
-    const r = el.getBoundingClientRect();
-    const t = view.startS + ((clientX - r.left) / r.width) * (view.endS - view.startS);
     let w = -1;
     for (let i = 0; i < result.starts.length; i++) if (result.starts[i] <= t) w = i;
     return w;
   };
 
+  const onPointerDown = (e: React.PointerEvent<HTMLDivElement>) => {
+    if (e.button !== 0 || !file || span <= 0) return;
+    const { x, y } = local(e);
+    setHover(null);
+    e.currentTarget.setPointerCapture(e.pointerId);
+    const h = hit(x, y);
+    if (h?.edge) {
+      focusSegment(h.s.id, { seek: false });
+      setDrag({ kind: 'resize', id: h.s.id, edge: h.edge, startS: h.s.startS, endS: h.s.endS, moved: false });
+    } else if (h) {
+      setDrag({ kind: 'press', id: h.s.id, x0: x, t0: tOf(x) });
+    } else if (y >= heatH) {
+      const t = tOf(x);
+      setDrag({ kind: 'create', x0: x, t0: t, t1: t, moved: false });
+    } else {
+      setDrag(null);
+      const w = windowAt(tOf(x));
+      if (result && w >= 0) useMerge.getState().focus(result.starts[w]);
+    }
+  };
+
+  const onPointerMove = (e: React.PointerEvent<HTMLDivElement>) => {
+    const { x, y } = local(e);
+    const dur = file?.durationS ?? 0;
+    const t = Math.max(0, Math.min(dur, tOf(x)));
+    if (drag?.kind === 'resize') {
+      setDrag({ ...drag, [drag.edge === 'start' ? 'startS' : 'endS']: t, moved: true });
+      return;
+    }
+    if (drag?.kind === 'create') {
+      setDrag({ ...drag, t1: t, moved: drag.moved || Math.abs(x - drag.x0) > CLICK_PX });
+      return;
+    }
+    if (drag?.kind === 'press') {
+      if (Math.abs(x - drag.x0) > CLICK_PX) setDrag({ kind: 'create', x0: drag.x0, t0: drag.t0, t1: t, moved: true });
+      return;
+    }
+    const h = hit(x, y);
+    setCursor(h?.edge ? 'ew-resize' : h ? 'pointer' : y >= heatH ? 'crosshair' : 'pointer');
+    setHover(h ? { x, text: segmentTip(h.s) } : windowTip(t, x));
+  };
+
+  const onPointerUp = (e: React.PointerEvent<HTMLDivElement>) => {
+    const d = drag;
+    setDrag(null);
+    if (!d) return;
+    if (e.currentTarget.hasPointerCapture(e.pointerId)) e.currentTarget.releasePointerCapture(e.pointerId);
+    const seg = useSegments.getState();
+    if (d.kind === 'resize') {
+      const s = seg.edit.segments.find((q) => q.id === d.id);
+      if (d.moved && s && (Math.abs(d.startS - s.startS) > 1e-3 || Math.abs(d.endS - s.endS) > 1e-3)) {
+        seg.dispatch({ type: 'resize', id: d.id, startS: Math.min(d.startS, d.endS), endS: Math.max(d.startS, d.endS) });
+      }
+    } else if (d.kind === 'create') {
+      if (d.moved) addSegment(d.t0, d.t1);
+      else {
+        // A click on empty lane: nothing selected; the model window moves there.
+        seg.select(null);
+        const w = windowAt(d.t0);
+        if (result && w >= 0) useMerge.getState().focus(result.starts[w]);
+      }
+    } else if (d.kind === 'press') {
+      focusSegment(d.id);
+      useUi.getState().setLowerTab('segments');
+    }
+  };
+
+  const windowTip = (t: number, x: number) => {
+    const w = windowAt(t);
+    if (!result || w < 0) return null;
+    const C = result.classes;
+    const top = [...Array(C).keys()].sort((a, b) => result.scores[w * C + b] - result.scores[w * C + a]).slice(0, 3);
+    return { x, text: `window ${result.starts[w].toFixed(2)} s: ${top.map((k) => `${labels[k]} ${(result.scores[w * C + k] * 100).toFixed(0)}%`).join(' · ')}` };
+  };
+
   return (
     <div className="lane-row">
       <div className="axis-gutter muted" style={{ height: H }}>
-        labels
+        {heatH > 0 && <div style={{ height: heatH }}>classes</div>}
+        segments
       </div>
       <div
         className="lane"
         ref={boxRef}
         data-testid="label-lane"
-        style={{ height: H }}
-        onMouseMove={(e) => {
-          const w = windowAt(e.clientX, e.currentTarget);
-          if (!result || w < 0) return setHover(null);
-          const C = result.classes;
-          const top = [...Array(C).keys()].sort((a, b) => result.scores[w * C + b] - result.scores[w * C + a]).slice(0, 3);
-          const r = e.currentTarget.getBoundingClientRect();
-          setHover({
-            x: e.clientX - r.left,
-            text: `${result.starts[w].toFixed(2)} s: ${top.map((k) => `${labels[k]} ${(result.scores[w * C + k] * 100).toFixed(0)}%`).join(' · ')}`,
-          });
-        }}
+        data-segments={segments.length}
+        data-heat-h={heatH}
+        data-row-h={rowH}
+        data-selected-row={selectedId ? (row.get(selectedId) ?? '') : ''}
+        style={{ height: H, cursor: drag?.kind === 'resize' ? 'ew-resize' : cursor }}
+        onPointerDown={onPointerDown}
+        onPointerMove={onPointerMove}
+        onPointerUp={onPointerUp}
+        onPointerCancel={() => setDrag(null)}
         onMouseLeave={() => setHover(null)}
-        onClick={(e) => {
-          const w = windowAt(e.clientX, e.currentTarget);
-          if (result && w >= 0) useMerge.getState().focus(result.starts[w]);
-        }}
-        title="Click a window to inspect it in the merge view"
+        title="Drag: add a segment · drag a segment's edge: resize it · click a segment: select it · click empty space: inspect that window in the merge view"
       >
         <canvas ref={canvasRef} />
-        {hover && (
-          <div className="lane-tip" style={{ left: Math.min(hover.x + 8, Math.max(0, box.width - 320)) }}>
+        {hover && !drag && (
+          <div className="lane-tip" style={{ left: Math.min(hover.x + 8, Math.max(0, W - 320)) }}>
             {hover.text}
           </div>
         )}
       </div>
     </div>
   );
+}
+
+function segmentTip(s: Segment): string {
+  const score = s.maxScore !== null ? ` · max ${(s.maxScore * 100).toFixed(0)}%` : ' · by hand';
+  return `${s.label}: ${s.startS.toFixed(2)}–${s.endS.toFixed(2)} s${score} · ${s.review}`;
 }
 
 export const LANE_GUTTER = AXIS_W;

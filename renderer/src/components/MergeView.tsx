@@ -1,12 +1,13 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ModelInfo, RunView, WindowInput } from '../../../app/contract';
 import { fitCanvas } from '../lib/canvas';
-import { GROUP_HUES, groupFill, MAGMA } from '../lib/color';
+import { formatMargin, GROUP_HUES, groupFill, MAGMA, marginFill, marginGradient, marginT, marginWord } from '../lib/color';
 import { useElementSize } from '../lib/hooks';
 import { hzAt, hzTicks, timeTicks } from '../lib/mel';
 import { useFile } from '../stores/file';
 import { useMerge } from '../stores/merge';
 import { useModels } from '../stores/models';
+import { LowerTabs } from './LowerTabs';
 
 const M = { left: 50, right: 10, top: 8, bottom: 22 };
 
@@ -94,7 +95,13 @@ interface LayerGroups {
   /** Per patch: the latest merge up to this layer in which its token was the source. */
   lastLayer: Int32Array;
   lastScore: Float32Array;
-  lastClarity: Float32Array;
+  /** Margin of the decision behind that merge (cosine units). */
+  lastMargin: Float32Array;
+  /**
+   * Per patch: the smallest margin of all the decisions (to merge, or not) taken up to this layer
+   * by the tokens that now form its group; NaN where none of them had a decision to make.
+   */
+  groupMargin: Float32Array;
   tokens: number;
 }
 
@@ -103,7 +110,9 @@ function layerGroups(run: RunView, layer: number, g: Grid, N: number, level: Flo
   const group = new Int32Array(P);
   const lastLayer = new Int32Array(P).fill(-1);
   const lastScore = new Float32Array(P).fill(NaN);
-  const lastClarity = new Float32Array(P).fill(NaN);
+  const lastMargin = new Float32Array(P).fill(NaN);
+  const groupMargin = new Float32Array(P).fill(NaN);
+  const minMargin = new Map<number, number>();
   const special = new Map<number, 'cls' | 'dist'>();
   if (layer === 0) {
     for (let p = 0; p < P; p++) group[p] = p + 2;
@@ -118,10 +127,19 @@ function layerGroups(run: RunView, layer: number, g: Grid, N: number, level: Flo
         if (Number.isFinite(s)) {
           lastLayer[p] = l + 1;
           lastScore[p] = s;
-          lastClarity[p] = run.clarity[l * N + 2 + p];
+          lastMargin[p] = run.margins[l * N + 2 + p];
         }
       }
+      // Every decision taken at layer l by a token that now belongs to group k counts for k.
+      for (let j = 0; j < N; j++) {
+        const m = run.margins[l * N + j];
+        if (!Number.isFinite(m)) continue;
+        const k = run.groups[off + j];
+        const cur = minMargin.get(k);
+        if (cur === undefined || m < cur) minMargin.set(k, m);
+      }
     }
+    for (let p = 0; p < P; p++) groupMargin[p] = minMargin.get(group[p]) ?? NaN;
   }
   const size = new Map<number, number>();
   const members = new Map<number, number[]>();
@@ -186,7 +204,7 @@ function layerGroups(run: RunView, layer: number, g: Grid, N: number, level: Flo
     hue.set(k, chosen);
   }
   const tokens = run.tokensPerLayer[layer] ?? run.tokensPerLayer[run.tokensPerLayer.length - 1];
-  return { group, size, members, meanLevel, hue, special, lastLayer, lastScore, lastClarity, tokens };
+  return { group, size, members, meanLevel, hue, special, lastLayer, lastScore, lastMargin, groupMargin, tokens };
 }
 
 export function MergeView() {
@@ -261,8 +279,8 @@ export function MergeView() {
         const k = groups.group[p];
         const r = cell(p);
         if (shading) {
-          const c = groups.lastClarity[p];
-          ctx.fillStyle = Number.isFinite(c) ? clarityFill(c) : `hsl(0, 0%, ${(8 + 26 * groups.meanLevel.get(k)!).toFixed(1)}%)`;
+          const m = groups.groupMargin[p];
+          ctx.fillStyle = Number.isFinite(m) ? marginFill(m) : `hsl(220, 8%, ${(20 + 22 * groups.meanLevel.get(k)!).toFixed(1)}%)`;
         } else {
           const sp = groups.special.get(k);
           const hue = sp === 'dist' ? 48 : sp === 'cls' ? 0 : groups.hue.get(k)!;
@@ -299,18 +317,17 @@ export function MergeView() {
       ctx.stroke(strong);
 
       if (shading) {
-        // Near-ties also get hatching, so they read without colour too.
+        // Near-ties (≤ 1e-4) also get hatching, so they read without colour too.
         for (let p = 0; p < P; p++) {
-          const c = groups.lastClarity[p];
-          if (!Number.isFinite(c)) continue;
+          const t = marginT(groups.groupMargin[p]);
+          if (!(t < 1 / 3)) continue;
           const r = cell(p);
-          const a = Math.max(0, 1 - c);
-          if (a > 0.45) {
+          {
             ctx.save();
             ctx.beginPath();
             ctx.rect(r.x, r.y, r.w, r.h);
             ctx.clip();
-            ctx.strokeStyle = 'rgba(20,10,0,0.55)';
+            ctx.strokeStyle = 'rgba(60,16,0,0.5)';
             ctx.lineWidth = 1;
             ctx.beginPath();
             for (let d = -r.h; d < r.w; d += 5) {
@@ -331,16 +348,19 @@ export function MergeView() {
       ctx.beginPath();
       ctx.rect(x0, M.top, M.left + plotW - x0, plotH);
       ctx.clip();
-      ctx.fillStyle = 'rgba(10,12,16,0.3)';
-      ctx.fillRect(x0, M.top, M.left + plotW - x0, plotH);
-      ctx.strokeStyle = 'rgba(220,228,245,0.3)';
-      ctx.lineWidth = 1;
-      ctx.beginPath();
-      for (let d = -plotH; d < plotW; d += 9) {
-        ctx.moveTo(x0 + d, M.top + plotH);
-        ctx.lineTo(x0 + d + plotH, M.top);
+      // With the shading on, the colours under the padding are the point: no veil, only its edge and label.
+      if (!(shading && layer > 0)) {
+        ctx.fillStyle = 'rgba(10,12,16,0.3)';
+        ctx.fillRect(x0, M.top, M.left + plotW - x0, plotH);
+        ctx.strokeStyle = 'rgba(220,228,245,0.3)';
+        ctx.lineWidth = 1;
+        ctx.beginPath();
+        for (let d = -plotH; d < plotW; d += 9) {
+          ctx.moveTo(x0 + d, M.top + plotH);
+          ctx.lineTo(x0 + d + plotH, M.top);
+        }
+        ctx.stroke();
       }
-      ctx.stroke();
       ctx.restore();
       ctx.strokeStyle = '#e8eefc';
       ctx.setLineDash([4, 3]);
@@ -450,26 +470,39 @@ export function MergeView() {
   };
 
   const tokensNow = groups?.tokens ?? run?.tokensPerLayer[Math.min(layer, L)] ?? model?.numTokens ?? 0;
+  // Median group margin over the padded patches and over the audio (tests and the curious read these).
+  const marginMedians = useMemo(() => {
+    if (!groups || !grid || !win || layer === 0) return { pad: '', audio: '' };
+    const pad: number[] = [];
+    const audio: number[] = [];
+    groups.groupMargin.forEach((m, p) => {
+      if (Number.isFinite(m)) (cellFrames(grid, p % grid.T)[0] >= win.validFrames ? pad : audio).push(m);
+    });
+    const median = (a: number[]) => (a.length ? a.sort((x, y) => x - y)[a.length >> 1].toExponential(2) : '');
+    return { pad: median(pad), audio: median(audio) };
+  }, [groups, win, layer]); // eslint-disable-line react-hooks/exhaustive-deps
   const tokens0 = run?.tokensPerLayer[0] ?? model?.numTokens ?? 0;
 
   return (
     <section className="panel merge-view" data-testid="merge-view">
       <div className="toolbar">
-        <span className="panel-title">Merge view</span>
+        <LowerTabs />
         <WindowNav />
-        <span className="sep" />
         <LayerScrubber L={L} />
         <span className="tokens-left" data-testid="tokens-left">
           {tokensNow} tokens{' '}
           <span className="muted">{tokens0 ? `(${(((tokens0 - tokensNow) / tokens0) * 100).toFixed(1)}% merged)` : ''}</span>
         </span>
         <span className="grow" />
-        <label className="check" title="Shade patches by how clear-cut their merge was: amber hatching = a near-tie (many candidate merges at the same similarity)">
+        <label className="check" title="Shade each token by the smallest margin of the merge decisions that formed it: red-orange, hatched = a near-tie (the model's choice was arbitrary), blue = clear-cut">
           <input type="checkbox" checked={shading} onChange={(e) => useMerge.getState().setShading(e.target.checked)} data-testid="shading-toggle" /> near-ties
         </label>
-        <span className={`status-dot ${running ? 'busy' : ''}`} title={running ? 'running' : 'up to date'} data-testid="merge-status">
-          {running ? 'running…' : error ? 'error' : ''}
-        </span>
+        <span
+          className={`status-dot ${running ? 'busy' : error ? 'failed' : ''}`}
+          title={running ? 'running…' : error ? `error: ${error}` : 'up to date'}
+          aria-label={running ? 'running' : error ? 'error' : 'up to date'}
+          data-testid="merge-status"
+        />
       </div>
       <div className="merge-canvas-box" ref={boxRef}>
         {!win && <div className="placeholder muted">{file ? 'computing the model input…' : 'open a file'}</div>}
@@ -480,32 +513,50 @@ export function MergeView() {
           data-groups={groups ? groups.members.size : 0}
           data-focus={focusS}
           data-valid-frames={win?.validFrames ?? ''}
+          data-margin-pad={marginMedians.pad}
+          data-margin-audio={marginMedians.audio}
           onMouseMove={onMove}
           onMouseLeave={() => setHover(null)}
         />
         {hover && groups && grid && win && <HoverCard hover={hover} groups={groups} grid={grid} win={win} layer={layer} boxW={W} plotH={plotH} model={model!} />}
       </div>
-      <div className="legend muted">
-        <span>
-          <i className="sw grey" /> patch on its own
-        </span>
-        <span>
-          <i className="sw tint" /> merged: one tint per token, borders between tokens
-        </span>
-        <span>
-          <i className="sw gold" /> merged into the distillation token
-        </span>
-        <span>
-          <i className="sw pad" /> padding
-        </span>
-        {shading && (
-          <span data-testid="clarity-legend">
-            merge (estimated from how many merges of its layer share its similarity): <i className="sw clear" /> clear-cut → <i className="sw tie" /> near-tie
-            (hatched) · <i className="sw grey" /> never merged
+      {shading ? (
+        <div className="legend muted" data-testid="clarity-legend">
+          <span>smallest margin of the merge decisions that formed each token (cosine units, up to this layer):</span>
+          <span className="margin-scale">
+            <span className="margin-bar" style={{ background: marginGradient() }} />
+            <span className="margin-ticks">
+              <span>≤1e−5 near-tie</span>
+              <span>1e−4</span>
+              <span>1e−3</span>
+              <span>≥1e−2 clear-cut</span>
+            </span>
           </span>
-        )}
-        <span>hover a patch: its token's patches light up, with the similarity of the merge each joined by</span>
-      </div>
+          <span>
+            <i className="sw hatch" /> hatched: ≤ 1e−4
+          </span>
+          <span>
+            <i className="sw none" /> no decision (r = 0, or only merged into)
+          </span>
+          <span>hover: the margin of each merge</span>
+        </div>
+      ) : (
+        <div className="legend muted">
+          <span>
+            <i className="sw grey" /> patch on its own
+          </span>
+          <span>
+            <i className="sw tint" /> merged: one tint per token, borders between tokens
+          </span>
+          <span>
+            <i className="sw gold" /> merged into the distillation token
+          </span>
+          <span>
+            <i className="sw pad" /> padding
+          </span>
+          <span>hover a patch: its token's patches light up, with the similarity of the merge each joined by</span>
+        </div>
+      )}
     </section>
   );
 }
@@ -575,12 +626,12 @@ function HoverCard(props: { hover: { p: number; x: number; y: number }; groups: 
   }
   const hz = (b: number) => Math.round(hzAt(win.melEdgesHz, b / grid.bins));
   // Merges that formed this token, grouped by layer and similarity.
-  const merges = new Map<string, { layer: number; score: number; clarity: number; n: number }>();
+  const merges = new Map<string, { layer: number; score: number; margin: number; n: number }>();
   for (const p of members) {
     const s = groups.lastScore[p];
     if (!Number.isFinite(s)) continue;
     const key = `${groups.lastLayer[p]}|${s.toFixed(6)}`;
-    const m = merges.get(key) ?? { layer: groups.lastLayer[p], score: s, clarity: groups.lastClarity[p], n: 0 };
+    const m = merges.get(key) ?? { layer: groups.lastLayer[p], score: s, margin: groups.lastMargin[p], n: 0 };
     m.n++;
     merges.set(key, m);
   }
@@ -588,7 +639,7 @@ function HoverCard(props: { hover: { p: number; x: number; y: number }; groups: 
   const sp = groups.special.get(k);
   const padded = members.every((p) => cellFrames(grid, p % grid.T)[0] >= win.validFrames);
   // The card sits in the top corner away from the cursor, so it hides as little of the group as it can.
-  const left = hover.x < boxW / 2 ? Math.max(0, boxW - 300) : 56;
+  const left = hover.x < boxW / 2 ? Math.max(0, boxW - 340) : 56;
   const own = groups.lastScore[hover.p];
   return (
     <div className="hover-card" style={{ left, top: 12 }} data-testid="hover-card">
@@ -614,8 +665,13 @@ function HoverCard(props: { hover: { p: number; x: number; y: number }; groups: 
         <div>
           this patch:{' '}
           {Number.isFinite(own)
-            ? `joined at layer ${groups.lastLayer[hover.p]}, similarity ${own.toFixed(5)}, ${clarityWord(groups.lastClarity[hover.p])}`
+            ? `joined at layer ${groups.lastLayer[hover.p]}, similarity ${own.toFixed(5)}, margin ${formatMargin(groups.lastMargin[hover.p])}`
             : 'never the source of a merge (● in the view)'}
+        </div>
+      )}
+      {layer > 0 && (
+        <div data-testid="hover-margin">
+          token's decisions: smallest margin <b>{formatMargin(groups.groupMargin[hover.p])}</b> <span className="muted">({marginWord(groups.groupMargin[hover.p])})</span>
         </div>
       )}
       {list.length > 0 && (
@@ -625,7 +681,7 @@ function HoverCard(props: { hover: { p: number; x: number; y: number }; groups: 
               <tr key={`${m.layer}|${m.score}`}>
                 <td>layer {m.layer}</td>
                 <td>sim {m.score.toFixed(5)}</td>
-                <td className="muted">{clarityWord(m.clarity)}</td>
+                <td className="muted">margin {formatMargin(m.margin)}</td>
                 <td className="muted">
                   {m.n} patch{m.n === 1 ? '' : 'es'}
                 </td>
@@ -638,15 +694,4 @@ function HoverCard(props: { hover: { p: number; x: number; y: number }; groups: 
       {layer === 0 && <div className="muted">scrub to a layer to see the groups; {model.numTokens} tokens enter layer 1</div>}
     </div>
   );
-}
-
-/** Clear-cut merges cool blue, near-ties hot amber. */
-function clarityFill(c: number): string {
-  const t = Math.max(0, Math.min(1, 1 - c));
-  return `hsl(${(205 - 170 * t).toFixed(0)}, ${(45 + 45 * t).toFixed(0)}%, ${(30 + 28 * t).toFixed(0)}%)`;
-}
-
-function clarityWord(c: number): string {
-  if (!Number.isFinite(c)) return '';
-  return c >= 0.75 ? 'clear-cut' : c >= 0.4 ? 'some rivals' : 'near-tie';
 }

@@ -38,8 +38,93 @@ export function classColor(index: number, alpha = 1): string {
   return `hsla(${hue.toFixed(0)}, 65%, 55%, ${alpha})`;
 }
 
+/** The RGB (0…255) of classColor(index) at full opacity. */
+export function classRgb(index: number): [number, number, number] {
+  const h = (index * 137.508) % 360;
+  const s = 0.65;
+  const l = 0.55;
+  const k = (n: number) => (n + h / 30) % 12;
+  const a = s * Math.min(l, 1 - l);
+  const f = (n: number) => l - a * Math.max(-1, Math.min(k(n) - 3, 9 - k(n), 1));
+  return [f(0) * 255, f(8) * 255, f(4) * 255];
+}
+
+/** Dark or light text, whichever reads on classColor(index, alpha) over the dark panel. */
+export function textOnClass(index: number, alpha: number): string {
+  const bg = [20, 24, 33];
+  const rgb = classRgb(index).map((c, i) => c * alpha + bg[i] * (1 - alpha));
+  const lin = rgb.map((c) => {
+    const v = c / 255;
+    return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  });
+  const lum = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2];
+  // Contrast with black (lum + 0.05) / 0.05 against white 1.05 / (lum + 0.05): equal near 0.18.
+  return lum > 0.18 ? '#0b0d12' : '#f4f6fb';
+}
+
 export function groupFill(hue: number | null, level: number): string {
   const v = Math.max(0, Math.min(1, level));
   if (hue === null) return `hsl(0, 0%, ${(10 + 62 * v).toFixed(1)}%)`;
   return `hsl(${hue}, 75%, ${(28 + 44 * v).toFixed(1)}%)`;
+}
+
+/**
+ * Merge-decision margins (cosine units) on a log scale: ≤ 1e-5 is a near-tie (the model's
+ * choice was arbitrary), ≥ 1e-2 clear-cut. Both ends are light enough to read on the dark UI.
+ */
+export const MARGIN_LOG_MIN = -5;
+export const MARGIN_LOG_MAX = -2;
+const MARGIN_STOPS: [number, number, number][] = [
+  [255, 77, 61], // ≤ 1e-5: near-tie, red-orange
+  [255, 165, 58], // 1e-4: orange
+  [238, 221, 130], // 1e-3: pale yellow
+  [95, 168, 232], // ≥ 1e-2: clear-cut, light blue
+];
+
+/** 0 = near-tie (≤ 1e-5) … 1 = clear-cut (≥ 1e-2); NaN stays NaN. */
+export function marginT(m: number): number {
+  if (!Number.isFinite(m)) return NaN;
+  const lg = Math.log10(Math.max(m, 1e-12));
+  return Math.max(0, Math.min(1, (lg - MARGIN_LOG_MIN) / (MARGIN_LOG_MAX - MARGIN_LOG_MIN)));
+}
+
+export function marginRgb(m: number): [number, number, number] {
+  const t = marginT(m);
+  const x = (Number.isNaN(t) ? 1 : t) * (MARGIN_STOPS.length - 1);
+  const k = Math.min(MARGIN_STOPS.length - 2, Math.floor(x));
+  const f = x - k;
+  const a = MARGIN_STOPS[k];
+  const b = MARGIN_STOPS[k + 1];
+  return [0, 1, 2].map((i) => Math.round(a[i] + (b[i] - a[i]) * f)) as [number, number, number];
+}
+
+export function marginFill(m: number): string {
+  const [r, g, b] = marginRgb(m);
+  return `rgb(${r},${g},${b})`;
+}
+
+/** CSS gradient of the margin scale, near-tie at the left. */
+export function marginGradient(): string {
+  const stops = [];
+  for (let i = 0; i <= 12; i++) {
+    const lg = MARGIN_LOG_MIN + ((MARGIN_LOG_MAX - MARGIN_LOG_MIN) * i) / 12;
+    stops.push(`${marginFill(10 ** lg)} ${((i / 12) * 100).toFixed(1)}%`);
+  }
+  return `linear-gradient(90deg, ${stops.join(', ')})`;
+}
+
+/** "3.2e-5" style, for margins. */
+export function formatMargin(m: number): string {
+  if (!Number.isFinite(m)) return '—';
+  if (m === 0) return '0 (exact tie)';
+  return m.toExponential(1).replace('e-', 'e−');
+}
+
+export function marginWord(m: number): string {
+  if (!Number.isFinite(m)) return 'no decision';
+  if (m <= 1e-5) return 'near-tie';
+  if (m < 1e-4) return 'almost a tie';
+  if (m < 1e-3) return 'close call';
+  if (m < 1e-2) return 'fairly clear';
+  return 'clear-cut';
 }

@@ -18,6 +18,11 @@ interface UiState {
   /** Selection (drag on the waveform) and whether playback loops over it. */
   selection: { startS: number; endS: number } | null;
   loop: boolean;
+  /** What the lower half shows: the merge view, or the segments table. */
+  lowerTab: 'merge' | 'segments';
+  /** The export dialog, open on a folder (Electron's menu gives one) or on the last used. */
+  exportDialog: { folder: string | null } | null;
+  importDialog: boolean;
   setConnected(up: boolean): void;
   setHostKind(k: 'serve' | 'electron'): void;
   notify(level: Notice['level'], message: string): void;
@@ -28,6 +33,10 @@ interface UiState {
   setPlaying(p: boolean): void;
   setSelection(sel: { startS: number; endS: number } | null): void;
   setLoop(loop: boolean): void;
+  setLowerTab(tab: 'merge' | 'segments'): void;
+  openExport(folder?: string | null): void;
+  closeExport(): void;
+  setImportDialog(open: boolean): void;
 }
 
 let nextNotice = 1;
@@ -42,6 +51,9 @@ export const useUi = create<UiState>((set, get) => ({
   playing: false,
   selection: null,
   loop: false,
+  lowerTab: 'merge',
+  exportDialog: null,
+  importDialog: false,
   setConnected: (connected) => set({ connected }),
   setHostKind: (hostKind) => set({ hostKind }),
   notify(level, message) {
@@ -60,4 +72,8 @@ export const useUi = create<UiState>((set, get) => ({
   setPlaying: (playing) => set({ playing }),
   setSelection: (selection) => set({ selection }),
   setLoop: (loop) => set({ loop }),
+  setLowerTab: (lowerTab) => set({ lowerTab }),
+  openExport: (folder = null) => set({ exportDialog: { folder } }),
+  closeExport: () => set({ exportDialog: null }),
+  setImportDialog: (importDialog) => set({ importDialog }),
 }));
