@@ -692,7 +692,13 @@ export const methods = {
   /** The lab's starting points: the bundled labelled set (when present) and where results are cached. */
   'lab.defaults': {
     params: empty,
-    result: s.object({ defaultSet: s.nullable(s.string({ max: 4096 })), cacheDir: s.string({ max: 4096 }), running: s.nullable(sweepId) }),
+    result: s.object({
+      defaultSet: s.nullable(s.string({ max: 4096 })),
+      cacheDir: s.string({ max: 4096 }),
+      /** Where exports go until the user picks a folder: the host user's home. */
+      exportDir: s.string({ max: 4096 }),
+      running: s.nullable(sweepId),
+    }),
   },
   /**
    * Runs a labelled set through models × merge settings (app/analysis/sweep) on engines of its own,

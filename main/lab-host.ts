@@ -144,7 +144,7 @@ export class LabHost {
   }
 
   defaults(): Result<'lab.defaults'> {
-    return { defaultSet: this.defaultSet(), cacheDir: this.cache.dir!, running: this.running };
+    return { defaultSet: this.defaultSet(), cacheDir: this.cache.dir!, exportDir: homedir(), running: this.running };
   }
 
   /** The lab's own engine of a model (built once, kept for the next sweep; never the workstation's). */

@@ -14,11 +14,14 @@ import { useFile } from '../stores/file';
 import { useUi } from '../stores/ui';
 import { useMerge } from '../stores/merge';
 import { useModels } from '../stores/models';
+import { useLab } from '../stores/lab';
+import { LabView } from './lab/LabView';
 
 export function App() {
   const file = useFile((s) => s.file);
   const browserOpen = useUi((s) => s.browserOpen);
   const lowerTab = useUi((s) => s.lowerTab);
+  const view = useLab((s) => s.view);
 
   // Drag and drop: in Electron, dropped files have paths; in a browser the host cannot read them.
   useEffect(() => {
@@ -57,6 +60,7 @@ export function App() {
         return;
       }
       if (typing) return;
+      if (useLab.getState().view === 'lab') return; // the workstation's keys stay with the workstation
       if (!useFile.getState().file) return;
       // Undo / redo of segment edits (text fields keep their own).
       if (mod && e.key.toLowerCase() === 'z') {
@@ -111,7 +115,9 @@ export function App() {
     <div className="app">
       <TopBar />
       {browserOpen && <FileBrowser />}
-      {file ? (
+      {view === 'lab' ? (
+        <LabView />
+      ) : file ? (
         <main className="workspace">
           <div className="col-main">
             <AudioView />

@@ -3,6 +3,7 @@ import { useFile } from '../stores/file';
 import { useModels } from '../stores/models';
 import { useUi } from '../stores/ui';
 import { formatClock } from '../lib/mel';
+import { ViewSwitch } from './lab/ViewSwitch';
 
 export function TopBar() {
   const file = useFile((s) => s.file);
@@ -14,6 +15,7 @@ export function TopBar() {
       <div className="brand">
         Fast<b>AST</b> Studio
       </div>
+      <ViewSwitch />
       <button onClick={pickAndOpen} data-testid="open-button" title="Open an audio file (Ctrl+O)">
         Open…
       </button>

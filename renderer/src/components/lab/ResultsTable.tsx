@@ -1,0 +1,84 @@
+import { useEffect, useRef } from 'react';
+import type { LabResult } from '../../../../app/contract';
+import { useLab } from '../../stores/lab';
+import { colourOf, fixed, metricName, pct, shortNames } from './chart';
+
+/** One row per model × setting; click a row to see its confusions. */
+export function ResultsTable({ result, current }: { result: LabResult; current: number }) {
+  const selected = useLab((s) => s.selected);
+  const hover = useLab((s) => s.hover);
+  const select = useLab((s) => s.select);
+  const setHover = useLab((s) => s.setHover);
+  const names = shortNames(result.models.map((m) => m.id));
+  const metric = metricName(result);
+  const bodyRef = useRef<HTMLTableSectionElement>(null);
+
+  useEffect(() => {
+    if (selected === null) return;
+    bodyRef.current?.querySelector(`[data-row="${selected}"]`)?.scrollIntoView({ block: 'nearest' });
+  }, [selected]);
+
+  return (
+    <div className="lab-table-box">
+      <table className="lab-table" data-testid="lab-table">
+        <thead>
+          <tr>
+            <th>model</th>
+            <th className="num">r</th>
+            <th>shape</th>
+            <th title="proportional attention">prop attn</th>
+            <th className="num">{metric}</th>
+            <th className="num" title="share of clips whose top-1 equals the same model's at r = 0 (same flags)">agreement</th>
+            <th className="num" title="clips per second, inference only, median over the sweep's runs on this machine">clips/s</th>
+            <th className="num">ms/clip</th>
+            <th className="num" title="tokens left after the last layer">tokens</th>
+            <th className="num" title="forward-pass GFLOPs per window">GFLOPs</th>
+          </tr>
+        </thead>
+        <tbody ref={bodyRef}>
+          {result.rows.map((row, i) => (
+            <tr
+              key={i}
+              data-row={i}
+              data-testid="lab-row"
+              data-model={row.model}
+              data-r={row.setting.r}
+              data-score={row.score}
+              data-changed={row.changedTotal}
+              className={`${i === selected ? 'on' : ''} ${i === hover ? 'hover' : ''}`}
+              onClick={() => select(i)}
+              onMouseEnter={() => setHover(i)}
+              onMouseLeave={() => setHover(null)}
+            >
+              <td className="model" title={`${row.model} · ${row.ep} · sha256 ${row.modelSha256.slice(0, 12)}…`}>
+                <span className="swatch" style={{ background: colourOf(result, row.model) }} />
+                {names.get(row.model)}
+                {i === current && (
+                  <span className="current-tag" title="the workstation's current model and merge setting">
+                    current
+                  </span>
+                )}
+              </td>
+              <td className="num">{row.setting.r}</td>
+              <td>{row.setting.shape}</td>
+              <td>{row.setting.propAttn ? 'on' : 'off'}</td>
+              <td className="num strong" title={row.metric === 'accuracy' ? `${row.correct} of ${row.clips} clips` : `mean AP over ${row.perClass.length} classes`}>
+                {pct(row.score)}
+              </td>
+              <td className={`num ${row.changedTotal ? 'warn' : ''}`} title={`${row.changedTotal} clip${row.changedTotal === 1 ? '' : 's'} changed top-1`}>
+                {pct(row.agreement, 1)}
+              </td>
+              <td className="num" title={row.timing ? `${row.timing.samples} runs, measured ${row.timing.measuredAt}${row.timing.fromCache ? ' (from the cache)' : ''}` : 'no timing'}>
+                {fixed(row.timing?.clipsPerS)}
+                {row.timing?.fromCache ? <sup>c</sup> : null}
+              </td>
+              <td className="num">{fixed(row.timing?.msPerClip)}</td>
+              <td className="num">{row.tokensAfterLast}</td>
+              <td className="num">{fixed(row.flops / 1e9, 2)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,235 @@
+import { forwardRef, useMemo } from 'react';
+import type { LabResult } from '../../../../app/contract';
+import { useElementSize } from '../../lib/hooks';
+import { useLab } from '../../stores/lab';
+import { chartModel, domains, fixed, pct, settingText, tickText, type ChartPoint } from './chart';
+
+/** Drawn with attributes only (no stylesheet), so the SVG file looks as it does here. */
+const FONT = 'system-ui, -apple-system, Segoe UI, Roboto, sans-serif';
+const BG = '#141821';
+const GRID = '#262d3b';
+const AXIS = '#3a4356';
+const TEXT = '#dfe5f1';
+const MUTED = '#8d97ab';
+const M = { left: 58, right: 20, top: 50, bottom: 44 };
+
+interface Props {
+  result: LabResult;
+  /** Index of the row that is the workstation's current setting, or -1. */
+  current: number;
+  title: string;
+}
+
+/**
+ * Accuracy (or mAP) against throughput, one curve per model (and per shape / prop-attn flag when
+ * the sweep has several: same colour, another dash or hollow points). Hover a point for its
+ * numbers; click it to select its row. The workstation's current setting is ringed.
+ */
+export const TradeoffChart = forwardRef<SVGSVGElement, Props>(function TradeoffChart({ result, current, title }, svgRef) {
+  const [boxRef, size] = useElementSize<HTMLDivElement>();
+  const hover = useLab((s) => s.hover);
+  const selected = useLab((s) => s.selected);
+  const setHover = useLab((s) => s.setHover);
+  const select = useLab((s) => s.select);
+  const model = useMemo(() => chartModel(result), [result]);
+  const all = model.series.flatMap((s) => s.points);
+  const W = Math.max(320, Math.floor(size.width));
+  const H = Math.max(240, Math.floor(size.height));
+  const { x: xd, y: yd } = useMemo(() => domains(all.length ? all : [{ row: 0, x: 1, y: 50 }]), [result]); // eslint-disable-line react-hooks/exhaustive-deps
+  const pw = W - M.left - M.right;
+  const ph = H - M.top - M.bottom;
+  const sx = (v: number) => M.left + ((v - xd.lo) / (xd.hi - xd.lo)) * pw;
+  const sy = (v: number) => M.top + ph - ((v - yd.lo) / (yd.hi - yd.lo)) * ph;
+  const pointOf = (row: number): ChartPoint | undefined => all.find((p) => p.row === row);
+  const hovered = hover !== null ? pointOf(hover) : undefined;
+  const cur = current >= 0 ? pointOf(current) : undefined;
+
+  // Legend: models (colour), then line styles when there are several, then the current-setting ring.
+  const legend: { label: string; colour: string; dash: string; hollow?: boolean; ring?: boolean }[] = [
+    ...model.models.map((m) => ({ label: m.id, colour: m.colour, dash: '' })),
+    ...model.styles.map((s) => ({ label: `${s.shape}${s.propAttn ? '' : ', no prop-attn'}`, colour: MUTED, dash: s.dash, hollow: !s.propAttn })),
+    ...(cur ? [{ label: 'current setting', colour: TEXT, dash: '', ring: true }] : []),
+  ];
+  let lx = M.left;
+  const legendItems = legend.map((item) => {
+    const x = lx;
+    lx += 34 + item.label.length * 6.3 + 16;
+    return { ...item, x };
+  });
+
+  return (
+    <div className="lab-chart-box" ref={boxRef} data-testid="lab-chart">
+      {size.width > 0 && (
+        <svg
+          ref={svgRef}
+          width={W}
+          height={H}
+          viewBox={`0 0 ${W} ${H}`}
+          fontFamily={FONT}
+          fontSize={11}
+          role="img"
+          aria-label={`${model.metric} against throughput`}
+          onMouseLeave={() => setHover(null)}
+        >
+          <rect x={0} y={0} width={W} height={H} fill={BG} />
+          <text x={M.left} y={17} fill={TEXT} fontSize={12.5} fontWeight={600}>
+            {title}
+          </text>
+          {/* legend */}
+          <g data-testid="chart-legend">
+            {legendItems.map((item) => (
+              <g key={item.label} transform={`translate(${item.x}, 34)`}>
+                {item.ring ? (
+                  <circle cx={14} cy={0} r={6} fill="none" stroke={item.colour} strokeWidth={1.6} strokeDasharray="3 2" />
+                ) : (
+                  <>
+                    <line x1={0} x2={28} y1={0} y2={0} stroke={item.colour} strokeWidth={2} strokeDasharray={item.dash || undefined} />
+                    <circle cx={14} cy={0} r={3.6} fill={item.hollow ? BG : item.colour} stroke={item.colour} strokeWidth={1.6} />
+                  </>
+                )}
+                <text x={34} y={4} fill={TEXT}>
+                  {item.label}
+                </text>
+              </g>
+            ))}
+          </g>
+          {/* grid and axes */}
+          {yd.ticks.map((t) => (
+            <g key={`y${t}`}>
+              <line x1={M.left} x2={M.left + pw} y1={sy(t)} y2={sy(t)} stroke={GRID} />
+              <text x={M.left - 7} y={sy(t) + 4} fill={MUTED} textAnchor="end">
+                {tickText(t, yd.step)}
+              </text>
+            </g>
+          ))}
+          {xd.ticks.map((t) => (
+            <g key={`x${t}`}>
+              <line x1={sx(t)} x2={sx(t)} y1={M.top} y2={M.top + ph} stroke={GRID} />
+              <text x={sx(t)} y={M.top + ph + 16} fill={MUTED} textAnchor="middle">
+                {tickText(t, xd.step)}
+              </text>
+            </g>
+          ))}
+          <rect x={M.left} y={M.top} width={pw} height={ph} fill="none" stroke={AXIS} />
+          <text x={M.left + pw / 2} y={H - 8} fill={MUTED} textAnchor="middle">
+            throughput (clips/s on this machine, {result.models[0]?.ep ?? '?'} EP) →
+          </text>
+          <text transform={`translate(15, ${M.top + ph / 2}) rotate(-90)`} fill={MUTED} textAnchor="middle">
+            {model.metric} (%) →
+          </text>
+          {/* curves */}
+          {model.series.map((s) => (
+            <g key={s.key} data-testid="chart-curve" data-model={s.model}>
+              <polyline
+                points={s.points.map((p) => `${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(' ')}
+                fill="none"
+                stroke={s.colour}
+                strokeWidth={2}
+                strokeDasharray={s.dash || undefined}
+                strokeLinejoin="round"
+              />
+              {s.points.map((p) => {
+                const row = result.rows[p.row];
+                const on = p.row === selected;
+                return (
+                  <g key={p.row}>
+                    <circle
+                      cx={sx(p.x)}
+                      cy={sy(p.y)}
+                      r={on ? 5.5 : 4.2}
+                      fill={s.propAttn ? s.colour : BG}
+                      stroke={on ? '#ffffff' : s.colour}
+                      strokeWidth={on ? 2 : 1.6}
+                      data-testid="chart-point"
+                      data-model={s.model}
+                      data-r={row.setting.r}
+                    />
+                    <text x={sx(p.x) + 9} y={sy(p.y) - 9} fill={s.colour} fontSize={10}>
+                      r{row.setting.r}
+                    </text>
+                  </g>
+                );
+              })}
+            </g>
+          ))}
+          {cur && (
+            <g data-testid="chart-current">
+              <circle cx={sx(cur.x)} cy={sy(cur.y)} r={10} fill="none" stroke={TEXT} strokeWidth={1.6} strokeDasharray="3 2" />
+            </g>
+          )}
+          {/* hit targets (not exported) */}
+          <g data-export="skip">
+            {all.map((p) => (
+              <circle
+                key={p.row}
+                cx={sx(p.x)}
+                cy={sy(p.y)}
+                r={10}
+                fill="#000"
+                fillOpacity={0}
+                style={{ cursor: 'pointer' }}
+                onMouseEnter={() => setHover(p.row)}
+                onMouseLeave={() => setHover(null)}
+                onClick={() => select(p.row)}
+                data-testid="chart-hit"
+                data-row={p.row}
+              />
+            ))}
+          </g>
+        </svg>
+      )}
+      {hovered && <Tooltip result={result} point={hovered} left={sx(hovered.x)} top={sy(hovered.y)} width={W} />}
+      {model.unplaced.length > 0 && (
+        <div className="lab-chart-note muted">
+          {model.unplaced.length} setting{model.unplaced.length > 1 ? 's have' : ' has'} no timing and {model.unplaced.length > 1 ? 'are' : 'is'} not drawn
+        </div>
+      )}
+    </div>
+  );
+});
+
+function Tooltip({ result, point, left, top, width }: { result: LabResult; point: ChartPoint; left: number; top: number; width: number }) {
+  const row = result.rows[point.row];
+  const flip = left > width - 240;
+  return (
+    <div className="lab-tip" style={{ left: flip ? left - 14 : left + 14, top: top + 10, transform: flip ? 'translateX(-100%)' : undefined }} data-testid="chart-tooltip">
+      <b>{row.model}</b>
+      <div className="muted">{settingText(row)}</div>
+      <table>
+        <tbody>
+          <tr>
+            <td>{row.metric}</td>
+            <td>
+              {pct(row.score)}
+              {row.metric === 'accuracy' ? ` (${row.correct}/${row.clips})` : ''}
+            </td>
+          </tr>
+          <tr>
+            <td>agreement</td>
+            <td>
+              {pct(row.agreement, 1)} ({row.changedTotal} changed)
+            </td>
+          </tr>
+          <tr>
+            <td>throughput</td>
+            <td>
+              {fixed(row.timing?.clipsPerS)} clips/s · {fixed(row.timing?.msPerClip)} ms/clip
+              {row.timing?.fromCache ? ' (cached)' : ''}
+            </td>
+          </tr>
+          <tr>
+            <td>tokens after last</td>
+            <td>{row.tokensAfterLast}</td>
+          </tr>
+          <tr>
+            <td>GFLOPs / window</td>
+            <td>
+              {fixed(row.flops / 1e9, 2)}
+              {row.flopsRatio > 1.005 ? ` (r = 0 needs ${fixed(row.flopsRatio, 2)}×)` : ''}
+            </td>
+          </tr>
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,165 @@
+/**
+ * The trade-off chart's arithmetic, apart from React: series per model (and schedule shape and
+ * prop-attn flag when the sweep has several), nice axis ticks, number formats, and turning the
+ * drawn SVG into a file (self-contained SVG text, PNG bytes).
+ */
+import type { LabResult, LabRow } from '../../../../app/contract.js';
+
+/** One colour per model, in the order the sweep lists them (distinct on the dark panel and on white). */
+export const MODEL_COLOURS = ['#6f9cff', '#ffb547', '#4fc38a', '#ff6b6b', '#c490ff', '#4dd0e1', '#f78fb3', '#a3d65c'];
+/** Line dash per schedule shape. */
+export const SHAPE_DASH: Record<string, string> = { constant: '', decreasing: '7 4', increasing: '2 4' };
+
+export interface ChartPoint {
+  /** Index into result.rows. */
+  row: number;
+  /** Throughput, clips/s. */
+  x: number;
+  /** Accuracy or mAP, in %. */
+  y: number;
+}
+
+export interface Series {
+  key: string;
+  model: string;
+  colour: string;
+  shape: string;
+  propAttn: boolean;
+  dash: string;
+  /** In the order of r (the curve runs from r = smallest to largest). */
+  points: ChartPoint[];
+}
+
+export interface ChartModel {
+  series: Series[];
+  models: { id: string; colour: string }[];
+  /** Rows without a timing (cannot be placed on the x axis). */
+  unplaced: number[];
+  /** Several shapes or prop-attn flags in the sweep: the legend explains line styles too. */
+  styles: { shape: string; propAttn: boolean; dash: string }[];
+  metric: string;
+}
+
+export function colourOf(result: LabResult, model: string): string {
+  const i = result.models.findIndex((m) => m.id === model);
+  return MODEL_COLOURS[(i < 0 ? 0 : i) % MODEL_COLOURS.length];
+}
+
+export function metricName(result: LabResult): string {
+  const kinds = new Set(result.rows.map((r) => r.metric));
+  return kinds.size === 1 ? (kinds.has('mAP') ? 'mAP' : 'accuracy') : 'accuracy / mAP';
+}
+
+export function chartModel(result: LabResult): ChartModel {
+  const byKey = new Map<string, Series>();
+  const unplaced: number[] = [];
+  result.rows.forEach((row, i) => {
+    if (!row.timing || !Number.isFinite(row.score)) {
+      unplaced.push(i);
+      return;
+    }
+    const key = `${row.model}|${row.setting.shape}|${row.setting.propAttn}`;
+    let s = byKey.get(key);
+    if (!s) {
+      s = { key, model: row.model, colour: colourOf(result, row.model), shape: row.setting.shape, propAttn: row.setting.propAttn, dash: SHAPE_DASH[row.setting.shape] ?? '', points: [] };
+      byKey.set(key, s);
+    }
+    s.points.push({ row: i, x: row.timing.clipsPerS, y: row.score * 100 });
+  });
+  const series = [...byKey.values()];
+  for (const s of series) s.points.sort((a, b) => result.rows[a.row].setting.r - result.rows[b.row].setting.r);
+  const styleKeys = new Map<string, { shape: string; propAttn: boolean; dash: string }>();
+  for (const s of series) styleKeys.set(`${s.shape}|${s.propAttn}`, { shape: s.shape, propAttn: s.propAttn, dash: s.dash });
+  return {
+    series,
+    models: result.models.map((m) => ({ id: m.id, colour: colourOf(result, m.id) })),
+    unplaced,
+    styles: styleKeys.size > 1 ? [...styleKeys.values()] : [],
+    metric: metricName(result),
+  };
+}
+
+/** About `count` round tick values covering [lo, hi] (1, 2, 2.5, 5 × 10^k steps). */
+export function niceTicks(lo: number, hi: number, count = 5): { ticks: number[]; lo: number; hi: number; step: number } {
+  if (!(hi > lo)) {
+    const pad = Math.abs(lo) > 0 ? Math.abs(lo) * 0.05 : 1;
+    lo -= pad;
+    hi += pad;
+  }
+  const raw = (hi - lo) / Math.max(1, count);
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const a = Math.floor(lo / step + 1e-9) * step;
+  const b = Math.ceil(hi / step - 1e-9) * step;
+  const ticks: number[] = [];
+  for (let v = a; v <= b + step * 1e-6; v += step) ticks.push(Number(v.toFixed(10)));
+  return { ticks, lo: a, hi: b, step };
+}
+
+/** Axis domains with a margin around the data (accuracy never past 0…100 %). */
+export function domains(points: ChartPoint[]): { x: ReturnType<typeof niceTicks>; y: ReturnType<typeof niceTicks> } {
+  const xs = points.map((p) => p.x);
+  const ys = points.map((p) => p.y);
+  const xMin = Math.min(...xs);
+  const xMax = Math.max(...xs);
+  const xPad = Math.max((xMax - xMin) * 0.08, xMax * 0.03, 0.05);
+  const yMin = Math.min(...ys);
+  const yMax = Math.max(...ys);
+  const yPad = Math.max((yMax - yMin) * 0.15, 0.75);
+  return {
+    x: niceTicks(Math.max(0, xMin - xPad), xMax + xPad, 6),
+    y: niceTicks(Math.max(0, yMin - yPad), Math.min(100, yMax + yPad), 5),
+  };
+}
+
+export const pct = (x: number, digits = 2) => (Number.isFinite(x) ? `${(x * 100).toFixed(digits)} %` : '—');
+export const fixed = (x: number | undefined | null, digits = 1) => (x !== undefined && x !== null && Number.isFinite(x) ? x.toFixed(digits) : '—');
+/** A tick value with as many decimals as its step needs (2.5 → one, 20 → none). */
+export function tickText(v: number, step: number): string {
+  let d = 0;
+  while (d < 4 && Math.abs(Math.round(step * 10 ** d) - step * 10 ** d) > 1e-6 * 10 ** d) d++;
+  return v.toFixed(d);
+}
+
+/** "r 16 · constant · prop-attn" — how a setting reads in the table, chart and tooltips. */
+export function settingText(row: LabRow): string {
+  return `r ${row.setting.r} · ${row.setting.shape}${row.setting.propAttn ? '' : ' · no prop-attn'}`;
+}
+
+/** Model ids without the shared prefix ("ast-tiny-esc10-cmkd" → "cmkd" beside "…-plain"), for narrow places. */
+export function shortNames(ids: string[]): Map<string, string> {
+  if (ids.length < 2) return new Map(ids.map((id) => [id, id]));
+  let prefix = ids[0];
+  for (const id of ids) while (!id.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  const cut = prefix.lastIndexOf('-') + 1;
+  return new Map(ids.map((id) => [id, id.slice(cut) || id]));
+}
+
+/** The drawn chart as a standalone SVG file (interactive-only parts left out). */
+export function svgText(svg: SVGSVGElement): string {
+  const copy = svg.cloneNode(true) as SVGSVGElement;
+  copy.querySelectorAll('[data-export="skip"]').forEach((el) => el.remove());
+  copy.removeAttribute('class');
+  copy.removeAttribute('style');
+  copy.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(copy)}\n`;
+}
+
+/** The SVG rendered to PNG bytes at `scale` × its size. */
+export async function pngBytes(svg: string, width: number, height: number, scale = 2): Promise<Uint8Array> {
+  const url = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
+  try {
+    const img = new Image();
+    img.src = url;
+    await img.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = Math.round(width * scale);
+    canvas.height = Math.round(height * scale);
+    const ctx = canvas.getContext('2d')!;
+    ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
+    const blob = await new Promise<Blob>((res, rej) => canvas.toBlob((b) => (b ? res(b) : rej(new Error('the browser could not encode the PNG'))), 'image/png'));
+    return new Uint8Array(await blob.arrayBuffer());
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}

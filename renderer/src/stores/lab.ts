@@ -1,0 +1,309 @@
+/**
+ * The lab (issue 5): which view is on screen, the sweep form, the running sweep with its
+ * progress, the result, the selected row and the exports. Side effects go through the API
+ * client; opening a changed clip in the workstation goes through the app's actions.
+ */
+import { create } from 'zustand';
+import {
+  SCHEDULE_SHAPES,
+  type EventData,
+  type LabChangedClip,
+  type LabExportFormat,
+  type LabResult,
+  type LabRow,
+  type ScheduleShapeName,
+} from '../../../app/contract';
+import { api, isCancelled } from '../api/client';
+import { openFile, switchModel } from '../actions';
+import { useFile } from './file';
+import { useMerge } from './merge';
+import { useModels } from './models';
+import { useUi } from './ui';
+
+export type View = 'workstation' | 'lab';
+export type PropAttnChoice = 'on' | 'off' | 'both';
+
+export interface LabForm {
+  /** CSV or folder on the host. */
+  set: string;
+  /** '' = every fold. */
+  fold: string;
+  /** '' = every clip. */
+  maxClips: string;
+  /** null = the bundled models (the default until the user picks). */
+  models: string[] | null;
+  rs: string;
+  shapes: ScheduleShapeName[];
+  propAttn: PropAttnChoice;
+}
+
+export type LabProgress = EventData<'lab.progress'>;
+
+interface LabState {
+  view: View;
+  form: LabForm;
+  defaultSet: string | null;
+  cacheDir: string | null;
+  running: { sweepId: string; startedAt: number; progress: LabProgress | null } | null;
+  result: LabResult | null;
+  /** Index into result.rows. */
+  selected: number | null;
+  /** Row under the mouse on the chart or in the table (index into result.rows). */
+  hover: number | null;
+  error: string | null;
+  exportDir: string;
+  exporting: boolean;
+  exportNote: { ok: boolean; text: string } | null;
+  setView(v: View): void;
+  setForm(p: Partial<LabForm>): void;
+  loadDefaults(): Promise<void>;
+  run(): Promise<void>;
+  cancel(): void;
+  select(i: number | null): void;
+  setHover(i: number | null): void;
+  setExportDir(dir: string): void;
+  exportAs(format: LabExportFormat, chart?: { svg?: string; png?: Uint8Array }): Promise<void>;
+}
+
+export const DEFAULT_RS = '0, 16, 32, 48';
+const FORM_KEY = 'fastast.lab.form';
+const EXPORT_DIR_KEY = 'fastast.lab.exportDir';
+
+function loadForm(): LabForm {
+  const base: LabForm = { set: '', fold: '', maxClips: '', models: null, rs: DEFAULT_RS, shapes: ['constant'], propAttn: 'on' };
+  try {
+    const v = JSON.parse(localStorage.getItem(FORM_KEY) ?? 'null');
+    if (!v || typeof v !== 'object') return base;
+    return {
+      set: typeof v.set === 'string' ? v.set : base.set,
+      fold: typeof v.fold === 'string' ? v.fold : base.fold,
+      maxClips: typeof v.maxClips === 'string' ? v.maxClips : base.maxClips,
+      models: Array.isArray(v.models) && v.models.every((m: unknown) => typeof m === 'string') ? v.models : null,
+      rs: typeof v.rs === 'string' ? v.rs : base.rs,
+      shapes: Array.isArray(v.shapes) && v.shapes.length && v.shapes.every((x: unknown) => (SCHEDULE_SHAPES as readonly unknown[]).includes(x)) ? v.shapes : base.shapes,
+      propAttn: ['on', 'off', 'both'].includes(v.propAttn) ? v.propAttn : base.propAttn,
+    };
+  } catch {
+    return base;
+  }
+}
+
+function saveForm(form: LabForm): void {
+  try {
+    localStorage.setItem(FORM_KEY, JSON.stringify(form));
+  } catch {
+    /* private mode */
+  }
+}
+
+/** "0, 16 32" → [0, 16, 32]; a message for anything else. Repeats are dropped, order kept. */
+export function parseRs(text: string): number[] | string {
+  const parts = text.split(/[\s,;]+/).filter(Boolean);
+  if (parts.length === 0) return 'give at least one r (e.g. 0, 16, 48)';
+  const out: number[] = [];
+  for (const p of parts) {
+    if (!/^\d+$/.test(p)) return `"${p}" is not a whole number ≥ 0`;
+    const r = Number(p);
+    if (r > 100_000) return `r ${p} is too large`;
+    if (!out.includes(r)) out.push(r);
+  }
+  if (out.length > 64) return 'at most 64 r values';
+  return out;
+}
+
+function optionalInt(text: string, what: string, min: number): number | undefined | string {
+  const t = text.trim();
+  if (!t) return undefined;
+  if (!/^\d+$/.test(t) || Number(t) < min) return `${what} must be a whole number ≥ ${min}`;
+  return Number(t);
+}
+
+/** The models a form sweeps: the user's pick, or every bundled model. */
+export function formModels(form: LabForm): string[] {
+  const all = useModels.getState().models;
+  // In the host's order whatever the order of the clicks: colours and rows stay put.
+  return all.filter((m) => (form.models ? form.models.includes(m.id) : m.bundled)).map((m) => m.id);
+}
+
+let runCtl: AbortController | null = null;
+let listening = false;
+
+export const useLab = create<LabState>((set, get) => ({
+  view: 'workstation',
+  form: loadForm(),
+  defaultSet: null,
+  cacheDir: null,
+  running: null,
+  result: null,
+  selected: null,
+  hover: null,
+  error: null,
+  exportDir: (() => {
+    try {
+      return localStorage.getItem(EXPORT_DIR_KEY) ?? '';
+    } catch {
+      return '';
+    }
+  })(),
+  exporting: false,
+  exportNote: null,
+
+  setView(view) {
+    set({ view });
+    if (view === 'lab' && get().cacheDir === null) void get().loadDefaults();
+  },
+
+  setForm(p) {
+    const form = { ...get().form, ...p };
+    set({ form, error: null });
+    saveForm(form);
+  },
+
+  async loadDefaults() {
+    try {
+      const d = await api().call('lab.defaults', {});
+      set({ defaultSet: d.defaultSet, cacheDir: d.cacheDir });
+      if (!get().form.set && d.defaultSet) set({ form: { ...get().form, set: d.defaultSet } });
+      if (!get().exportDir) set({ exportDir: d.exportDir });
+    } catch (e) {
+      if (!isCancelled(e)) set({ error: `lab defaults: ${(e as Error).message}` });
+    }
+  },
+
+  async run() {
+    if (get().running) return;
+    const { form } = get();
+    const rs = parseRs(form.rs);
+    if (typeof rs === 'string') return set({ error: rs });
+    const fold = optionalInt(form.fold, 'fold', 0);
+    if (typeof fold === 'string') return set({ error: fold });
+    const maxClips = optionalInt(form.maxClips, 'max clips', 1);
+    if (typeof maxClips === 'string') return set({ error: maxClips });
+    const models = formModels(form);
+    if (models.length === 0) return set({ error: 'pick at least one model' });
+    if (form.shapes.length === 0) return set({ error: 'pick at least one schedule shape' });
+    if (!form.set.trim()) return set({ error: 'give a labelled set: a CSV file or a folder with one sub-folder per class' });
+    if (!listening) {
+      listening = true;
+      api().on('lab.progress', (p) => {
+        const r = get().running;
+        if (r && r.sweepId === p.sweepId) set({ running: { ...r, progress: p } });
+      });
+    }
+    const sweepId = `s${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+    const ctl = (runCtl = new AbortController());
+    set({ running: { sweepId, startedAt: performance.now(), progress: null }, error: null, exportNote: null });
+    try {
+      const result = await api().call(
+        'lab.sweep',
+        {
+          sweepId,
+          set: form.set.trim(),
+          ...(fold !== undefined ? { fold } : {}),
+          ...(maxClips !== undefined ? { maxClips } : {}),
+          models,
+          rs,
+          shapes: form.shapes,
+          propAttn: form.propAttn,
+          protectDistillation: useMerge.getState().params.protectDistillation,
+        },
+        { signal: ctl.signal },
+      );
+      // Keep the selection on the same model × setting when the sweep is a re-run.
+      const prev = get().result && get().selected !== null ? get().result!.rows[get().selected!] : null;
+      const keep = prev ? result.rows.findIndex((r) => r.model === prev.model && sameSetting(r, prev)) : -1;
+      const firstChanged = result.rows.findIndex((r) => r.changed.length > 0);
+      set({ result, selected: keep >= 0 ? keep : firstChanged >= 0 ? firstChanged : 0, hover: null });
+    } catch (e) {
+      if (!isCancelled(e)) set({ error: (e as Error).message });
+    } finally {
+      if (runCtl === ctl) {
+        runCtl = null;
+        set({ running: null });
+      }
+    }
+  },
+
+  cancel() {
+    runCtl?.abort();
+  },
+
+  select: (selected) => set({ selected }),
+  setHover: (hover) => set({ hover }),
+
+  setExportDir(exportDir) {
+    set({ exportDir });
+    try {
+      localStorage.setItem(EXPORT_DIR_KEY, exportDir);
+    } catch {
+      /* private mode */
+    }
+  },
+
+  async exportAs(format, chart) {
+    const { result, exportDir } = get();
+    if (!result) return;
+    const dir = exportDir.trim().replace(/[\\/]+$/, '');
+    if (!dir) return set({ exportNote: { ok: false, text: 'give a folder on the host to write into' } });
+    const sep = dir.includes('\\') && !dir.includes('/') ? '\\' : '/';
+    const stem = result.set.source.split(/[\\/]/).filter(Boolean).pop()?.replace(/\.[^.]*$/, '') ?? 'set';
+    const name = `fastast-lab-${stem}${format === 'csv' || format === 'json' ? '' : '-chart'}.${format}`;
+    set({ exporting: true, exportNote: null });
+    try {
+      const res = await api().call('lab.export', {
+        format,
+        path: `${dir}${sep}${name}`,
+        ...(format === 'csv' || format === 'json' ? { sweepId: result.sweepId } : {}),
+        ...(chart?.svg !== undefined ? { svg: chart.svg } : {}),
+        ...(chart?.png !== undefined ? { png: chart.png } : {}),
+      });
+      set({ exportNote: { ok: true, text: `wrote ${res.path} (${(res.bytes / 1024).toFixed(1)} kB)` } });
+    } catch (e) {
+      set({ exportNote: { ok: false, text: (e as Error).message } });
+    } finally {
+      set({ exporting: false });
+    }
+  },
+}));
+
+export function sameSetting(a: Pick<LabRow, 'setting'>, b: Pick<LabRow, 'setting'>): boolean {
+  return a.setting.r === b.setting.r && a.setting.shape === b.setting.shape && a.setting.propAttn === b.setting.propAttn && a.setting.protectDistillation === b.setting.protectDistillation;
+}
+
+/** The row of the result that is the workstation's current model and merge setting, or -1. */
+export function currentRowIndex(result: LabResult | null): number {
+  if (!result) return -1;
+  const model = useModels.getState().active?.id;
+  const p = useMerge.getState().params;
+  return result.rows.findIndex((r) => r.model === model && r.setting.r === p.r && r.setting.shape === p.shape && r.setting.propAttn === p.propAttn && r.setting.protectDistillation === p.protectDistillation);
+}
+
+/**
+ * Opens a changed clip in the workstation with the row's model and merge setting: the merge
+ * view then shows the clip's window as that setting merges it.
+ */
+export async function openInWorkstation(row: LabRow, clip: LabChangedClip): Promise<void> {
+  useLab.getState().setView('workstation');
+  useUi.getState().setLowerTab('merge');
+  if (useModels.getState().active?.id !== row.model) {
+    const ok = await switchModel(row.model).then(
+      () => useModels.getState().active?.id === row.model,
+      () => false,
+    );
+    if (!ok) return;
+  }
+  const m = useModels.getState().active;
+  const max = m ? (row.setting.protectDistillation ? m.maxR.protect : m.maxR.noProtect) : row.setting.r;
+  const params = { r: Math.min(row.setting.r, max), shape: row.setting.shape, propAttn: row.setting.propAttn, protectDistillation: row.setting.protectDistillation };
+  const shapeChanged = useMerge.getState().params.shape !== params.shape || useMerge.getState().params.protectDistillation !== params.protectDistillation;
+  // The merge view opens after the last layer: the groups this setting ends with.
+  useMerge.setState({ params, layer: m?.numLayers ?? useMerge.getState().layer });
+  if (shapeChanged || !useMerge.getState().table) void useMerge.getState().loadTable();
+  void api().call('settings.save', { lastMerge: params }).catch(() => {});
+  await openFile(clip.path);
+}
+
+// Opening a recording (Open…, the file browser, a menu) shows it: back to the workstation.
+useFile.subscribe((s, prev) => {
+  if (s.opening && !prev.opening && useLab.getState().view === 'lab') useLab.getState().setView('workstation');
+});
