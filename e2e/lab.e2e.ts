@@ -6,8 +6,8 @@
  * and a click on a changed clip that lands in the workstation's merge view with that clip, that
  * model and that r. Screenshots at 1280×800 and 1920×1080 under e2e/artifacts/.
  *
- * E2E_LAB_FULL=1 also runs the bundled fold-5 sweep (80 clips × 2 models × 3 r, about a minute
- * on two cores) and checks that the distilled model's curve lies above the plain one's.
+ * It also runs the bundled fold-5 sweep (80 clips × 2 models × 3 r, about a minute on two
+ * cores) and checks that the distilled model's curve lies above the plain one's.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -245,7 +245,7 @@ describe('the lab in the browser', () => {
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
-  test.runIf(!!process.env.E2E_LAB_FULL)(
+  test(
     'the bundled fold-5 sweep: the distilled model lies above the plain one at every r',
     async () => {
       await page.getByTestId('lab-set').fill(join(ROOT, 'data', 'esc10', 'esc10_fold5.csv'));
