@@ -4,6 +4,8 @@
  * same width. Display only: the model's input comes from app/audio's Kaldi fbank.
  */
 
+import { RealFft } from '../app/audio/fft.js';
+
 const N_FFT = 512;
 const WIN = 400; // 25 ms at 16 kHz
 const LOW_HZ = 20;
@@ -65,45 +67,6 @@ function melBank(bins: number, sampleRate: number): Bank {
 }
 
 const hann = new Float32Array(WIN).map((_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (WIN - 1)));
-const cosT = new Float32Array(N_FFT / 2).map((_, i) => Math.cos((-2 * Math.PI * i) / N_FFT));
-const sinT = new Float32Array(N_FFT / 2).map((_, i) => Math.sin((-2 * Math.PI * i) / N_FFT));
-const rev = new Uint16Array(N_FFT).map((_, i) => {
-  let r = 0;
-  for (let b = 0, x = i; b < Math.log2(N_FFT); b++, x >>= 1) r = (r << 1) | (x & 1);
-  return r;
-});
-
-function fftPower(re: Float32Array, im: Float32Array, power: Float32Array): void {
-  for (let i = 0; i < N_FFT; i++) {
-    const j = rev[i];
-    if (j > i) {
-      const t = re[i];
-      re[i] = re[j];
-      re[j] = t;
-    }
-  }
-  im.fill(0);
-  for (let size = 2; size <= N_FFT; size <<= 1) {
-    const half = size >> 1;
-    const step = N_FFT / size;
-    for (let i = 0; i < N_FFT; i += size) {
-      for (let k = 0; k < half; k++) {
-        const c = cosT[k * step];
-        const s = sinT[k * step];
-        const a = i + k;
-        const b = a + half;
-        const tr = re[b] * c - im[b] * s;
-        const ti = re[b] * s + im[b] * c;
-        re[b] = re[a] - tr;
-        im[b] = im[a] - ti;
-        re[a] += tr;
-        im[a] += ti;
-      }
-    }
-  }
-  for (let k = 0; k <= N_FFT / 2; k++) power[k] = re[k] * re[k] + im[k] * im[k];
-}
-
 export interface DisplaySpectrogram {
   startS: number;
   endS: number;
@@ -130,9 +93,9 @@ export function displaySpectrogram(
 ): DisplaySpectrogram {
   const bank = melBank(bins, sampleRate);
   const db = new Float32Array(cols * bins).fill(-200);
-  const re = new Float32Array(N_FFT);
-  const im = new Float32Array(N_FFT);
-  const power = new Float32Array(N_FFT / 2 + 1);
+  const fft = new RealFft(N_FFT);
+  const frame = new Float64Array(N_FFT);
+  const power = new Float64Array(N_FFT / 2 + 1);
   const span = endS - startS;
   for (let c = 0; c < cols; c++) {
     const t = startS + ((c + 0.5) * span) / cols;
@@ -142,9 +105,9 @@ export function displaySpectrogram(
     let mean = 0;
     for (let i = 0; i < WIN; i++) mean += samples[from + i] ?? 0;
     mean /= WIN;
-    re.fill(0);
-    for (let i = 0; i < WIN; i++) re[i] = ((samples[from + i] ?? 0) - mean) * hann[i];
-    fftPower(re, im, power);
+    frame.fill(0);
+    for (let i = 0; i < WIN; i++) frame[i] = ((samples[from + i] ?? 0) - mean) * hann[i];
+    fft.powerSpectrum(frame, power);
     for (let b = 0; b < bins; b++) {
       const w = bank.weights[b];
       const k0 = bank.start[b];
