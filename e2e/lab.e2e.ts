@@ -12,8 +12,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { openStudioPage, type StudioPage } from './studio-page.js';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const ARTIFACTS = resolve(import.meta.dirname, 'artifacts');
@@ -42,7 +43,7 @@ const MODELS = ['ast-tiny-esc10-cmkd', 'ast-tiny-esc10-plain'];
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-const problems: string[] = [];
+let studio: StudioPage;
 
 const text = (id: string) => page.getByTestId(id).innerText();
 const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
@@ -87,14 +88,8 @@ async function runSweep(set: string, rs: string, rows: number, timeout = 120_000
 beforeAll(async () => {
   writeFileSync(CSV, 'path,category\n' + CLIPS.map(([f, c]) => `${join(AUDIO, f)},${c}`).join('\n') + '\n');
   mkdirSync(OUT);
-  browser = await chromium.connect(inject('wsEndpoint'));
-  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  page = await context.newPage();
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-  await page.goto(inject('serveUrl'));
+  studio = await openStudioPage();
+  ({ browser, context, page } = studio);
 });
 
 afterAll(async () => {
@@ -265,6 +260,6 @@ describe('the lab in the browser', () => {
   );
 
   test('no page errors', () => {
-    expect(problems).toEqual([]);
+    expect(studio.problems).toEqual([]);
   });
 });

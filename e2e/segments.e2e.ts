@@ -8,8 +8,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { openStudioPage, type StudioPage } from './studio-page.js';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 const ARTIFACTS = resolve(import.meta.dirname, 'artifacts');
 mkdirSync(ARTIFACTS, { recursive: true });
@@ -19,7 +20,7 @@ const out = mkdtempSync(join(tmpdir(), 'fastast-e2e-export-'));
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-const problems: string[] = [];
+let studio: StudioPage;
 
 interface Row {
   start: number;
@@ -77,14 +78,8 @@ const sameRows = (a: Row[], b: Row[], tol = 0.011) =>
 const byTime = (a: Row, b: Row) => a.start - b.start || a.end - b.end || a.label.localeCompare(b.label);
 
 beforeAll(async () => {
-  browser = await chromium.connect(inject('wsEndpoint'));
-  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  page = await context.newPage();
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-  await page.goto(inject('serveUrl'));
+  studio = await openStudioPage();
+  ({ browser, context, page } = studio);
 });
 
 afterAll(async () => {
@@ -289,7 +284,7 @@ describe('segments: review, edit, export', () => {
   });
 
   test('no page errors', () => {
-    expect(problems).toEqual([]);
+    expect(studio.problems).toEqual([]);
   });
 });
 

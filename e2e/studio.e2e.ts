@@ -7,8 +7,9 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { openStudioPage, type StudioPage } from './studio-page.js';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 const ARTIFACTS = resolve(import.meta.dirname, 'artifacts');
 mkdirSync(ARTIFACTS, { recursive: true });
@@ -16,7 +17,7 @@ mkdirSync(ARTIFACTS, { recursive: true });
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-const problems: string[] = [];
+let studio: StudioPage;
 
 async function shot(name: string, p: Page = page): Promise<void> {
   await p.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
@@ -44,14 +45,8 @@ async function canvasStats(loc: Locator): Promise<{ hash: number; spread: number
 const text = (id: string) => page.getByTestId(id).innerText();
 
 beforeAll(async () => {
-  browser = await chromium.connect(inject('wsEndpoint'));
-  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  page = await context.newPage();
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-  await page.goto(inject('serveUrl'));
+  studio = await openStudioPage();
+  ({ browser, context, page } = studio);
 });
 
 afterAll(async () => {
@@ -306,7 +301,7 @@ describe('FastAST Studio in the browser', () => {
   });
 
   test('no page errors', () => {
-    expect(problems).toEqual([]);
+    expect(studio.problems).toEqual([]);
   });
 });
 
