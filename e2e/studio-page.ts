@@ -32,3 +32,23 @@ export async function openStudioPage(): Promise<StudioPage> {
     },
   };
 }
+
+/** Pairs of top-level panels whose boxes overlap (layout regressions). */
+export async function overlaps(p: Page): Promise<string[]> {
+  return p.evaluate(() => {
+    const els = [...document.querySelectorAll('.topbar, .panel')] as HTMLElement[];
+    const out: string[] = [];
+    const rects = els.map((e) => e.getBoundingClientRect());
+    for (let i = 0; i < els.length; i++) {
+      for (let j = i + 1; j < els.length; j++) {
+        const a = rects[i];
+        const b = rects[j];
+        if (els[i].contains(els[j]) || els[j].contains(els[i])) continue;
+        const ix = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+        const iy = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+        if (ix > 1 && iy > 1) out.push(`${els[i].className} × ${els[j].className}`);
+      }
+    }
+    return out;
+  });
+}

@@ -8,7 +8,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { openStudioPage, type StudioPage } from './studio-page.js';
+import { openStudioPage, overlaps, type StudioPage } from './studio-page.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 const ARTIFACTS = resolve(import.meta.dirname, 'artifacts');
@@ -310,22 +310,3 @@ function toSeconds(clock: string): number {
   return Number(m[1]) * 60 + Number(m[2]);
 }
 
-/** Pairs of top-level panels whose boxes overlap (layout regressions). */
-async function overlaps(p: Page): Promise<string[]> {
-  return p.evaluate(() => {
-    const els = [...document.querySelectorAll('.topbar, .panel')] as HTMLElement[];
-    const out: string[] = [];
-    const rects = els.map((e) => e.getBoundingClientRect());
-    for (let i = 0; i < els.length; i++) {
-      for (let j = i + 1; j < els.length; j++) {
-        const a = rects[i];
-        const b = rects[j];
-        if (els[i].contains(els[j]) || els[j].contains(els[i])) continue;
-        const ix = Math.min(a.right, b.right) - Math.max(a.left, b.left);
-        const iy = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
-        if (ix > 1 && iy > 1) out.push(`${els[i].className} × ${els[j].className}`);
-      }
-    }
-    return out;
-  });
-}

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decodeFrame, encodeFrame, type Envelope } from '../app/contract.js';
-import { Host } from '../main/host.js';
+import type { Host } from '../main/host.js';
+import { testHost } from './support/host.js';
 import { ClientConnection } from '../main/rpc.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -32,17 +33,7 @@ async function ok(method: string, params: unknown): Promise<any> {
 }
 
 beforeAll(async () => {
-  host = new Host({
-    kind: 'serve',
-    appVersion: 'test',
-    modelsDir: join(ROOT, 'models'),
-    defaultModel: 'ast-tiny-esc10-cmkd',
-    stateDir: join(tmp, 'state'),
-    mediaDir: join(tmp, 'media'),
-    demoDir: join(ROOT, 'data', 'demo'),
-    homeDir: tmp,
-    providers: ['cpu'],
-  });
+  host = testHost(tmp);
   await host.start();
   conn = new ClientConnection((frame) => {
     const m = decodeFrame(frame);

@@ -8,7 +8,8 @@ import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decodeFrame, encodeFrame, parseResult, type Envelope, type LabResult } from '../app/contract.js';
-import { Host } from '../main/host.js';
+import type { Host } from '../main/host.js';
+import { testHost } from './support/host.js';
 import { spreadClips } from '../main/lab-host.js';
 import { ClientConnection } from '../main/rpc.js';
 
@@ -51,17 +52,7 @@ const SWEEP = { sweepId: 'small-1', set: CSV, models: MODELS, rs: [0, 48], shape
 
 beforeAll(async () => {
   writeFileSync(CSV, 'path,category\n' + CLIPS.map(([f, c]) => `${join(AUDIO, f)},${c}`).join('\n') + '\n');
-  host = new Host({
-    kind: 'serve',
-    appVersion: 'test',
-    modelsDir: join(ROOT, 'models'),
-    defaultModel: 'ast-tiny-esc10-cmkd',
-    stateDir: join(tmp, 'state'),
-    mediaDir: join(tmp, 'media'),
-    demoDir: join(ROOT, 'data', 'demo'),
-    homeDir: tmp,
-    providers: ['cpu'],
-  });
+  host = testHost(tmp);
   await host.start();
   conn = new ClientConnection((frame) => {
     const m = decodeFrame(frame);
