@@ -75,6 +75,8 @@ interface Options {
   pytorchPlainMalloc: boolean;
   fbank: boolean;
   profile: boolean;
+  /** Also time the same graph with a free stand-in merge (bench/oracle-merge.ts). */
+  oracle: boolean;
   /** Seconds to wait at most for a quiet machine before each model (0 = don't wait). */
   waitQuiet: number;
   only: ModelKey[];
@@ -103,6 +105,7 @@ function parseArgs(argv: string[]): Options {
         '  --no-pytorch-split  skip the second PyTorch thread split (torch.set_num_threads(1), OpenBLAS N threads)',
         `  --pytorch-plain-malloc  run PyTorch without GLIBC_TUNABLES=${PYTORCH_GLIBC_TUNABLES} (huge pages for its large tensors)`,
         '  --no-fbank          skip the fbank timing',
+        '  --no-oracle         skip the free-merge oracle (same token counts, no matching) that isolates what merging costs',
         '  --wait-quiet[=S]    before each model, wait up to S s (default 600) until other processes use < 0.3 cores',
         '  --profile           instead of the bench: onnxruntime profile per op type at r = 0, 16, 64, 100',
         '',
@@ -130,6 +133,7 @@ function parseArgs(argv: string[]): Options {
     pytorchPlainMalloc: has('--pytorch-plain-malloc'),
     fbank: !has('--no-fbank'),
     profile: has('--profile'),
+    oracle: !has('--no-oracle'),
     waitQuiet,
     only: onlyArg ? [onlyArg as ModelKey] : ['tiny', 'base'],
     runs: { base: runsN ?? (quick ? 1 : 5), tiny: runsN ?? (quick ? 3 : 15) },
@@ -341,14 +345,23 @@ interface OrtEnd {
   peakRunRssMb: number | null;
 }
 
-/** `--child ort KEY`: builds the engine, warms every r up, then times one window per `{"r": n}` line. */
-async function childOrtServer(key: ModelKey, threads: number): Promise<void> {
+/**
+ * `--child ort KEY [--oracle]`: builds the engine, warms every r up, then times one window per
+ * `{"r": n}` line. With --oracle the graph's merge is the free stand-in of bench/oracle-merge.ts.
+ */
+async function childOrtServer(key: ModelKey, threads: number, oracle: boolean): Promise<void> {
   // Imported here so that the other children and --help never load onnxruntime.
   const { createNodeEngine } = await import('../app/engine/node-engine.js');
   const model = await loadModel(key);
   const { spec } = model;
   const t0 = performance.now();
-  const engine = await createNodeEngine(model, { threads, providers: ['cpu'] });
+  let graphBytes: Uint8Array | undefined;
+  if (oracle) {
+    const { buildTomeAstGraph, graphOptionsFor } = await import('../app/graph/tome-ast.js');
+    const { truncateTokens } = await import('./oracle-merge.js');
+    graphBytes = buildTomeAstGraph(spec, model.weights, graphOptionsFor('cpu'), truncateTokens);
+  }
+  const engine = await createNodeEngine(model, { threads, providers: ['cpu'], graphBytes });
   const buildMs = performance.now() - t0;
   model.weights.clear(); // the session holds its own copy
   (globalThis as { gc?: () => void }).gc?.(); // children run with --expose-gc
@@ -546,6 +559,12 @@ export interface RRow {
   efficiencyBest: number;
   tokensAfterLast: number;
   tokensExpected: number;
+  /** The free-merge oracle at this r (median ms), when measured … */
+  oracleMs?: number;
+  /** … what merging costs on top of it: msPerWindow / oracleMs − 1 … */
+  mergeCost?: number;
+  /** … and the oracle's own speed/FLOPs: the best any merge could reach here. */
+  oracleEfficiency?: number;
 }
 
 export interface OrtResult {
@@ -561,7 +580,7 @@ export interface OrtResult {
   /**
    * Least-squares fit ms ≈ fixedMs + msPerGflop · GFLOPs over the r values (fastest run of each r,
    * the least disturbed by other processes): fixedMs is what a window costs whatever the token
-   * count (dispatch of ~2000 small kernels, feeds, outputs). With F = FLOPs ratio, speed/FLOPs =
+   * count (dispatch of ~1500 small kernels, feeds, outputs). With F = FLOPs ratio, speed/FLOPs =
    * T0 / (F·fixed + T0 − fixed), so a fixed cost caps the efficiency at high r;
    * maxFixedMsForTarget is the largest that still meets the target at r = 64.
    */
@@ -609,6 +628,17 @@ async function measureModel(o: Options, key: ModelKey): Promise<{ ort?: OrtResul
     ortChild.kill();
     return { ortError: (e as Error).message, pytorch: [] };
   }
+  let oracleChild: LineChild | null = null;
+  if (o.oracle) {
+    oracleChild = new LineChild(process.execPath, selfArgs(['--child', 'ort', key, '--threads', String(o.threads), '--oracle']), process.env);
+    try {
+      await oracleChild.next<OrtReady>();
+    } catch (e) {
+      oracleChild.kill();
+      ortChild.kill();
+      return { ortError: `free-merge oracle: ${(e as Error).message}`, pytorch: [] };
+    }
+  }
   const servers: PytorchServer[] = [];
   const pytorch: PytorchResult[] = [];
   if (o.pytorch) {
@@ -620,10 +650,11 @@ async function measureModel(o: Options, key: ModelKey): Promise<{ ort?: OrtResul
       if (!('child' in s)) break; // no torch: no point trying the other split
     }
   }
-  const pids = () => [ortChild.pid, ...servers.map((s) => s.child.pid)].filter((p): p is number => p !== undefined);
+  const pids = () => [ortChild.pid, oracleChild?.pid, ...servers.map((s) => s.child.pid)].filter((p): p is number => p !== undefined);
   const before = cpuSnap(pids());
   const wall: Record<number, number[]> = Object.fromEntries(R_VALUES.map((r) => [r, []]));
   const infer: Record<number, number[]> = Object.fromEntries(R_VALUES.map((r) => [r, []]));
+  const oracleWall: Record<number, number[]> = Object.fromEntries(R_VALUES.map((r) => [r, []]));
   const paired: number[][] = servers.map(() => []);
   let othersCores: number | null;
   let end: OrtEnd | null;
@@ -633,6 +664,11 @@ async function measureModel(o: Options, key: ModelKey): Promise<{ ort?: OrtResul
         const res = await ortChild.request<OrtRun>(JSON.stringify({ r }));
         wall[r].push(res.ms);
         infer[r].push(res.inferMs);
+      }
+      if (oracleChild) {
+        await sleep(SWITCH_PAUSE_MS);
+        for (const r of R_VALUES) oracleWall[r].push((await oracleChild.request<OrtRun>(JSON.stringify({ r }))).ms);
+        await sleep(SWITCH_PAUSE_MS);
       }
       for (const [j, s] of servers.entries()) {
         await sleep(SWITCH_PAUSE_MS);
@@ -644,6 +680,7 @@ async function measureModel(o: Options, key: ModelKey): Promise<{ ort?: OrtResul
     }
     othersCores = othersLoad(before, cpuSnap(pids()));
     end = await ortChild.quit<OrtEnd>();
+    await oracleChild?.quit<OrtEnd>();
     for (const [j, s] of servers.entries()) {
       const last = await s.child.quit<{ max_rss_mb: number }>();
       s.result.peakRssMb = last?.max_rss_mb ?? null;
@@ -653,6 +690,7 @@ async function measureModel(o: Options, key: ModelKey): Promise<{ ort?: OrtResul
     }
   } catch (e) {
     ortChild.kill();
+    oracleChild?.kill();
     for (const s of servers) s.child.kill();
     return { ortError: (e as Error).message, pytorch };
   }
@@ -663,6 +701,7 @@ async function measureModel(o: Options, key: ModelKey): Promise<{ ort?: OrtResul
   const flops0 = forwardFlops(spec, applySchedule(spec.numTokens, constantSchedule(0, spec.numLayers), true)).total;
   const ms0 = median(wall[0]);
   const best0 = Math.min(...wall[0]);
+  const oracle0 = oracleChild ? median(oracleWall[0]) : 0;
   const rows = R_VALUES.map((r): RRow => {
     const applied = applySchedule(spec.numTokens, constantSchedule(r, spec.numLayers), true);
     const flops = forwardFlops(spec, applied).total;
@@ -683,6 +722,13 @@ async function measureModel(o: Options, key: ModelKey): Promise<{ ort?: OrtResul
       efficiencyBest: round(best0 / best / flopsRatio, 3),
       tokensAfterLast: ready.tokens[r],
       tokensExpected: applied.tokens[applied.tokens.length - 1],
+      ...(oracleChild
+        ? {
+            oracleMs: round(median(oracleWall[r])),
+            mergeCost: round(ms / median(oracleWall[r]) - 1, 3),
+            oracleEfficiency: round(oracle0 / median(oracleWall[r]) / flopsRatio, 3),
+          }
+        : {}),
     };
   });
   return {
@@ -734,16 +780,25 @@ function printOrt(o: Options, res: OrtResult): void {
     o,
     `   onnxruntime-node ${res.ep} EP, ${res.threads} threads; graph build + session ${res.buildMs} ms; 1 warm-up per r, then ${res.rounds} round(s) over all r (median)${noise(res.othersCores)}`,
   );
-  log(o, `   ${pad('r', 4)} ${pad('ms/window', 10)} ${pad('speed-up', 9)} ${pad('FLOPs ratio', 12)} ${pad('speed/FLOPs', 12)} ${pad('GFLOPs', 7)} ${pad('tokens out', 11)} ${pad('best ms', 8)} ${pad('best s/F', 9)}   runs (ms)`);
+  const withOracle = res.rows[0].oracleMs !== undefined;
+  const oracleHead = withOracle ? ` ${pad('oracle ms', 10)} ${pad('merge cost', 11)} ${pad('oracle s/F', 11)}` : '';
+  log(o, `   ${pad('r', 4)} ${pad('ms/window', 10)} ${pad('speed-up', 9)} ${pad('FLOPs ratio', 12)} ${pad('speed/FLOPs', 12)} ${pad('GFLOPs', 7)} ${pad('tokens out', 11)} ${pad('best ms', 8)} ${pad('best s/F', 9)}${oracleHead}   runs (ms)`);
   for (const row of res.rows) {
     const flag = row.r === 64 ? (row.efficiency >= TARGET_EFFICIENCY ? '  ✓ ≥ 0.90' : '  ✗ < 0.90 target') : '';
     const tok = row.tokensAfterLast === row.tokensExpected ? String(row.tokensAfterLast) : `${row.tokensAfterLast}≠${row.tokensExpected}!`;
     log(
       o,
-      `   ${pad(row.r, 4)} ${pad(row.msPerWindow.toFixed(1), 10)} ${pad(row.speedup.toFixed(2) + '×', 9)} ${pad(row.flopsRatio.toFixed(2) + '×', 12)} ${pad(row.efficiency.toFixed(2), 12)} ${pad(row.gflops.toFixed(1), 7)} ${pad(tok, 11)} ${pad(row.msBest.toFixed(1), 8)} ${pad(row.efficiencyBest.toFixed(2), 9)}   ${row.msRuns.join(' ')}${flag}`,
+      `   ${pad(row.r, 4)} ${pad(row.msPerWindow.toFixed(1), 10)} ${pad(row.speedup.toFixed(2) + '×', 9)} ${pad(row.flopsRatio.toFixed(2) + '×', 12)} ${pad(row.efficiency.toFixed(2), 12)} ${pad(row.gflops.toFixed(1), 7)} ${pad(tok, 11)} ${pad(row.msBest.toFixed(1), 8)} ${pad(row.efficiencyBest.toFixed(2), 9)}${withOracle ? oracleCells(row) : ''}   ${row.msRuns.join(' ')}${flag}`,
     );
   }
   log(o, `   speed-up = median ms at r = 0 / median ms at r; FLOPs ratio = FLOPs at r = 0 / FLOPs at r (app/tome/flops.ts); speed/FLOPs = their quotient (target ≥ ${TARGET_EFFICIENCY} at r = 64); best = the same from the fastest runs`);
+  if (withOracle) {
+    log(
+      o,
+      '   oracle = the same graph with a merge that costs nothing (keeps the first N − r tokens: same token counts, no matching; bench/oracle-merge.ts), timed in the same rounds; ' +
+        'merge cost = ms/window ÷ oracle ms − 1; oracle s/F = the oracle\'s own speed/FLOPs, the most any merge could reach on this machine',
+    );
+  }
   const f = res.fit;
   const fit = `   fit over r (fastest runs): ms ≈ ${f.fixedMs.toFixed(1)} + ${f.msPerGflop.toFixed(2)} × GFLOPs`;
   log(
@@ -758,6 +813,11 @@ function printOrt(o: Options, res: OrtResult): void {
     `   peak RSS of the engine's process: ${res.peakBuildRssMb} MB by the end of graph build + session creation + warm-up` +
       (res.peakRunRssMb !== null ? `; ${res.peakRunRssMb} MB while running windows` : ''),
   );
+}
+
+function oracleCells(row: RRow): string {
+  const cost = `${row.mergeCost! >= 0 ? '+' : ''}${(100 * row.mergeCost!).toFixed(0)} %`;
+  return ` ${pad(row.oracleMs!.toFixed(1), 10)} ${pad(cost, 11)} ${pad(row.oracleEfficiency!.toFixed(2), 11)}`;
 }
 
 function printPytorch(o: Options, res: OrtResult | undefined, pts: PytorchResult[]): void {
@@ -805,7 +865,7 @@ async function main(): Promise<void> {
     const threads = Number(argv[argv.indexOf('--threads') + 1]);
     const runs = Number(argv[argv.indexOf('--runs') + 1]);
     if (what === 'ort') {
-      await childOrtServer(argv[childIdx + 2] as ModelKey, threads);
+      await childOrtServer(argv[childIdx + 2] as ModelKey, threads, argv.includes('--oracle'));
       process.exit(0); // onnxruntime's thread pool must not keep the child alive
     }
     const out =
@@ -949,7 +1009,7 @@ async function runProfile(o: Options): Promise<void> {
     log(o, `   ${pad('  + similarity MatMul A×Bᵀ', 28, true)} ${rs.map((r) => cell(p.similarityMatMulMs[r])).join(' ')}`);
     log(o, `   ${pad('wall (session.run, median)', 28, true)} ${rs.map((r) => cell(p.wallMs[r])).join(' ')}`);
   }
-  log(o, `\n"merge/shape ops" = op types only the merge and shape bookkeeping use (ScatterElements/ScatterND, ArgMax, ReduceMax, the rank comparison, CumSum, Where, shape ops …); they run at r = 0 too, because the graph always computes the matching.`);
+  log(o, `\n"merge/shape ops" = op types only the merge and shape bookkeeping use (TopK, ScatterElements/ScatterND, CumSum, Where, shape ops …); they run at r = 0 too, because the graph always computes the matching.`);
   if (o.json) process.stdout.write(JSON.stringify({ profile: out }, null, 1) + '\n');
 }
 

@@ -1,8 +1,8 @@
 /**
  * Where the time of one window goes, per ONNX op type, at several r: onnxruntime's own profiler
  * (enableProfiling) on the same graph and session options as app/engine/node-engine.ts.
- * Used by `npm run bench -- --profile`; shows what the merge costs (ScatterElements, the rank
- * comparison, ArgMax/ReduceMax, the A×B similarity MatMul …) next to attention and the MLP.
+ * Used by `npm run bench -- --profile`; shows what the merge costs (TopK, ScatterElements,
+ * ScatterND, the A×B similarity MatMul …) next to attention and the MLP.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +16,7 @@ import { constantSchedule } from '../app/tome/schedule.js';
 
 /** Op types that exist only for the merge (the graph's transformer part never uses them). */
 const MERGE_OPS = new Set([
-  'ScatterElements', 'ScatterND', 'GatherElements', 'ReduceMin', 'ArgMax', 'ReduceMax', 'ReduceSum', 'ReduceMean', 'ReduceSumSquare', 'CumSum', 'Greater', 'Less',
+  'TopK', 'GreaterOrEqual', 'ScatterElements', 'ScatterND', 'GatherElements', 'ReduceMin', 'ArgMax', 'ReduceMax', 'ReduceSum', 'ReduceMean', 'ReduceSumSquare', 'CumSum', 'Greater', 'Less',
   'Equal', 'And', 'Or', 'Not', 'Where', 'Pad', 'Range', 'Sqrt', 'Max', 'Min', 'Cast', 'Slice', 'ConstantOfShape',
   'Expand', 'Concat', 'Gather', 'Shape', 'Unsqueeze', 'Log', 'Identity', 'Div',
 ]);
