@@ -2,8 +2,8 @@ import { DataType, type GraphBuilder } from '../app/graph/onnx-builder.js';
 import type { LayerInputs, MergeOutputs, RunConstants } from '../app/graph/tome-ast.js';
 
 /**
- * A merge that costs nothing: the layer keeps its first N − r tokens (r clamped exactly as the
- * real merge clamps it) and drops the rest, with no matching and no weighted average. A graph built
+ * A merge that costs nothing: the layer keeps its first N − r tokens (the same clamped r the real
+ * merge gets; layers with r = 0 skip either) and drops the rest, with no matching and no weighted average. A graph built
  * with it runs the same transformer on the same token counts as ToMe at every layer, so
  * (ToMe ms − oracle ms) is what merging itself costs, and the oracle's own speed/FLOPs is the best
  * any merge could reach on this machine. Its predictions are meaningless; only its timing is used.
@@ -11,14 +11,11 @@ import type { LayerInputs, MergeOutputs, RunConstants } from '../app/graph/tome-
 export function truncateTokens(g: GraphBuilder, run: RunConstants, m: LayerInputs): MergeOutputs {
   const c0 = g.int64Tensor([0]);
   const c1 = g.int64Tensor([1]);
-  const rRequested = g.op('Slice', [run.schedule, g.int64Tensor([m.l]), g.int64Tensor([m.l + 1])]);
-  const rMax = g.op('Div', [g.op('Sub', [m.N, run.protectedCount]), g.int64Tensor([2])]);
-  const r = g.op('Max', [g.op('Min', [rRequested, rMax]), c0]);
-  const nOut = g.op('Sub', [m.N, r]);
+  const nOut = g.op('Sub', [m.N, m.r]);
   const keep = (t: string) => g.op('Slice', [t, c0, nOut, c1]);
   // Each entering token's slot: itself, the dropped ones onto the last kept slot (so the engine reads N − r tokens out).
   const slots = g.op('Min', [g.op('Slice', [run.iota, c0, m.N]), g.op('Sub', [nOut, c1])]); // [N]
-  const map = g.op('Add', [g.op('Unsqueeze', [slots, c0]), g.op('Squeeze', [run.zerosB3, g.int64Tensor([2])])]); // [B, N]
+  const map = g.op('Add', [g.op('Unsqueeze', [slots, c0]), run.zerosB1]); // [B, N]
   const placeholder = g.op('Cast', [map], { to: { i: DataType.FLOAT } });
   return { x: keep(m.x), size: keep(m.size), map, score: placeholder, margin: placeholder };
 }

@@ -50,8 +50,17 @@ describe('engine', () => {
       expect(out.size).toBe(expected.tokens[l + 1]);
       expect(Math.max(...out)).toBe(expected.tokens[l + 1] - 1);
     }
-    // r = 0 at layer 1 leaves the order alone, as reference ToMe does.
+    // r = 0 at layer 1 leaves the order alone, as reference ToMe does, and decides nothing.
     expect(Array.from(item.maps[1])).toEqual(Array.from({ length: expected.tokens[1] }, (_, i) => i));
+    expect(Array.from(item.mergeMargins[1]).every(Number.isNaN)).toBe(true);
+    // Where merges happened, every A token but cls has a margin (≥ 0); B tokens and cls have none.
+    for (const l of [0, 2, 3]) {
+      const margins = Array.from(item.mergeMargins[l]);
+      const aTokens = Math.ceil(expected.tokens[l] / 2);
+      expect(margins.filter((m) => !Number.isNaN(m))).toHaveLength(aTokens - 1);
+      margins.forEach((m, t) => expect(Number.isNaN(m)).toBe(t === 0 || t % 2 === 1));
+      for (const m of margins) if (!Number.isNaN(m)) expect(m).toBeGreaterThanOrEqual(0);
+    }
     // cls and distillation stay at positions 0 and 1 when the distillation token is protected.
     for (let l = 0; l < 4; l++) expect([item.maps[l][0], item.maps[l][1]]).toEqual([0, 1]);
   });

@@ -14,6 +14,7 @@ import {
   TypeProto_TensorSchema,
   ValueInfoProtoSchema,
   type AttributeProto,
+  type GraphProto,
   type NodeProto,
   type TensorProto,
   type ValueInfoProto,
@@ -28,7 +29,8 @@ export type Attr =
   | { s: string }
   | { floats: number[] }
   | { ints: number[] }
-  | { t: TensorProto };
+  | { t: TensorProto }
+  | { g: GraphProto };
 
 /** A dimension: a fixed size or a symbolic name. */
 export type Dim = number | string;
@@ -38,7 +40,7 @@ export const MS_DOMAIN = 'com.microsoft';
 
 /** Builds one ONNX graph node by node; names are generated so callers deal in values, not strings. */
 export class GraphBuilder {
-  private readonly nodes: NodeProto[] = [];
+  private nodes: NodeProto[] = [];
   private readonly initializers: RawInitializer[] = [];
   private readonly inputs: ValueInfoProto[] = [];
   private readonly outputs: ValueInfoProto[] = [];
@@ -91,6 +93,34 @@ export class GraphBuilder {
       }),
     );
     return outs;
+  }
+
+  /**
+   * An If node. Each branch callback adds its nodes to its own subgraph (values of the enclosing
+   * graph are visible inside) and returns its results; both branches return values of `types`, in
+   * order, whose shapes may differ. Constants made inside a branch land in the main graph.
+   */
+  ifElse(cond: string, types: DataType[], thenBranch: () => string[], elseBranch: () => string[]): string[] {
+    const branch = (name: string, build: () => string[]): GraphProto => {
+      const outer = this.nodes;
+      this.nodes = [];
+      try {
+        const results = build();
+        if (results.length !== types.length) throw new Error(`If branch ${name} returned ${results.length} values, expected ${types.length}`);
+        // Subgraph outputs need names of their own (a branch may pass an outer value through).
+        const outputs = results.map((value, i) => {
+          const out = this.fresh(`${name}_out`);
+          this.nodes.push(create(NodeProtoSchema, { opType: 'Identity', input: [value], output: [out], name: this.fresh('n_Identity') }));
+          return valueInfo(out, types[i], null);
+        });
+        return create(GraphProtoSchema, { name: this.fresh(name), node: this.nodes, output: outputs });
+      } finally {
+        this.nodes = outer;
+      }
+    };
+    const thenGraph = branch('then', thenBranch);
+    const elseGraph = branch('else', elseBranch);
+    return this.opMulti('If', [cond], { then_branch: { g: thenGraph }, else_branch: { g: elseGraph } }, { outputs: types.length });
   }
 
   floatTensor(data: Float32Array, dims: number[], hint = 'w'): string {
@@ -202,7 +232,8 @@ function attribute(name: string, v: Attr): AttributeProto {
   if ('s' in v) return create(AttributeProtoSchema, { name, type: AttrType.STRING, s: new TextEncoder().encode(v.s) });
   if ('floats' in v) return create(AttributeProtoSchema, { name, type: AttrType.FLOATS, floats: v.floats });
   if ('ints' in v) return create(AttributeProtoSchema, { name, type: AttrType.INTS, ints: v.ints.map((x) => BigInt(x)) });
-  return create(AttributeProtoSchema, { name, type: AttrType.TENSOR, t: v.t });
+  if ('t' in v) return create(AttributeProtoSchema, { name, type: AttrType.TENSOR, t: v.t });
+  return create(AttributeProtoSchema, { name, type: AttrType.GRAPH, g: v.g });
 }
 
 function tensor(name: string, dataType: DataType, dims: number[], raw: Uint8Array): TensorProto {
@@ -222,23 +253,20 @@ export function tensorLiteral(dataType: DataType, values: number[]): TensorProto
   return tensor('', DataType.INT64, [values.length], new Uint8Array(a.buffer));
 }
 
-function valueInfo(name: string, elemType: DataType, dims: Dim[]): ValueInfoProto {
+/** `dims` null leaves the shape unspecified (If branch outputs whose shapes differ between branches). */
+function valueInfo(name: string, elemType: DataType, dims: Dim[] | null): ValueInfoProto {
+  const shape =
+    dims === null
+      ? undefined
+      : create(TensorShapeProtoSchema, {
+          dim: dims.map((d) =>
+            create(TensorShapeProto_DimensionSchema, {
+              value: typeof d === 'number' ? { case: 'dimValue', value: BigInt(d) } : { case: 'dimParam', value: d },
+            }),
+          ),
+        });
   return create(ValueInfoProtoSchema, {
     name,
-    type: create(TypeProtoSchema, {
-      value: {
-        case: 'tensorType',
-        value: create(TypeProto_TensorSchema, {
-          elemType,
-          shape: create(TensorShapeProtoSchema, {
-            dim: dims.map((d) =>
-              create(TensorShapeProto_DimensionSchema, {
-                value: typeof d === 'number' ? { case: 'dimValue', value: BigInt(d) } : { case: 'dimParam', value: d },
-              }),
-            ),
-          }),
-        }),
-      },
-    }),
+    type: create(TypeProtoSchema, { value: { case: 'tensorType', value: create(TypeProto_TensorSchema, { elemType, shape }) } }),
   });
 }

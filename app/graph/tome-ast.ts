@@ -102,6 +102,7 @@ export function buildTomeAstGraph(spec: ModelSpec, weights: Weights, options: Gr
     const n = layerWeightNames(l);
     g.inScope(`layer${l}/`, () => {
       const N = g.op('Shape', [x], { start: { i: 1 }, end: { i: 2 } }); // [N]
+      const upTo = (t: string, end: string) => g.op('Slice', [t, vec([0]), end]);
       // --- attention, with log(size) added to the keys' logits when proportional attention is on
       const h = layerNorm(x, n.ln1W, n.ln1B);
       const q = linear(h, get(weights, n.qW), get(weights, n.qB), D, D);
@@ -122,13 +123,29 @@ export function buildTomeAstGraph(spec: ModelSpec, weights: Weights, options: Gr
       }
       x = g.op('Add', [x, linear(ctx, get(weights, n.oW), get(weights, n.oB), D, D)]);
 
-      // --- merge (bipartite soft matching on the keys averaged over heads)
-      const merged = mergeStep(g, run, { x, size, k, N, l, H, dh, D });
-      x = merged.x;
-      size = merged.size;
-      g.output(GRAPH_IO.map(l), g.op('Cast', [merged.map], { to: { i: DataType.INT32 } }), DataType.INT32, ['batch', `tokens_in_${l}`]);
-      g.output(GRAPH_IO.mergeScore(l), merged.score, DataType.FLOAT, ['batch', `tokens_in_${l}`]);
-      g.output(GRAPH_IO.mergeMargin(l), merged.margin, DataType.FLOAT, ['batch', `tokens_in_${l}`]);
+      // --- merge (bipartite soft matching on the keys averaged over heads). A layer with r = 0
+      // skips it, as reference ToMe does: no matching is computed, the order stays, and r = 0
+      // costs what the plain transformer costs.
+      const r = clampedR(g, run, N, l);
+      const noMerge = () => {
+        const perToken = g.op('Concat', [run.batchVec, N], { axis: { i: 0 } }); // [B, N]
+        const nan = g.op('ConstantOfShape', [perToken], { value: { t: tensorLiteral(DataType.FLOAT, [NaN]) } });
+        return [x, size, g.op('Expand', [upTo(run.iota, N), perToken]), nan, nan];
+      };
+      const [xMerged, sizeMerged, map, score, margin] = g.ifElse(
+        g.op('Greater', [r, vec([0])]),
+        [DataType.FLOAT, DataType.FLOAT, DataType.INT64, DataType.FLOAT, DataType.FLOAT],
+        () => {
+          const m = mergeStep(g, run, { x, size, k, N, r, l, H, dh, D });
+          return [m.x, m.size, m.map, m.score, m.margin];
+        },
+        noMerge,
+      );
+      x = xMerged;
+      size = sizeMerged;
+      g.output(GRAPH_IO.map(l), g.op('Cast', [map], { to: { i: DataType.INT32 } }), DataType.INT32, ['batch', `tokens_in_${l}`]);
+      g.output(GRAPH_IO.mergeScore(l), score, DataType.FLOAT, ['batch', `tokens_in_${l}`]);
+      g.output(GRAPH_IO.mergeMargin(l), margin, DataType.FLOAT, ['batch', `tokens_in_${l}`]);
 
       // --- MLP on the merged tokens
       const h2 = layerNorm(x, n.ln2W, n.ln2B);
@@ -151,26 +168,27 @@ export function buildTomeAstGraph(spec: ModelSpec, weights: Weights, options: Gr
 /** Values every layer's merge needs, computed once per run (they depend on the batch size and the protection flag only). */
 export interface RunConstants {
   schedule: string;
+  /** [1] int64: the batch size. */
+  batchVec: string;
   /** [1] int64: 1 when the distillation token is protected. */
   p: string;
-  /** [1] int64: tokens that never merge (cls, and the distillation token when protected). */
+  /** [1] int64: tokens that never merge, 1 + p (cls, and the distillation token when protected). */
   protectedCount: string;
+  /** [1] int64: 1 + 2p, the first token of B′ (the B tokens that may merge). */
+  firstB: string;
+  /** [p] int64: the protected distillation token's slot ([1]), or nothing. */
+  distSlot: string;
   /** [maxN] int64: 0, 1, 2, … (sliced to a layer's length instead of a Range per layer). */
   iota: string;
-  /** [maxN] bool: true at index 0 (the cls token's row among the A tokens). */
-  isFirst: string;
-  /** [maxN] bool: true at index 0 when the distillation token (B column 0) is protected. */
-  distFirst: string;
-  /** [maxN] float: −∞ at index 0 when the distillation token is protected, else 0 (added to the similarity columns). */
-  colBias: string;
-  /** [maxN] int64: slot offset of the k-th unmerged A token relative to k (see mergeTokens). */
-  unmergedOffset: string;
   /** [maxN] bool: true at even token indices (the A tokens). */
   isEven: string;
   /** [B, 1] int64: 0, 1, …, B − 1 (row offsets of flattened batch items). */
   batchIdx: string;
-  /** [B, 1, 1] int64 zeros: broadcasts a per-token vector over the batch. */
+  /** [B, 1] and [B, 1, 1] int64 zeros: broadcast per-token vectors over the batch. */
+  zerosB1: string;
   zerosB3: string;
+  /** [D, dh] float: 1 where row h·dh + j meets column j, so that k · headSum sums k over the heads. */
+  headSum: string;
   /** Reshape targets [B, −1, D] and [B, −1, 1]. */
   shapeX: string;
   shapeSize: string;
@@ -180,30 +198,32 @@ function runConstants(g: GraphBuilder, spec: ModelSpec, batchVec: string, protec
   const maxN = spec.numTokens;
   const iota = g.int64Tensor(Array.from({ length: maxN }, (_, i) => i), [maxN], 'iota');
   const zero = g.int64Scalar(0);
-  const protectBool = g.op('Cast', [protectDist], { to: { i: DataType.BOOL } });
-  const isFirst = g.op('Equal', [iota, zero]);
-  const distFirst = g.op('And', [isFirst, protectBool]);
   const batchRange = g.op('Range', [zero, g.op('Squeeze', [batchVec, g.int64Tensor([0])]), g.int64Scalar(1)]);
   const batchIdx = g.op('Unsqueeze', [batchRange, g.int64Tensor([-1])]);
-  // The k-th unmerged A token (k = 0 is cls) goes to slot k, or k + 1 behind a protected distillation
-  // token; with c = the running count of unmerged A tokens (k + 1), slot = c + offset.
-  const pMinus1 = g.op('Sub', [protectDist, g.int64Tensor([1])]);
-  const unmergedOffset = g.op('Sub', [pMinus1, g.op('Mul', [protectDist, g.op('Cast', [isFirst], { to: { i: DataType.INT64 } })])]);
+  const zerosB1 = g.op('Mul', [batchIdx, zero]);
   return {
     schedule,
+    batchVec,
     p: protectDist,
     protectedCount: g.op('Add', [protectDist, g.int64Tensor([1])]),
+    firstB: g.op('Add', [g.op('Mul', [protectDist, g.int64Tensor([2])]), g.int64Tensor([1])]),
+    distSlot: g.op('Slice', [g.int64Tensor([1]), g.int64Tensor([0]), protectDist]),
     iota,
-    isFirst,
-    distFirst,
-    colBias: g.op('Where', [distFirst, g.scalar(-Infinity), g.scalar(0)]),
-    unmergedOffset,
     isEven: g.op('Equal', [g.op('Mod', [iota, g.int64Scalar(2)]), zero]),
     batchIdx,
-    zerosB3: g.op('Unsqueeze', [g.op('Mul', [batchIdx, zero]), g.int64Tensor([2])]),
+    zerosB1,
+    zerosB3: g.op('Unsqueeze', [zerosB1, g.int64Tensor([2])]),
+    headSum: g.floatTensor(headSumMatrix(spec.hiddenSize, spec.numHeads), [spec.hiddenSize, spec.hiddenSize / spec.numHeads], 'head_sum'),
     shapeX: g.op('Concat', [batchVec, g.int64Tensor([-1, spec.hiddenSize])], { axis: { i: 0 } }),
     shapeSize: g.op('Concat', [batchVec, g.int64Tensor([-1, 1])], { axis: { i: 0 } }),
   };
+}
+
+function headSumMatrix(D: number, H: number): Float32Array {
+  const dh = D / H;
+  const out = new Float32Array(D * dh);
+  for (let h = 0; h < H; h++) for (let j = 0; j < dh; j++) out[(h * dh + j) * dh + j] = 1;
+  return out;
 }
 
 /** x and size after the merge, and the per-layer outputs ([B, N] map int64, score and margin float). */
@@ -221,10 +241,19 @@ export interface LayerInputs {
   k: string;
   /** [1] int64: tokens entering the layer. */
   N: string;
+  /** [1] int64: tokens to merge away, clamped, > 0 (layers with r = 0 skip the merge step). */
+  r: string;
   l: number;
   H: number;
   dh: number;
   D: number;
+}
+
+/** r for layer l: the scheduled value clamped to [0, ⌊(N − protected)/2⌋], as a [1] int64. */
+function clampedR(g: GraphBuilder, run: RunConstants, N: string, l: number): string {
+  const requested = g.op('Slice', [run.schedule, g.int64Tensor([l]), g.int64Tensor([l + 1])]);
+  const rMax = g.op('Div', [g.op('Sub', [N, run.protectedCount]), g.int64Tensor([2])]);
+  return g.op('Max', [g.op('Min', [requested, rMax]), g.int64Tensor([0])]);
 }
 
 /**
@@ -232,13 +261,15 @@ export interface LayerInputs {
  * the r merged tokens both merges and reorders. Alternate tokens form A (even) and B (odd); each A
  * token's best B partner by cosine similarity; the r A tokens with the best scores merge (ties:
  * lowest index first, which TopK guarantees). New order: [cls, distillation, unmerged A in order,
- * the rest of B]. When r = 0 the map is the identity (reference ToMe leaves the order alone when
- * nothing merges).
+ * the rest of B]. Only called with r > 0: a layer with r = 0 keeps its tokens in order (the
+ * identity map), as reference ToMe does when nothing merges.
  *
- * Only three passes touch the NA × NB similarity matrix (MatMul, the −∞ column of a protected
- * distillation token, TopK); ranking and every index are O(N). Shape values are 1-D [1] tensors
- * throughout, so they need no Unsqueeze/Gather bookkeeping: on the bundled tiny model the merge's
- * kernel count, not its arithmetic, is what it costs.
+ * The tokens that never merge are left out of the matching rather than masked: A′ = the A tokens
+ * after cls, B′ = the B tokens after a protected distillation token (with r > 0 neither is
+ * empty). So only two passes touch the NA′ × NB′ similarity matrix (MatMul, TopK); ranking and
+ * every index are O(N), with shape values as 1-D [1] tensors that need no Unsqueeze/Gather
+ * bookkeeping: on the bundled tiny model the merge's kernel count, not its arithmetic, is what it
+ * costs (bench/README.md).
  */
 function mergeTokens(g: GraphBuilder, run: RunConstants, m: LayerInputs): MergeOutputs {
   const vec = (vals: number[]) => g.int64Tensor(vals);
@@ -248,81 +279,78 @@ function mergeTokens(g: GraphBuilder, run: RunConstants, m: LayerInputs): MergeO
   const s0 = g.int64Scalar(0);
   const negInf = g.scalar(-Infinity);
   const nan = g.scalar(NaN);
-  const { N } = m;
+  const { N, r } = m;
   const upTo = (t: string, end: string) => g.op('Slice', [t, c0, end]);
 
-  const rRequested = g.op('Slice', [run.schedule, vec([m.l]), vec([m.l + 1])]);
-  const rMax = g.op('Div', [g.op('Sub', [N, run.protectedCount]), c2]);
-  const r = g.op('Max', [g.op('Min', [rRequested, rMax]), c0]); // [1]
-  const merges = g.op('Greater', [r, c0]); // [1] bool
-
-  // Metric: keys averaged over heads, L2-normalised per token.
-  const kMean = g.op('ReduceMean', [g.op('Reshape', [m.k, vec([0, 0, m.H, m.dh])])], { axes: { ints: [2] }, keepdims: { i: 0 } });
+  // Metric: keys averaged over heads, L2-normalised per token; A′ = tokens 2, 4, …; B′ = tokens 1 + 2p, 3 + 2p, …
+  // The sum over heads as a MatMul with a 0/1 matrix: each output adds its H inputs in head order,
+  // as ReduceMean does, but a ReduceMean over the middle axis of [B, N, H, dh] took ~0.5 ms per
+  // layer on one thread (the tiny model at 600 tokens).
+  const kMean = g.op('Div', [g.op('MatMul', [m.k, run.headSum]), g.scalar(m.H)]);
   const metric = g.op('Div', [kMean, g.op('Sqrt', [g.op('ReduceSumSquare', [kMean], { axes: { ints: [-1] }, keepdims: { i: 1 } })])]);
-  const every2 = (start: number) => g.op('Slice', [metric, vec([start]), vec([INT64_MAX]), c1, c2]);
-  const a = every2(0);
-  const b = every2(1);
-  const NA = g.op('Shape', [a], { start: { i: 1 }, end: { i: 2 } });
-  const NB = g.op('Shape', [b], { start: { i: 1 }, end: { i: 2 } });
-  const scores = g.op('Add', [g.op('MatMul', [a, g.op('Transpose', [b], { perm: { ints: [0, 2, 1] } })]), upTo(run.colBias, NB)]); // [B, NA, NB]
-  const K2 = g.op('Min', [NB, c2]); // best and second-best partner (NB ≥ 1: cls and distillation never both merge)
+  const a = g.op('Slice', [metric, c2, vec([INT64_MAX]), c1, c2]);
+  const b = g.op('Slice', [metric, run.firstB, vec([INT64_MAX]), c1, c2]);
+  const NA = g.op('Shape', [a], { start: { i: 1 }, end: { i: 2 } }); // NA′
+  const NB = g.op('Shape', [b], { start: { i: 1 }, end: { i: 2 } }); // NB′
+  const scores = g.op('MatMul', [a, g.op('Transpose', [b], { perm: { ints: [0, 2, 1] } })]); // [B, NA′, NB′]
+  const K2 = g.op('Min', [NB, c2]); // best and second-best partner
   const [top, topIdx] = g.opMulti('TopK', [scores, K2], { axis: { i: -1 }, largest: { i: 1 }, sorted: { i: 1 } }, { outputs: 2 });
-  const isCls = upTo(run.isFirst, NA); // [NA]
-  const nodeMax = g.op('Where', [isCls, negInf, g.op('Gather', [top, s0], { axis: { i: 2 } })]); // [B, NA]
-  const nodeIdx = g.op('Gather', [topIdx, s0], { axis: { i: 2 } }); // [B, NA]
+  const nodeMax = g.op('Gather', [top, s0], { axis: { i: 2 } }); // [B, NA′]
+  const nodeIdx = g.op('Gather', [topIdx, s0], { axis: { i: 2 } }); // [B, NA′] index into B′
 
-  // The r best-scoring A tokens in rank order (TopK: ties to the lower index).
+  // The r best-scoring A′ tokens in rank order (TopK: ties to the lower index).
   const src = g.opMulti('TopK', [nodeMax, r], { axis: { i: -1 }, largest: { i: 1 }, sorted: { i: 1 } }, { outputs: 2 })[1]; // [B, r]
   const zerosA = g.op('Mul', [nodeIdx, s0]);
-  const notMerged = g.op('ScatterElements', [g.op('Add', [zerosA, g.int64Scalar(1)]), src, g.op('Mul', [src, s0])], { axis: { i: 1 } }); // [B, NA] 1/0
+  const notMerged = g.op('ScatterElements', [g.op('Add', [zerosA, g.int64Scalar(1)]), src, g.op('Mul', [src, s0])], { axis: { i: 1 } }); // [B, NA′] 1/0
   const isMerged = g.op('Equal', [notMerged, s0]);
 
-  // Slot of every token after the merge. B column j: the protected distillation token → 1, else
-  // NA − r + j. Unmerged A: cls → 0, the others in order behind it (and behind the distillation
-  // token). Merged A: its partner's slot. (slotB is NA long so it interleaves with A; the extra
-  // entry of an odd N is cut off.)
-  const NAr = g.op('Sub', [NA, r]);
-  const slotB = g.op('Where', [upTo(run.distFirst, NA), g.int64Scalar(1), g.op('Add', [upTo(run.iota, NA), NAr])]); // [NA]
-  const slotUnmerged = g.op('Add', [g.op('CumSum', [notMerged, g.int64Scalar(1)]), upTo(run.unmergedOffset, NA)]);
-  const slotA = g.op('Where', [isMerged, g.op('Gather', [slotB, nodeIdx], { axis: { i: 0 } }), slotUnmerged]); // [B, NA]
-  const slotBBatch = g.op('Add', [g.op('Unsqueeze', [slotB, vec([0, 2])]), run.zerosB3]); // [B, NA, 1]
-  const interleaved = g.op('Reshape', [g.op('Concat', [g.op('Unsqueeze', [slotA, c2]), slotBBatch], { axis: { i: 2 } }), vec([0, -1])]);
-  const mergedMap = g.op('Slice', [interleaved, c0, N, c1]); // [B, N]
-  const map = g.op('Where', [merges, mergedMap, upTo(run.iota, N)]);
+  // Slot of every token after the merge: cls → 0, a protected distillation token → 1, the k-th
+  // unmerged A′ token → 1 + p + k, B′ token j → 1 + p + (NA′ − r) + j; a merged A′ token → its
+  // partner's slot. slotB runs to NA′ + 1 entries so that the B column interleaves with the A
+  // column (cls + A′); the extra entry of an odd N is cut off.
+  const NAfull = g.op('Add', [NA, c1]);
+  const bBase = g.op('Add', [g.op('Sub', [NA, r]), run.protectedCount]);
+  const slotB = g.op('Add', [upTo(run.iota, NAfull), bBase]); // [NA′ + 1]
+  const slotUnmerged = g.op('Add', [g.op('CumSum', [notMerged, g.int64Scalar(1)]), run.p]);
+  const slotA = g.op('Where', [isMerged, g.op('Gather', [slotB, nodeIdx], { axis: { i: 0 } }), slotUnmerged]); // [B, NA′]
+  const aColumn = g.op('Concat', [run.zerosB1, slotA], { axis: { i: 1 } }); // [B, NA]
+  const bColumn = upTo(g.op('Concat', [run.distSlot, slotB], { axis: { i: 0 } }), NAfull); // [NA]
+  const bColumnBatch = g.op('Add', [g.op('Unsqueeze', [bColumn, vec([0, 2])]), run.zerosB3]); // [B, NA, 1]
+  const interleaved = g.op('Reshape', [g.op('Concat', [g.op('Unsqueeze', [aColumn, c2]), bColumnBatch], { axis: { i: 2 } }), vec([0, -1])]);
+  const map = g.op('Slice', [interleaved, c0, N, c1]); // [B, N]
 
-  // The similarity of each merge, and how clear-cut each A token's fate was, in cosine units (the
+  // The similarity of each merge, and how clear-cut each A′ token's fate was, in cosine units (the
   // fixtures' decision margin, per token). Merged: the smaller of (best − second-best partner) and
   // (its score − the best score left unmerged). Unmerged: (the lowest merged score − its score).
-  // Near 0 = an arbitrary choice, as in silence and padding. NaN for B tokens, cls, and layers with r = 0.
+  // Near 0 = an arbitrary choice, as in silence and padding. NaN for B tokens and cls.
   const score = g.op('Where', [isMerged, nodeMax, nan]);
   const second = g.op('Where', [g.op('Equal', [K2, c2]), g.op('ReduceMin', [top], { axes: { ints: [-1] }, keepdims: { i: 0 } }), negInf]);
   const bestUnmerged = g.op('ReduceMax', [g.op('Where', [isMerged, negInf, nodeMax])], { axes: { ints: [-1] }, keepdims: { i: 1 } });
   const worstMerged = g.op('ReduceMin', [g.op('Where', [isMerged, nodeMax, g.scalar(Infinity)])], { axes: { ints: [-1] }, keepdims: { i: 1 } });
   const mergedMargin = g.op('Min', [g.op('Sub', [nodeMax, second]), g.op('Sub', [nodeMax, bestUnmerged])]);
-  const marginA = g.op('Where', [isMerged, mergedMargin, g.op('Sub', [worstMerged, nodeMax])]);
-  const margin = g.op('Where', [g.op('And', [merges, g.op('Not', [isCls])]), marginA, nan]);
-  // Both interleaved with NaN for the B tokens in one Pad: [B, NA, 1, 2] → [B, NA, 2, 2] → [B, N, 2].
+  const margin = g.op('Where', [isMerged, mergedMargin, g.op('Sub', [worstMerged, nodeMax])]);
+  // Both interleaved in one Pad, NaN for cls (in front) and the B tokens: [B, NA′, 1, 2] → [B, NA, 2, 2] → [B, N, 2].
   const pair = g.op('Concat', [g.op('Unsqueeze', [score, vec([2, 3])]), g.op('Unsqueeze', [margin, vec([2, 3])])], { axis: { i: 3 } });
-  const padded = g.op('Pad', [pair, vec([0, 0, 0, 0, 0, 0, 1, 0]), nan], { mode: { s: 'constant' } });
+  const padded = g.op('Pad', [pair, vec([0, 1, 0, 0, 0, 0, 1, 0]), nan], { mode: { s: 'constant' } });
   const perToken = g.op('Slice', [g.op('Reshape', [padded, vec([0, -1, 2])]), c0, N, c1]);
 
   // Size-weighted merge, x' = Σ size·x / Σ size. Every slot after the merge holds one kept token
   // (gathered: row copies), and only the r merged-away tokens are scatter-added onto their
   // destinations. Batch items are flattened into rows (item b's token t is row b·N + t).
-  // Kept tokens in slot order = TopK(ascending) of their slots, merged-away tokens keyed past the end:
-  // those are the A tokens whose slot is a B token's (≥ NA − r + p).
+  // Kept tokens in slot order = TopK(ascending) of their slots, the merged-away tokens (the A
+  // tokens whose slot is a B′ token's, ≥ bBase) keyed past the end.
   const nOut = g.op('Sub', [N, r]);
   const rowsIn = g.op('Mul', [run.batchIdx, N]); // [B, 1]
   const rowsOut = g.op('Mul', [run.batchIdx, nOut]);
   const weighted = g.op('Reshape', [g.op('Mul', [m.x, m.size]), vec([-1, m.D])]); // [B·N, D]
   const sizes = g.op('Reshape', [m.size, vec([-1, 1])]); // [B·N, 1]
-  const away = g.op('And', [upTo(run.isEven, N), g.op('GreaterOrEqual', [mergedMap, g.op('Add', [NAr, run.p])])]);
+  const away = g.op('And', [upTo(run.isEven, N), g.op('GreaterOrEqual', [map, bBase])]);
   const key = g.op('Where', [away, g.int64Scalar(INT64_MAX), map]);
   const slotSource = g.opMulti('TopK', [key, nOut], { axis: { i: -1 }, largest: { i: 0 }, sorted: { i: 1 } }, { outputs: 2 })[1]; // [B, N − r]
   const keptRows = g.op('Reshape', [g.op('Add', [slotSource, rowsIn]), vec([-1])]);
   const dstSlot = g.op('GatherElements', [slotA, src], { axis: { i: 1 } }); // [B, r]
   const dstRows = g.op('Unsqueeze', [g.op('Add', [dstSlot, rowsOut]), vec([-1])]); // [B, r, 1]
-  const srcRows = g.op('Add', [g.op('Mul', [src, g.int64Scalar(2)]), rowsIn]); // A index i is token 2i
+  const srcRows = g.op('Add', [g.op('Add', [g.op('Mul', [src, g.int64Scalar(2)]), g.int64Scalar(2)]), rowsIn]); // A′ index i is token 2i + 2
   const mergeInto = (values: string, shape: string) =>
     g.op('Reshape', [
       g.op('ScatterND', [g.op('Gather', [values, keptRows], { axis: { i: 0 } }), dstRows, g.op('Gather', [values, srcRows], { axis: { i: 0 } })], {
