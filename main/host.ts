@@ -38,6 +38,7 @@ import { EngineQueue } from './engine-queue.js';
 import { LabHost } from './lab-host.js';
 import { cancelled, HostError, throwIfAborted, type CallContext, type Handler } from './rpc.js';
 import { displaySpectrogram, melEdgesHz, peaks, wavBytes } from './spectrogram.js';
+import { RunTimings, timingKey } from './run-timings.js';
 import { comparisonView, runView } from './views.js';
 
 export interface HostConfig {
@@ -98,6 +99,8 @@ function userPath(p: string, what: string): string {
 
 const MAX_OPEN_FILES = 4;
 const MAX_CACHED_WINDOWS = 48;
+/** Baseline runs timed before its median is trusted (see baseline()). */
+const BASELINE_TIMING_RUNS = 3;
 /** Windows per engine call during analysis (interactive runs wait for one batch at most). */
 const ANALYSIS_BATCH = 1;
 
@@ -157,6 +160,8 @@ export class Host {
   private active: string | null = null;
   private readonly files = new Map<string, OpenFile>();
   private readonly windows = new Map<string, Promise<WindowEntry>>();
+  /** The Speed panel's ms per window: medians of recent runs of each setting. */
+  private readonly timings = new RunTimings();
   private readonly queue = new EngineQueue();
   private settings: Settings = { lastMerge: null, imported: [] };
   private fileCounter = 0;
@@ -289,6 +294,12 @@ export class Host {
     };
   }
 
+  /** A cached baseline with the current median of all baseline runs (every window's baseline is the same setting). */
+  private withTypicalMs(m: LoadedModel, base: RunView): RunView {
+    const settings = { schedule: base.schedule, propAttn: false, protectDistillation: true };
+    return { ...base, inferMs: this.timings.typical(timingKey(m.info.id, m.engine.ep, settings), base.inferMs) };
+  }
+
   private file(fileId: string): OpenFile {
     const f = this.files.get(fileId);
     if (!f) throw new HostError('UNKNOWN_FILE', `file ${fileId} is not open (it may have been closed or the engine restarted)`);
@@ -309,9 +320,20 @@ export class Host {
     const mine = new AbortController(); // the cached work is shared: only abort the wait
     p = (async () => {
       const { input, validFrames } = modelWindow(f.audio, spec, startFrame);
-      const schedule = new Array(spec.numLayers).fill(0);
-      const res = await this.queue.submit('interactive', mine.signal, () => m.engine.run(input, 1, { schedule, propAttn: false, protectDistillation: true }));
-      const base = runView(spec, res.items[0], { schedule, protectDistillation: true, inferMs: res.inferMs, ep: m.engine.ep, tokensPerLayer: res.tokensPerLayer });
+      const settings = { schedule: new Array(spec.numLayers).fill(0), propAttn: false, protectDistillation: true };
+      const res = await this.queue.submit('interactive', mine.signal, () => m.engine.run(input, 1, settings));
+      const key = timingKey(m.info.id, m.engine.ep, settings);
+      const inferMs = this.timings.record(key, res.inferMs);
+      const base = runView(spec, res.items[0], { ...settings, inferMs, ep: m.engine.ep, tokensPerLayer: res.tokensPerLayer });
+      // The first baseline of a session is one run, often taken while the file's analysis or the
+      // renderer keeps the cores busy: time it a few more times in the background, so the
+      // comparison with merged runs rests on a median.
+      for (let i = this.timings.count(key); i < BASELINE_TIMING_RUNS; i++) {
+        void this.queue
+          .submit('background', new AbortController().signal, () => m.engine.run(input, 1, settings))
+          .then((extra) => this.timings.record(key, extra.inferMs))
+          .catch(() => {}); // timing only: a failure here shows up on the next real run
+      }
       const window: WindowInput = {
         fileId: f.info.fileId,
         startS: startFrame / 100,
@@ -507,7 +529,7 @@ export class Host {
       const m = await this.current();
       const f = this.file(fileId);
       const e = await this.baseline(m, f, startS, ctx.signal);
-      return { window: e.window, run: e.base };
+      return { window: e.window, run: this.withTypicalMs(m, e.base) };
     },
 
     'window.merge': async ({ fileId, startS, merge }, ctx) => {
@@ -518,8 +540,9 @@ export class Host {
       const entry = await this.baseline(m, f, startS, signal);
       throwIfAborted(signal);
       const schedule = scheduleFor(spec, merge);
+      const baseline = this.withTypicalMs(m, entry.base);
       if (schedule.every((r) => r === 0)) {
-        return { run: entry.base, baseline: entry.base, comparison: comparisonView(spec, entry.baseLogits, entry.baseLogits) };
+        return { run: baseline, baseline, comparison: comparisonView(spec, entry.baseLogits, entry.baseLogits) };
       }
       const settings = { schedule, propAttn: merge.propAttn, protectDistillation: merge.protectDistillation };
       const res = await this.queue.submit('interactive', signal, () => m.engine.run(entry.window.input, 1, settings));
@@ -527,11 +550,11 @@ export class Host {
       const run = runView(spec, res.items[0], {
         schedule,
         protectDistillation: merge.protectDistillation,
-        inferMs: res.inferMs,
+        inferMs: this.timings.record(timingKey(m.info.id, m.engine.ep, settings), res.inferMs),
         ep: m.engine.ep,
         tokensPerLayer: res.tokensPerLayer,
       });
-      return { run, baseline: entry.base, comparison: comparisonView(spec, entry.baseLogits, res.items[0].logits) };
+      return { run, baseline, comparison: comparisonView(spec, entry.baseLogits, res.items[0].logits) };
     },
 
     'settings.save': async ({ lastMerge }) => {

@@ -63,3 +63,10 @@ export function meanAveragePrecision(scores: readonly ArrayLike<number>[], targe
   const map = perClass.length ? perClass.reduce((a, p) => a + p.ap, 0) / perClass.length : NaN;
   return { map, perClass };
 }
+
+/** The median; for an even count, the mean of the two middle values. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}

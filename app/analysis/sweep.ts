@@ -7,7 +7,7 @@ import { FastAstError } from '../errors.js';
 import { forwardFlops } from '../tome/flops.js';
 import { applySchedule, inflectionSchedule, SHAPE_INFLECTION, type ScheduleShape } from '../tome/schedule.js';
 import { checkClipFiles, type LabelledClip, type LabelledSet } from './labelled-set.js';
-import { meanAveragePrecision } from './metrics.js';
+import { meanAveragePrecision, median } from './metrics.js';
 import { throwIfAborted } from './run-windows.js';
 import { argmax, scoresFromLogits, type LabelScore } from './scores.js';
 import { digest, SweepCache, type CacheGroup, type CachedClip } from './sweep-cache.js';
@@ -199,12 +199,6 @@ interface ModelRun {
   spec: ModelSpec;
   specDigest: string;
   plans: Map<string, Plan>;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 async function planFor(run: ModelRun, setting: SweepSetting, cache: SweepCache): Promise<Plan> {

@@ -245,7 +245,7 @@ function Speed() {
       <table className="speed-table">
         <tbody>
           <tr>
-            <td>ms / window</td>
+            <td title="median of the last runs (up to 7) of each setting on this model and EP, so one run disturbed by other work does not skew the comparison">ms / window</td>
             <td data-testid="ms-per-window">
               <b>{run.inferMs.toFixed(0)}</b> <span className="muted">vs {base.inferMs.toFixed(0)}</span>
             </td>

@@ -1,0 +1,41 @@
+import { median } from '../app/analysis/metrics.js';
+
+/** Runs kept per setting: enough for a stable median, few enough to follow a change of load. */
+const RUNS_KEPT = 7;
+const SETTINGS_KEPT = 256;
+
+/**
+ * Recent inference times per setting (model, EP, schedule, flags). One run's time on a desktop
+ * swings with whatever else the machine does (the renderer drawing, an analysis batch, another
+ * program), so the Speed panel compares medians of recent runs of each setting, not two single
+ * runs that may have caught different moments.
+ */
+export class RunTimings {
+  private readonly runs = new Map<string, number[]>();
+
+  /** Adds one run's time and returns the setting's median so far. */
+  record(key: string, ms: number): number {
+    const list = this.runs.get(key) ?? [];
+    this.runs.delete(key); // most recently used last, so the oldest setting is dropped first
+    list.push(ms);
+    if (list.length > RUNS_KEPT) list.shift();
+    this.runs.set(key, list);
+    while (this.runs.size > SETTINGS_KEPT) this.runs.delete(this.runs.keys().next().value!);
+    return median(list);
+  }
+
+  /** How many runs of the setting are kept. */
+  count(key: string): number {
+    return this.runs.get(key)?.length ?? 0;
+  }
+
+  /** The setting's median, or `fallback` when it has no runs. */
+  typical(key: string, fallback: number): number {
+    const list = this.runs.get(key);
+    return list?.length ? median(list) : fallback;
+  }
+}
+
+export function timingKey(modelId: string, ep: string, settings: { schedule: readonly number[]; propAttn: boolean; protectDistillation: boolean }): string {
+  return `${modelId}|${ep}|${settings.schedule.join(',')}|${settings.propAttn ? 1 : 0}|${settings.protectDistillation ? 1 : 0}`;
+}
