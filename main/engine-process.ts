@@ -5,7 +5,7 @@
  * The main process hands over one MessagePort per renderer; frames on it are the contract's
  * binary frames (ArrayBuffers travel as structured clones, never as JSON).
  */
-import { Host } from './host.js';
+import { Host, type HostConfig } from './host.js';
 import { ClientConnection } from './rpc.js';
 
 interface PortLike {
@@ -20,17 +20,8 @@ interface ParentPortLike {
   postMessage(message: unknown): void;
 }
 
-/** What main passes as the one command-line argument (JSON). */
-export interface EngineProcessConfig {
-  appVersion: string;
-  modelsDir: string;
-  defaultModel: string;
-  stateDir: string;
-  mediaDir: string;
-  demoDir: string | null;
-  homeDir: string;
-  threads?: number;
-}
+/** What main passes as the one command-line argument (JSON): the host's settings that are plain data. */
+export type EngineProcessConfig = Pick<HostConfig, 'appVersion' | 'modelsDir' | 'defaultModel' | 'stateDir' | 'mediaDir' | 'demoDir' | 'homeDir' | 'threads'>;
 
 async function run(): Promise<void> {
   const parentPort = (process as unknown as { parentPort?: ParentPortLike }).parentPort;

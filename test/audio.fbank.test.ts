@@ -4,23 +4,10 @@ import { decodeAudioFile } from '../app/audio/decode.js';
 import { fbank, fbankFrameCount, FbankStream } from '../app/audio/fbank.js';
 import { RealFft } from '../app/audio/fft.js';
 import { openSafetensors, type SafetensorsFile } from '../app/checkpoint/safetensors.js';
+import { DEMO_CLIP_STEMS as REAL, SYNTHETIC_INPUTS as SYNTHETIC } from './helpers/fixtures.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const DEMO = fileURLToPath(new URL('../data/demo/', import.meta.url));
-const SYNTHETIC = ['sine_440', 'chirp_100_7000', 'white_noise', 'silence', 'short_burst_1s'];
-const REAL = [
-  'birds_inspectorj_339326',
-  'car_horn_dj997_493751',
-  'church_bells_inspectorj_371267',
-  'doorbell_kwahmah02_275072',
-  'music_orchestra_brahms_hungarian_dance5',
-  'music_trumpet_sorohan',
-  'speech_female_librispeech_198-209-0000',
-  'speech_male_librispeech_5703-47212-0000',
-  'train_markedit_157873',
-  'typing_rodzuz_393902',
-];
-/** The fixtures' real inputs are the first 10.24 s of each clip. */
 const REAL_SAMPLES = 163_840;
 
 const TOLERANCE = 2e-3;

@@ -8,6 +8,7 @@ import { hopFramesFromSeconds, normaliseInPlace, paddingValue, validFrames, wind
 import { openSafetensors, type SafetensorsFile } from '../app/checkpoint/safetensors.js';
 import { specFromConfigs, type FeatureSpec } from '../app/checkpoint/spec.js';
 import { FastAstError } from '../app/errors.js';
+import { DEMO_CLIP_STEMS, SYNTHETIC_INPUTS } from './helpers/fixtures.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const DEMO = fileURLToPath(new URL('../data/demo/', import.meta.url));
@@ -25,19 +26,8 @@ beforeAll(async () => {
 });
 
 const INPUTS = [
-  ...['sine_440', 'chirp_100_7000', 'white_noise', 'silence', 'short_burst_1s'].map((n) => ({ name: n, file: 'syn' as const, key: n })),
-  ...[
-    'birds_inspectorj_339326',
-    'car_horn_dj997_493751',
-    'church_bells_inspectorj_371267',
-    'doorbell_kwahmah02_275072',
-    'music_orchestra_brahms_hungarian_dance5',
-    'music_trumpet_sorohan',
-    'speech_female_librispeech_198-209-0000',
-    'speech_male_librispeech_5703-47212-0000',
-    'train_markedit_157873',
-    'typing_rodzuz_393902',
-  ].map((n) => ({ name: n, file: 'real' as const, key: `real_${n}` })),
+  ...SYNTHETIC_INPUTS.map((n) => ({ name: n, file: 'syn' as const, key: n })),
+  ...DEMO_CLIP_STEMS.map((n) => ({ name: n, file: 'real' as const, key: `real_${n}` })),
 ];
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {

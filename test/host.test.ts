@@ -6,44 +6,26 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { decodeFrame, encodeFrame, type Envelope } from '../app/contract.js';
 import type { Host } from '../main/host.js';
 import { testHost } from './support/host.js';
-import { ClientConnection } from '../main/rpc.js';
+import { rpcClient, type RpcTestClient } from './support/rpc-client.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CLIP = join(ROOT, 'data', 'demo', 'church_bells_inspectorj_371267.flac');
 const tmp = mkdtempSync(join(tmpdir(), 'fastast-host-test-'));
 let host: Host;
-let conn: ClientConnection;
-const pending = new Map<number, (m: Envelope) => void>();
-const eventsSeen: Envelope[] = [];
-let nextId = 1;
-
-function call(method: string, params: unknown): { id: number; done: Promise<Envelope & { t: 'res' }> } {
-  const id = nextId++;
-  const done = new Promise<Envelope & { t: 'res' }>((res) => pending.set(id, res as (m: Envelope) => void));
-  conn.receive(encodeFrame({ t: 'req', id, method, params }));
-  return { id, done };
-}
-async function ok(method: string, params: unknown): Promise<any> {
-  const r = await call(method, params).done;
-  if (!r.ok) throw new Error(`${method}: ${r.error.code} ${r.error.message}`);
-  return r.result;
-}
+let client: RpcTestClient;
+const call = (method: string, params: unknown) => client.call(method, params);
+const ok = (method: string, params: unknown) => client.ok(method, params);
 
 beforeAll(async () => {
   host = testHost(tmp);
   await host.start();
-  conn = new ClientConnection((frame) => {
-    const m = decodeFrame(frame);
-    if (m.t === 'res') pending.get(m.id)?.(m);
-    else eventsSeen.push(m);
-  }, host.handle);
+  client = rpcClient(host);
 });
 
 afterAll(async () => {
-  conn.close();
+  client.close();
   await host.dispose();
   rmSync(tmp, { recursive: true, force: true });
 });
@@ -82,7 +64,7 @@ describe('host', () => {
     const f = await ok('file.open', { path: CLIP });
     expect(f.durationS).toBeCloseTo(8.741, 2);
     expect(f.windowS).toBe(5.12);
-    expect(eventsSeen.some((e) => e.t === 'evt' && e.event === 'progress')).toBe(true);
+    expect(client.events.some((e) => e.event === 'progress')).toBe(true);
     const peaks = await ok('file.peaks', { fileId: f.fileId, startS: 0, endS: f.durationS, count: 500 });
     expect(peaks.peaks.length).toBe(500);
     expect(Math.max(...peaks.peaks)).toBeGreaterThan(0.05);
@@ -122,7 +104,7 @@ describe('host', () => {
     const f = await ok('file.open', { path: join(ROOT, 'data', 'demo', 'music_orchestra_brahms_hungarian_dance5.flac') });
     const run = call('analysis.run', { fileId: f.fileId, hopS: 0.25, merge: null });
     await new Promise((r) => setTimeout(r, 300));
-    conn.receive(encodeFrame({ t: 'cancel', id: run.id }));
+    client.cancel(run.id);
     const r = await run.done;
     expect(!r.ok && r.error.code).toBe('CANCELLED');
     const a = await ok('analysis.run', { fileId: f.fileId, hopS: 5.12, merge: null });

@@ -7,37 +7,20 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { decodeFrame, encodeFrame, parseResult, type Envelope, type LabResult } from '../app/contract.js';
+import { parseResult, type LabResult } from '../app/contract.js';
 import type { Host } from '../main/host.js';
 import { testHost } from './support/host.js';
 import { spreadClips } from '../main/lab-host.js';
-import { ClientConnection } from '../main/rpc.js';
+import { rpcClient, type RpcTestClient } from './support/rpc-client.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const AUDIO = join(ROOT, 'data', 'esc10', 'audio_16k');
 const tmp = mkdtempSync(join(tmpdir(), 'fastast-lab-host-'));
 let host: Host;
-let conn: ClientConnection;
-const pending = new Map<number, (m: Envelope) => void>();
-const eventsSeen: (Envelope & { t: 'evt' })[] = [];
-let nextId = 1;
-
-function call(method: string, params: unknown): { id: number; done: Promise<Envelope & { t: 'res' }> } {
-  const id = nextId++;
-  const done = new Promise<Envelope & { t: 'res' }>((res) => pending.set(id, res as (m: Envelope) => void));
-  conn.receive(encodeFrame({ t: 'req', id, method, params }));
-  return { id, done };
-}
-async function ok(method: string, params: unknown): Promise<any> {
-  const r = await call(method, params).done;
-  if (!r.ok) throw new Error(`${method}: ${r.error.code} ${r.error.message}`);
-  return r.result;
-}
-async function fails(method: string, params: unknown): Promise<{ code: string; message: string }> {
-  const r = await call(method, params).done;
-  if (r.ok) throw new Error(`${method} should have failed`);
-  return r.error;
-}
+let client: RpcTestClient;
+const call = (method: string, params: unknown) => client.call(method, params);
+const ok = (method: string, params: unknown) => client.ok(method, params);
+const fails = (method: string, params: unknown) => client.fails(method, params);
 
 /** Four fold-5 clips: three whose top-1 changes at r = 48 for one model or the other (see the CLI), one that does not. */
 const CLIPS = [
@@ -54,15 +37,11 @@ beforeAll(async () => {
   writeFileSync(CSV, 'path,category\n' + CLIPS.map(([f, c]) => `${join(AUDIO, f)},${c}`).join('\n') + '\n');
   host = testHost(tmp);
   await host.start();
-  conn = new ClientConnection((frame) => {
-    const m = decodeFrame(frame);
-    if (m.t === 'res') pending.get(m.id)?.(m);
-    else if (m.t === 'evt') eventsSeen.push(m);
-  }, host.handle);
+  client = rpcClient(host);
 });
 
 afterAll(async () => {
-  conn.close();
+  client.close();
   await host.dispose();
   rmSync(tmp, { recursive: true, force: true });
 });
@@ -97,7 +76,7 @@ describe('lab host', () => {
     expect(changed.length).toBeGreaterThan(0);
     expect(changed[0].path).toMatch(/5-2(16370|08810)-[AB]-\d+\.flac$/);
     expect(first.computed).toBe(16);
-    const progress = eventsSeen.filter((e) => e.event === 'lab.progress').map((e) => e.data as { sweepId: string; stage: string; done: number; total: number });
+    const progress = client.events.filter((e) => e.event === 'lab.progress').map((e) => e.data as { sweepId: string; stage: string; done: number; total: number });
     expect(progress.every((p) => p.sweepId === 'small-1')).toBe(true);
     expect(progress.some((p) => p.stage === 'open')).toBe(true);
     expect(progress.at(-1)).toMatchObject({ stage: 'infer', done: 16, total: 16 });
@@ -145,14 +124,14 @@ describe('lab host', () => {
     const running = call('lab.sweep', big);
     await new Promise((r) => setTimeout(r, 50));
     expect(await fails('lab.sweep', { ...SWEEP, sweepId: 'second' })).toMatchObject({ code: 'USAGE', message: expect.stringContaining('already running') });
-    await expect.poll(() => eventsSeen.some((e) => e.event === 'lab.progress' && (e.data as { sweepId: string; stage: string }).sweepId === 'big' && (e.data as { stage: string }).stage === 'infer'), { timeout: 60_000 }).toBe(true);
+    await expect.poll(() => client.events.some((e) => e.event === 'lab.progress' && (e.data as { sweepId: string; stage: string }).sweepId === 'big' && (e.data as { stage: string }).stage === 'infer'), { timeout: 60_000 }).toBe(true);
     // The workstation stays responsive: its runs go between the sweep's batches.
     const file = await ok('file.open', { path: join(ROOT, 'data', 'demo', 'church_bells_inspectorj_371267.flac') });
     const t0 = performance.now();
     await ok('window.merge', { fileId: file.fileId, startS: 0, merge: { r: 16, shape: 'constant', propAttn: true, protectDistillation: true } });
     expect(performance.now() - t0).toBeLessThan(10_000);
     expect(parseResult('lab.defaults', await ok('lab.defaults', {})).running).toBe('big');
-    conn.receive(encodeFrame({ t: 'cancel', id: running.id }));
+    client.cancel(running.id);
     const res = await running.done;
     expect(res.ok).toBe(false);
     expect(!res.ok && res.error.code).toBe('CANCELLED');

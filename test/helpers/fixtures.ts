@@ -5,6 +5,21 @@ import { openSafetensors, type SafetensorsFile } from '../../app/checkpoint/safe
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
+/** The fixtures' 15 inputs: 5 synthetic waves, and the 10 demo clips (keys `real_<stem>`, files data/demo/<stem>.flac). */
+export const SYNTHETIC_INPUTS = ['sine_440', 'chirp_100_7000', 'white_noise', 'silence', 'short_burst_1s'];
+export const DEMO_CLIP_STEMS = [
+  'birds_inspectorj_339326',
+  'car_horn_dj997_493751',
+  'church_bells_inspectorj_371267',
+  'doorbell_kwahmah02_275072',
+  'music_orchestra_brahms_hungarian_dance5',
+  'music_trumpet_sorohan',
+  'speech_female_librispeech_198-209-0000',
+  'speech_male_librispeech_5703-47212-0000',
+  'train_markedit_157873',
+  'typing_rodzuz_393902',
+];
+
 export interface ToMeCase {
   key: string;
   input: string;
