@@ -23,6 +23,7 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { median } from '../app/analysis/metrics.js';
 import { loadCheckpoint } from '../app/checkpoint/load.js';
 import { specFromConfigs, type ModelSpec } from '../app/checkpoint/spec.js';
 import { randomWeights, type Weights } from '../app/checkpoint/weights.js';
@@ -146,12 +147,6 @@ function usage(msg: string): never {
 }
 
 // ───────────────────────────── helpers ─────────────────────────────
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const mb = (kb: number) => round(kb / 1024, 0);

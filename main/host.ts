@@ -77,6 +77,8 @@ interface WindowEntry {
   window: WindowInput;
   baseLogits: Float32Array;
   base: RunView;
+  /** The baseline setting's key in Host.timings (the same for every window of a model and EP). */
+  baseTimingKey: string;
 }
 
 interface Settings {
@@ -295,9 +297,8 @@ export class Host {
   }
 
   /** A cached baseline with the current median of all baseline runs (every window's baseline is the same setting). */
-  private withTypicalMs(m: LoadedModel, base: RunView): RunView {
-    const settings = { schedule: base.schedule, propAttn: false, protectDistillation: true };
-    return { ...base, inferMs: this.timings.typical(timingKey(m.info.id, m.engine.ep, settings), base.inferMs) };
+  private baselineNow(entry: WindowEntry): RunView {
+    return { ...entry.base, inferMs: this.timings.typical(entry.baseTimingKey, entry.base.inferMs) };
   }
 
   private file(fileId: string): OpenFile {
@@ -344,7 +345,7 @@ export class Host {
         melEdgesHz: melEdgesHz(spec.numMelBins, spec.features.sampleRate),
         windowS: spec.maxLength / 100,
       };
-      return { window, baseLogits: res.items[0].logits, base };
+      return { window, baseLogits: res.items[0].logits, base, baseTimingKey: key };
     })();
     this.windows.set(key, p);
     p.catch(() => this.windows.delete(key));
@@ -529,7 +530,7 @@ export class Host {
       const m = await this.current();
       const f = this.file(fileId);
       const e = await this.baseline(m, f, startS, ctx.signal);
-      return { window: e.window, run: this.withTypicalMs(m, e.base) };
+      return { window: e.window, run: this.baselineNow(e) };
     },
 
     'window.merge': async ({ fileId, startS, merge }, ctx) => {
@@ -540,7 +541,7 @@ export class Host {
       const entry = await this.baseline(m, f, startS, signal);
       throwIfAborted(signal);
       const schedule = scheduleFor(spec, merge);
-      const baseline = this.withTypicalMs(m, entry.base);
+      const baseline = this.baselineNow(entry);
       if (schedule.every((r) => r === 0)) {
         return { run: baseline, baseline, comparison: comparisonView(spec, entry.baseLogits, entry.baseLogits) };
       }
