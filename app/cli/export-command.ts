@@ -8,7 +8,7 @@ import type { Provenance, RecordingSegments } from '../segments/types.js';
 import { applySchedule } from '../tome/schedule.js';
 import { parseCli, type ClassifyArgs } from './args.js';
 import { schedulePerLayer } from './classify-command.js';
-import { errorLine, EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, type CliIo } from './io.js';
+import { eachFile, EXIT_CANCELLED, EXIT_FAILED, EXIT_OK, reportFailures, type CliIo } from './io.js';
 import { openModel } from './model.js';
 
 export const DEFAULT_THRESHOLD = 0.5;
@@ -182,23 +182,13 @@ export async function runExportCommand(argv: string[], io: CliIo): Promise<numbe
     });
     const recordings: RecordingSegments[] = [];
     let prov: Provenance | undefined;
-    let failed = 0;
-    for (const given of args.classify.files) {
-      // Absolute, so that Raven's Begin Path and Label Studio's audio find the file from anywhere.
-      const file = resolve(given);
-      try {
-        const c = await classifyFile(engine, file, { settings, hopS: args.classify.hopS, topK: 1, signal: io.signal });
-        prov = provenance(c.hopFrames);
-        recordings.push({ file, durationS: c.durationS, segments: segmentsFromWindows(file, c.windows, spec.labels, prov, labels) });
-      } catch (e) {
-        if (isFastAstError(e) && e.code === 'CANCELLED') {
-          io.err(errorLine(e) + '\n');
-          return EXIT_CANCELLED;
-        }
-        failed++;
-        io.err(errorLine(e) + '\n');
-      }
-    }
+    // Absolute, so that Raven's Begin Path and Label Studio's audio find the file from anywhere.
+    const failed = await eachFile(args.classify.files.map((given) => resolve(given)), io, async (file) => {
+      const c = await classifyFile(engine, file, { settings, hopS: args.classify.hopS, topK: 1, signal: io.signal });
+      prov = provenance(c.hopFrames);
+      recordings.push({ file, durationS: c.durationS, segments: segmentsFromWindows(file, c.windows, spec.labels, prov, labels) });
+    });
+    if (failed === 'cancelled') return EXIT_CANCELLED;
     if (prov) {
       const result = await exportSegments({
         format: args.format,
@@ -210,7 +200,7 @@ export async function runExportCommand(argv: string[], io: CliIo): Promise<numbe
       });
       io.out(args.classify.json ? JSON.stringify({ format: args.format, segments: result.segments, files: result.files }) + '\n' : result.files.map((f) => f + '\n').join(''));
     }
-    if (failed > 0 && args.classify.files.length > 1) io.err(`fastast: ${failed} of ${args.classify.files.length} files failed\n`);
+    reportFailures(io, failed, args.classify.files.length);
     return failed > 0 ? EXIT_FAILED : EXIT_OK;
   } finally {
     await engine.dispose();

@@ -24,3 +24,27 @@ export function exitCodeFor(e: unknown): number {
   if (isFastAstError(e) && e.code === 'CANCELLED') return EXIT_CANCELLED;
   return EXIT_FAILED;
 }
+
+/**
+ * Runs `work` on each file in turn. A file that fails is reported on stderr and skipped, so one
+ * bad file in a batch of hundreds costs that file only; a cancel stops at once. Returns how many
+ * files failed, or 'cancelled'.
+ */
+export async function eachFile(files: readonly string[], io: CliIo, work: (file: string) => Promise<void>): Promise<number | 'cancelled'> {
+  let failed = 0;
+  for (const file of files) {
+    try {
+      await work(file);
+    } catch (e) {
+      io.err(errorLine(e) + '\n');
+      if (isFastAstError(e) && e.code === 'CANCELLED') return 'cancelled';
+      failed++;
+    }
+  }
+  return failed;
+}
+
+/** The batch summary line, when more than one file was given and some failed. */
+export function reportFailures(io: CliIo, failed: number, total: number): void {
+  if (failed > 0 && total > 1) io.err(`fastast: ${failed} of ${total} files failed\n`);
+}
