@@ -2,33 +2,18 @@
  * The engine host over its real transport code (ClientConnection frames), on the bundled model
  * and a demo clip: open, baseline, merged run with comparison, supersede, cancel, schedule table.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Host } from '../main/host.js';
-import { testHost } from './support/host.js';
-import { rpcClient, type RpcTestClient } from './support/rpc-client.js';
+import { describe, expect, test } from 'vitest';
+import { useTestHost } from './support/host.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CLIP = join(ROOT, 'data', 'demo', 'church_bells_inspectorj_371267.flac');
 const tmp = mkdtempSync(join(tmpdir(), 'fastast-host-test-'));
-let host: Host;
-let client: RpcTestClient;
-const call = (method: string, params: unknown) => client.call(method, params);
-const ok = (method: string, params: unknown) => client.ok(method, params);
-
-beforeAll(async () => {
-  host = testHost(tmp);
-  await host.start();
-  client = rpcClient(host);
-});
-
-afterAll(async () => {
-  client.close();
-  await host.dispose();
-  rmSync(tmp, { recursive: true, force: true });
-});
+const hosted = useTestHost(tmp);
+const call = (method: string, params: unknown) => hosted.client.call(method, params);
+const ok = (method: string, params: unknown) => hosted.client.ok(method, params);
 
 const MERGE = { r: 16, shape: 'constant', propAttn: true, protectDistillation: true };
 
@@ -64,7 +49,7 @@ describe('host', () => {
     const f = await ok('file.open', { path: CLIP });
     expect(f.durationS).toBeCloseTo(8.741, 2);
     expect(f.windowS).toBe(5.12);
-    expect(client.events.some((e) => e.event === 'progress')).toBe(true);
+    expect(hosted.client.events.some((e) => e.event === 'progress')).toBe(true);
     const peaks = await ok('file.peaks', { fileId: f.fileId, startS: 0, endS: f.durationS, count: 500 });
     expect(peaks.peaks.length).toBe(500);
     expect(Math.max(...peaks.peaks)).toBeGreaterThan(0.05);
@@ -104,7 +89,7 @@ describe('host', () => {
     const f = await ok('file.open', { path: join(ROOT, 'data', 'demo', 'music_orchestra_brahms_hungarian_dance5.flac') });
     const run = call('analysis.run', { fileId: f.fileId, hopS: 0.25, merge: null });
     await new Promise((r) => setTimeout(r, 300));
-    client.cancel(run.id);
+    hosted.client.cancel(run.id);
     const r = await run.done;
     expect(!r.ok && r.error.code).toBe('CANCELLED');
     const a = await ok('analysis.run', { fileId: f.fileId, hopS: 5.12, merge: null });

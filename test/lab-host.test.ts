@@ -3,24 +3,21 @@
  * models: a small sweep with progress, its result as the UI validates it, the host's cache, the
  * exports, cancelling, and the messages it refuses.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { parseResult, type LabResult } from '../app/contract.js';
-import type { Host } from '../main/host.js';
-import { testHost } from './support/host.js';
+import { useTestHost } from './support/host.js';
 import { spreadClips } from '../main/lab-host.js';
-import { rpcClient, type RpcTestClient } from './support/rpc-client.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const AUDIO = join(ROOT, 'data', 'esc10', 'audio_16k');
 const tmp = mkdtempSync(join(tmpdir(), 'fastast-lab-host-'));
-let host: Host;
-let client: RpcTestClient;
-const call = (method: string, params: unknown) => client.call(method, params);
-const ok = (method: string, params: unknown) => client.ok(method, params);
-const fails = (method: string, params: unknown) => client.fails(method, params);
+const hosted = useTestHost(tmp, () => writeFileSync(CSV, 'path,category\n' + CLIPS.map(([f, c]) => `${join(AUDIO, f)},${c}`).join('\n') + '\n'));
+const call = (method: string, params: unknown) => hosted.client.call(method, params);
+const ok = (method: string, params: unknown) => hosted.client.ok(method, params);
+const fails = (method: string, params: unknown) => hosted.client.fails(method, params);
 
 /** Four fold-5 clips: three whose top-1 changes at r = 48 for one model or the other (see the CLI), one that does not. */
 const CLIPS = [
@@ -32,19 +29,6 @@ const CLIPS = [
 const CSV = join(tmp, 'small.csv');
 const MODELS = ['ast-tiny-esc10-plain', 'ast-tiny-esc10-cmkd'];
 const SWEEP = { sweepId: 'small-1', set: CSV, models: MODELS, rs: [0, 48], shapes: ['constant'], propAttn: 'on' };
-
-beforeAll(async () => {
-  writeFileSync(CSV, 'path,category\n' + CLIPS.map(([f, c]) => `${join(AUDIO, f)},${c}`).join('\n') + '\n');
-  host = testHost(tmp);
-  await host.start();
-  client = rpcClient(host);
-});
-
-afterAll(async () => {
-  client.close();
-  await host.dispose();
-  rmSync(tmp, { recursive: true, force: true });
-});
 
 describe('lab host', () => {
   let first: LabResult;
@@ -76,7 +60,7 @@ describe('lab host', () => {
     expect(changed.length).toBeGreaterThan(0);
     expect(changed[0].path).toMatch(/5-2(16370|08810)-[AB]-\d+\.flac$/);
     expect(first.computed).toBe(16);
-    const progress = client.events.filter((e) => e.event === 'lab.progress').map((e) => e.data as { sweepId: string; stage: string; done: number; total: number });
+    const progress = hosted.client.events.filter((e) => e.event === 'lab.progress').map((e) => e.data as { sweepId: string; stage: string; done: number; total: number });
     expect(progress.every((p) => p.sweepId === 'small-1')).toBe(true);
     expect(progress.some((p) => p.stage === 'open')).toBe(true);
     expect(progress.at(-1)).toMatchObject({ stage: 'infer', done: 16, total: 16 });
@@ -124,14 +108,14 @@ describe('lab host', () => {
     const running = call('lab.sweep', big);
     await new Promise((r) => setTimeout(r, 50));
     expect(await fails('lab.sweep', { ...SWEEP, sweepId: 'second' })).toMatchObject({ code: 'USAGE', message: expect.stringContaining('already running') });
-    await expect.poll(() => client.events.some((e) => e.event === 'lab.progress' && (e.data as { sweepId: string; stage: string }).sweepId === 'big' && (e.data as { stage: string }).stage === 'infer'), { timeout: 60_000 }).toBe(true);
+    await expect.poll(() => hosted.client.events.some((e) => e.event === 'lab.progress' && (e.data as { sweepId: string; stage: string }).sweepId === 'big' && (e.data as { stage: string }).stage === 'infer'), { timeout: 60_000 }).toBe(true);
     // The workstation stays responsive: its runs go between the sweep's batches.
     const file = await ok('file.open', { path: join(ROOT, 'data', 'demo', 'church_bells_inspectorj_371267.flac') });
     const t0 = performance.now();
     await ok('window.merge', { fileId: file.fileId, startS: 0, merge: { r: 16, shape: 'constant', propAttn: true, protectDistillation: true } });
     expect(performance.now() - t0).toBeLessThan(10_000);
     expect(parseResult('lab.defaults', await ok('lab.defaults', {})).running).toBe('big');
-    client.cancel(running.id);
+    hosted.client.cancel(running.id);
     const res = await running.done;
     expect(res.ok).toBe(false);
     expect(!res.ok && res.error.code).toBe('CANCELLED');

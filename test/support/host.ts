@@ -1,5 +1,8 @@
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { Host } from '../../main/host.js';
+import { rpcClient, type RpcTestClient } from './rpc-client.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -16,4 +19,29 @@ export function testHost(tmp: string): Host {
     homeDir: tmp,
     providers: ['cpu'],
   });
+}
+
+/**
+ * For a test file: a started test host under `tmp` with an RPC client, made before its tests (after
+ * `prepare`) and disposed after them, `tmp` removed. Read `client` inside tests, not at load time.
+ */
+export function useTestHost(tmp: string, prepare: () => void = () => {}): { readonly client: RpcTestClient } {
+  let host: Host;
+  let client: RpcTestClient;
+  beforeAll(async () => {
+    prepare();
+    host = testHost(tmp);
+    await host.start();
+    client = rpcClient(host);
+  });
+  afterAll(async () => {
+    client.close();
+    await host.dispose();
+    rmSync(tmp, { recursive: true, force: true });
+  });
+  return {
+    get client() {
+      return client;
+    },
+  };
 }
