@@ -1,4 +1,5 @@
 import type { FeatureSpec } from '../checkpoint/spec.js';
+import { FRAMES_PER_SECOND } from '../common/units.js';
 import { FastAstError } from '../errors.js';
 
 /**
@@ -9,8 +10,6 @@ import { FastAstError } from '../errors.js';
  */
 
 export const FRAME_SHIFT_S = 0.01;
-// Dividing by 100 (not multiplying by 0.01) keeps times like 10.24 s exact decimals.
-const FRAMES_PER_SECOND = 100;
 
 function checkGeometry(length: number, hop: number): void {
   if (!Number.isInteger(length) || length < 1) throw new RangeError(`window length must be a positive integer of frames, got ${length}`);
