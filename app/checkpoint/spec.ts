@@ -13,6 +13,11 @@ export interface ModelSpec {
   timeStride: number;
   patchSize: number;
   layerNormEps: number;
+  /**
+   * eps of the classifier head's LayerNorm: HF uses layer_norm_eps everywhere; the original AST
+   * code uses torch's default 1e-5 there (1e-6 in the encoder), kept as `classifier_layer_norm_eps`.
+   */
+  headLayerNormEps: number;
   hiddenAct: 'gelu';
   labels: string[];
   /** Sigmoid per class (AudioSet) instead of softmax. */
@@ -102,6 +107,7 @@ export function specFromConfigs(config: Json, preprocessor: Json | null, where: 
     throw new FastAstError('CONFIG_INVALID', `${where}: max_length ${maxLength} and num_mel_bins ${numMelBins} must be at least patch_size ${patchSize}`);
   }
   const labels = labelsFromConfig(config, where);
+  const layerNormEps = num(config, 'layer_norm_eps', where, 1e-12);
   const pre = preprocessor ?? {};
   const preWhere = `${where} (preprocessor_config.json)`;
   const features: FeatureSpec = {
@@ -133,7 +139,8 @@ export function specFromConfigs(config: Json, preprocessor: Json | null, where: 
     frequencyStride,
     timeStride,
     patchSize,
-    layerNormEps: num(config, 'layer_norm_eps', where, 1e-12),
+    layerNormEps,
+    headLayerNormEps: num(config, 'classifier_layer_norm_eps', where, layerNormEps),
     hiddenAct: 'gelu',
     labels,
     multiLabel,

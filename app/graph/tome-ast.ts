@@ -75,10 +75,10 @@ export function buildTomeAstGraph(spec: ModelSpec, weights: Weights, options: Gr
 
   const linear = (x: string, w: Float32Array, b: Float32Array, rows: number, cols: number) =>
     g.op('Add', [g.op('MatMul', [x, g.floatTensor(transposed(w, rows, cols), [cols, rows])]), g.floatTensor(b, [rows])]);
-  const layerNorm = (x: string, wName: string, bName: string) =>
+  const layerNorm = (x: string, wName: string, bName: string, eps = spec.layerNormEps) =>
     g.op('LayerNormalization', [x, g.floatTensor(get(weights, wName), [D]), g.floatTensor(get(weights, bName), [D])], {
       axis: { i: -1 },
-      epsilon: { f: spec.layerNormEps },
+      epsilon: { f: eps },
     });
 
   // Patch embedding: [B, T, F] → [B, 1, F, T] → conv → [B, D, F', T'] → [B, F'·T', D] (frequency-major).
@@ -159,7 +159,7 @@ export function buildTomeAstGraph(spec: ModelSpec, weights: Weights, options: Gr
   const xf = layerNorm(x, E.lnW, E.lnB);
   const pick = (i: number) => g.op('Gather', [xf, g.int64Scalar(i)], { axis: { i: 1 } });
   const pooled = g.op('Mul', [g.op('Add', [pick(0), pick(1)]), g.scalar(0.5)]);
-  const headIn = layerNorm(pooled, E.headLnW, E.headLnB);
+  const headIn = layerNorm(pooled, E.headLnW, E.headLnB, spec.headLayerNormEps);
   const logits = linear(headIn, get(weights, E.headW), get(weights, E.headB), C, D);
   g.output(GRAPH_IO.logits, logits, DataType.FLOAT, ['batch', C]);
   return g.toBytes('fastast-studio');
