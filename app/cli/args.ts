@@ -104,7 +104,7 @@ function usage(command: string, message: string): FastAstError {
  * parseArgs reads "-1" after a flag as another option, yet "--inflection -1" is ToMe's
  * decreasing schedule: glue a negative number to its flag ("--inflection=-1") first.
  */
-function glueNegativeNumbers(args: string[], options: Record<string, { type: string }>): string[] {
+export function glueNegativeNumbers(args: string[], options: Record<string, { type: string }>): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const name = args[i].startsWith('--') ? args[i].slice(2) : undefined;

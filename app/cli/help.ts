@@ -6,6 +6,7 @@ Usage:
   fastast classify FILE... [options]        predictions per window for each audio file
   fastast eval --csv FILE [options]         accuracy/speed trade-off of merge settings on a labelled set
   fastast export FILE... --format FORMAT    labelled segments to Audacity, Raven, TextGrid, CSV, clips…
+  fastast models import FILE.pth --out DIR an original AST / FastAST checkpoint → HF-layout folder
   fastast COMMAND --help                    the options of a command
 
 Examples:
