@@ -137,6 +137,16 @@ describe('the original AST / FastAST layout (.pth)', () => {
     expect(Math.max(...diffs)).toBeLessThan(1e-5);
   });
 
+  it('fastast classify --model FILE.pth runs the .pth as it is, with the AudioSet labels', async () => {
+    const run = await fastast(['classify', join(DEMO, 'church_bells_inspectorj_371267.flac'), '--model', MICRO, '--ep', 'cpu', '--json', '--top', '2']);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout.trim().split('\n')[0]);
+    expect(result.windows.length).toBeGreaterThan(0);
+    const audioset = (await readFile(join(FIXTURES, '..', '..', 'data', 'labels', 'audioset_class_labels_indices.csv'), 'utf8')).split('\n').slice(1).map((l) => l.split(',').slice(2).join(',').replace(/^"|"$/g, ''));
+    for (const t of result.windows[0].top) expect(audioset).toContain(t.label);
+  });
+
   it('a missing or mis-shaped original tensor is named before anything is read', async () => {
     const sd = await openTorchStateDict(MICRO);
     try {

@@ -122,7 +122,11 @@ export function readStateDictPickle(bytes: Uint8Array, where: string): PickleVal
     const at = need(1);
     const op = bytes[at];
     switch (op) {
-      case OP.PROTO: need(1); break;
+      case OP.PROTO: {
+        const proto = bytes[need(1)];
+        if (proto > 2) throw bad(`pickle protocol ${proto}; torch.save writes protocol 2 unless told otherwise: re-save with the default`);
+        break;
+      }
       case OP.STOP: {
         if (stack.length !== 1) throw bad(`malformed pickle: ${stack.length} values left at STOP`);
         return stack[0];

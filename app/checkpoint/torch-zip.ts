@@ -57,6 +57,11 @@ export async function openTorchZip(path: string): Promise<TorchZip> {
       throw invalid(path, `${(e as Error).message}; truncated download?`);
     }
     const all = await listEntries(path, zip);
+    // A central directory that promises more than the file holds: refuse before any allocation.
+    const fileSize = (await fh.stat()).size;
+    for (const e of all.values()) {
+      if (e.relativeOffsetOfLocalHeader + e.compressedSize > fileSize) throw invalid(path, `entry ${e.fileName} lies past the end of the file; truncated download?`);
+    }
     const pkl = [...all.keys()].find((n) => /^[^/]+\/data\.pkl$/.test(n));
     if (!pkl) throw invalid(path, 'no <archive>/data.pkl entry');
     const archive = pkl.slice(0, pkl.indexOf('/'));
