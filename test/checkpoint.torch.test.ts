@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { importOriginalAst } from '../app/checkpoint/ast-original.js';
 import { loadCheckpoint, type Checkpoint } from '../app/checkpoint/load.js';
+import { readStateDictPickle } from '../app/checkpoint/pickle.js';
 import { openSafetensors } from '../app/checkpoint/safetensors.js';
 import { openTorchStateDict } from '../app/checkpoint/torch-state-dict.js';
 import { createNodeEngine } from '../app/engine/node-engine.js';
@@ -225,6 +226,29 @@ describe('the strict pickle reader', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/builtins\.print/);
     expect(run.stderr).not.toMatch(/ran code while loading/);
+  });
+
+  it('refuses any other global, opcode or call, naming it', () => {
+    const pkl = (text: string) => Buffer.from(text, 'latin1');
+    const refused = (bytes: Buffer) => {
+      try {
+        readStateDictPickle(bytes, 'x.pth');
+      } catch (e) {
+        expect(e).toBeInstanceOf(FastAstError);
+        return (e as Error).message;
+      }
+      throw new Error('not refused');
+    };
+    // os.system('echo hi'): refused at GLOBAL, before the argument is even read.
+    expect(refused(pkl('\x80\x02cposix\nsystem\nX\x07\x00\x00\x00echo hi\x85R.'))).toMatch(/refused: the pickle references posix\.system/);
+    // A storage class is a dtype tag, never a callable.
+    expect(refused(pkl('\x80\x02ctorch\nFloatStorage\n)R.'))).toMatch(/refused: the pickle calls torch\.FloatStorage/);
+    // EMPTY_LIST (0x5d) is not in a state dict's pickle.
+    expect(refused(pkl('\x80\x02].'))).toMatch(/refused: pickle opcode 0x5d at byte 2/);
+    expect(refused(pkl('\x80\x04}.'))).toMatch(/pickle protocol 4; .*re-save/);
+    expect(refused(pkl('\x80\x02}X\x05\x00\x00'))).toMatch(/ends early/);
+    // The smallest valid state-dict pickle: an empty dict.
+    expect(readStateDictPickle(pkl('\x80\x02}.'), 'x.pth')).toEqual({ kind: 'dict', entries: new Map() });
   });
 
   it('reads f16 and bf16 storages, offsets and strides into a shared storage, 0-d tensors and Parameters', async () => {
