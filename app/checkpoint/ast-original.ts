@@ -84,68 +84,87 @@ const fmt = (shape: number[]) => `[${shape.join(', ')}]`;
 
 /** Infers the geometry, builds config + spec, checks every tensor's shape, then reads the weights. */
 export async function importOriginalAst(sd: TorchStateDict, options: OriginalImportOptions = {}): Promise<OriginalImport> {
-  const where = sd.path;
   const prefix = originalLayoutPrefix(sd.tensors.keys());
   if (prefix === undefined) {
     const hf = [...sd.tensors.keys()].some((n) => n.startsWith('audio_spectrogram_transformer.'));
     throw new FastAstError(
       'CHECKPOINT_INVALID',
       hf
-        ? `${where}: HF AST tensor names; open the folder that holds it with its config.json instead of the file`
-        : `${where}: no v.cls_token: not a checkpoint of the original AST / FastAST code`,
+        ? `${sd.path}: HF AST tensor names; open the folder that holds it with its config.json instead of the file`
+        : `${sd.path}: no v.cls_token: not a checkpoint of the original AST / FastAST code`,
     );
   }
-  const shapeOf = (name: string, why: string): number[] => {
-    const t = sd.tensors.get(prefix + name);
-    if (!t) throw new FastAstError('CHECKPOINT_TENSOR', `${where}: tensor ${prefix}${name} is missing (needed for ${why})`);
-    return t.shape;
-  };
-  const dim = (name: string, axis: number, rank: number, why: string): number => {
-    const s = shapeOf(name, why);
-    if (s.length !== rank) throw new FastAstError('CHECKPOINT_TENSOR', `${where}: tensor ${prefix}${name} has shape ${fmt(s)}; expected ${rank} dimensions (${why})`);
-    return s[axis];
-  };
   const inferred: string[] = [];
   const assumed: string[] = [];
+  const shape = inferShape(sd, prefix, inferred);
+  const grid = chooseGrid(sd.path, shape, options, assumed);
+  const { labels, mean, std } = await chooseLabelsAndStats(shape.classes, options, assumed);
+  const config = hfConfig({ ...shape, ...grid, labels });
+  const preprocessor = hfPreprocessorConfig(grid.inputTdim, mean, std);
+  const spec = specFromConfigs(config, preprocessor, sd.path);
+  const weights = await readMapped(sd, prefix, spec);
+  return { config, preprocessor, spec, weights, inferred, assumed };
+}
 
+interface WeightShape {
+  hidden: number; layers: number; mlp: number; patch: number; classes: number;
+  /** Patch tokens (position embeddings less cls and distillation). */
+  patches: number;
+}
+
+/** What the tensor shapes determine. */
+function inferShape(sd: TorchStateDict, prefix: string, inferred: string[]): WeightShape {
+  const dim = (name: string, axis: number, rank: number, why: string): number => {
+    const t = sd.tensors.get(prefix + name);
+    if (!t) throw new FastAstError('CHECKPOINT_TENSOR', `${sd.path}: tensor ${prefix}${name} is missing (needed for ${why})`);
+    if (t.shape.length !== rank) throw new FastAstError('CHECKPOINT_TENSOR', `${sd.path}: tensor ${prefix}${name} has shape ${fmt(t.shape)}; expected ${rank} dimensions (${why})`);
+    return t.shape[axis];
+  };
   const hidden = dim('v.cls_token', 2, 3, 'the hidden size');
   const patch = dim('v.patch_embed.proj.weight', 2, 4, 'the patch size');
   let layers = 0;
   while (sd.tensors.has(`${prefix}v.blocks.${layers}.norm1.weight`)) layers++;
-  if (layers === 0) throw new FastAstError('CHECKPOINT_TENSOR', `${where}: tensor ${prefix}v.blocks.0.norm1.weight is missing (no transformer blocks)`);
+  if (layers === 0) throw new FastAstError('CHECKPOINT_TENSOR', `${sd.path}: tensor ${prefix}v.blocks.0.norm1.weight is missing (no transformer blocks)`);
   const mlp = dim('v.blocks.0.mlp.fc1.weight', 0, 2, 'the MLP size');
   const classes = dim('mlp_head.1.weight', 0, 2, 'the label count');
   const patches = dim('v.pos_embed', 1, 3, 'the patch count') - 2;
   inferred.push(`hidden size ${hidden}, ${layers} layers, MLP ${mlp}, patch ${patch}×${patch} (from the block shapes)`);
   inferred.push(`${classes} labels (mlp_head.1), ${patches} patches (v.pos_embed, less cls and distillation tokens)`);
+  return { hidden, layers, mlp, patch, classes, patches };
+}
 
-  const heads = options.heads ?? hidden / 64;
+/** Heads, strides and input length: recipe defaults unless given, checked against the patch count. */
+function chooseGrid(where: string, w: WeightShape, options: OriginalImportOptions, assumed: string[]) {
+  const heads = options.heads ?? w.hidden / 64;
   if (options.heads === undefined) {
-    if (!Number.isInteger(heads)) throw new FastAstError('USAGE', `${where}: hidden size ${hidden} is not a multiple of 64; give the head count with --heads`);
+    if (!Number.isInteger(heads)) throw new FastAstError('USAGE', `${where}: hidden size ${w.hidden} is not a multiple of 64; give the head count with --heads`);
     assumed.push(`${heads} attention heads = hidden / 64, as in every DeiT size (--heads)`);
   }
   const fstride = options.fstride ?? DEFAULT_STRIDE;
   const tstride = options.tstride ?? DEFAULT_STRIDE;
   if (options.fstride === undefined || options.tstride === undefined) assumed.push(`strides ${fstride}/${tstride} (frequency/time), the AST recipes' (--fstride, --tstride)`);
-  const freqPatches = convOutputSize(MEL_BINS, patch, fstride);
-  if (patches % freqPatches !== 0) {
-    throw new FastAstError('USAGE', `${where}: ${patches} patches are not a whole number of time steps of ${freqPatches} frequency patches (128 mel bins, frequency stride ${fstride}); give --fstride`);
+  const freqPatches = convOutputSize(MEL_BINS, w.patch, fstride);
+  if (w.patches % freqPatches !== 0) {
+    throw new FastAstError('USAGE', `${where}: ${w.patches} patches are not a whole number of time steps of ${freqPatches} frequency patches (128 mel bins, frequency stride ${fstride}); give --fstride`);
   }
-  const timePatches = patches / freqPatches;
+  const timePatches = w.patches / freqPatches;
   let inputTdim = options.inputTdim;
   if (inputTdim === undefined) {
-    const recipe = tstride === DEFAULT_STRIDE && patch === 16 ? RECIPE_TDIM[timePatches] : undefined;
-    inputTdim = recipe ?? (timePatches - 1) * tstride + patch;
+    const recipe = tstride === DEFAULT_STRIDE && w.patch === 16 ? RECIPE_TDIM[timePatches] : undefined;
+    inputTdim = recipe ?? (timePatches - 1) * tstride + w.patch;
     assumed.push(
       recipe !== undefined
         ? `${inputTdim} input frames: the recipe length that gives ${timePatches} time patches (--input-tdim)`
         : `${inputTdim} input frames: the shortest that gives ${timePatches} time patches at stride ${tstride}; no AST recipe matches, check it (--input-tdim)`,
     );
   }
-  if (convOutputSize(inputTdim, patch, tstride) !== timePatches) {
-    throw new FastAstError('USAGE', `${where}: ${inputTdim} frames at time stride ${tstride} give ${convOutputSize(inputTdim, patch, tstride)} time patches; the weights have ${timePatches}`);
-  }
+  const got = convOutputSize(inputTdim, w.patch, tstride);
+  if (got !== timePatches) throw new FastAstError('USAGE', `${where}: ${inputTdim} frames at time stride ${tstride} give ${got} time patches; the weights have ${timePatches}`);
+  return { heads, fstride, tstride, inputTdim };
+}
 
+/** Label names and fbank statistics: given, else the recipe with this class count, else said to be unknown. */
+async function chooseLabelsAndStats(classes: number, options: OriginalImportOptions, assumed: string[]) {
   const recipe = RECIPES.find((r) => r.classes === classes);
   let labels: string[];
   if (options.labelsCsv !== undefined) {
@@ -164,12 +183,7 @@ export async function importOriginalAst(sd: TorchStateDict, options: OriginalImp
   if (options.mean === undefined || options.std === undefined) {
     assumed.push(`normalisation mean ${mean}, std ${std}: the ${stats.name} recipe's${recipe ? '' : ' (no recipe matches the class count)'} (--mean, --std)`);
   }
-
-  const config = hfConfig({ hidden, layers, heads, mlp, patch, fstride, tstride, inputTdim, labels });
-  const preprocessor = hfPreprocessorConfig(inputTdim, mean, std);
-  const spec = specFromConfigs(config, preprocessor, where);
-  const weights = await readMapped(sd, prefix, spec);
-  return { config, preprocessor, spec, weights, inferred, assumed };
+  return { labels, mean, std };
 }
 
 /** Checks every source tensor's shape against the spec before reading any, then reads them under HF names. */
