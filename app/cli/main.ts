@@ -3,6 +3,7 @@ import { parseCli } from './args.js';
 import { runClassify } from './classify-command.js';
 import { runEval } from './eval-command.js';
 import { runExportCommand } from './export-command.js';
+import { runModelsCommand } from './models-command.js';
 import { CLASSIFY_HELP, EVAL_HELP, MAIN_HELP } from './help.js';
 import { errorLine, exitCodeFor, EXIT_OK, type CliIo } from './io.js';
 
@@ -11,6 +12,7 @@ export async function main(argv: string[], io?: CliIo): Promise<number> {
   const out = io ?? { out: (s: string) => void process.stdout.write(s), err: (s: string) => void process.stderr.write(s) };
   try {
     if (argv[0] === 'export') return await runExportCommand(argv.slice(1), out);
+    if (argv[0] === 'models') return await runModelsCommand(argv.slice(1), out);
     const args = parseCli(argv);
     switch (args.command) {
       case 'help':

@@ -114,7 +114,7 @@ export async function pullModel(repoArg: string, opts: PullOptions = {}): Promis
   const totalBytes = files.reduce((s, f) => s + f.size, 0);
   let doneBefore = 0; // bytes of files finished earlier in this pull
   let transferred = 0; // bytes that came over the network in this pull
-  const started = Date.now();
+  let started: number | undefined; // the rate's clock starts with the first transfer, not with the metadata calls
   for (const file of files) {
     const blob = blobPath(repo, file.etag);
     if ((await sizeOf(blob)) === file.size) {
@@ -123,6 +123,7 @@ export async function pullModel(repoArg: string, opts: PullOptions = {}): Promis
       const from = (await sizeOf(`${blob}.incomplete`)) ?? 0;
       opts.onFile?.(file, from > 0 && from <= file.size ? 'resume' : 'download', from);
       const url = `${settings.endpoint}/${repoId}/resolve/${commit}/${file.path}`;
+      started ??= Date.now();
       await transferBlob({
         repoId,
         commit,
@@ -135,7 +136,7 @@ export async function pullModel(repoArg: string, opts: PullOptions = {}): Promis
         stallTimeoutMs,
         onBytes: (onDisk, added) => {
           transferred += added;
-          const seconds = (Date.now() - started) / 1000;
+          const seconds = (Date.now() - started!) / 1000;
           const bytesPerSecond = seconds > 0 ? transferred / seconds : 0;
           const bytes = doneBefore + onDisk;
           const etaSeconds = bytesPerSecond > 0 ? (totalBytes - bytes) / bytesPerSecond : undefined;
