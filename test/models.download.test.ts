@@ -1,4 +1,4 @@
-import { lstat, readFile, readlink, readdir, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readlink, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { pullModel, type PullProgress } from '../app/models/download.js';
@@ -124,6 +124,33 @@ describe('fastast models pull (against a local hub)', () => {
     expect(how).toContain('config.json:cached:' + CONFIG.length);
     expect(cdnRequests().map((r) => r.range)).toEqual([`bytes=${part}-`]);
     expect(sentTwice()).toBeLessThanOrEqual(65_536);
+    expect((await readFile(join(snapshot(), 'model.safetensors'))).equals(WEIGHTS)).toBe(true);
+  });
+
+  it('--revision COMMIT pulls that snapshot without writing a ref; ORG/NAME@BRANCH writes refs/BRANCH', async () => {
+    const res = await pullModel(TINY_REPO.repoId, { env, revision: TINY_REPO.commit });
+    expect(res.dir).toBe(snapshot());
+    expect(await exists(join(repo(), 'refs'))).toBe(false);
+    expect(await resolveModelSource(`${TINY_REPO.repoId}@${TINY_REPO.commit}`, { env })).toMatchObject({ dir: snapshot() });
+    await expect(resolveModelSource(TINY_REPO.repoId, { env })).rejects.toMatchObject({ code: 'MODEL_NOT_CACHED' });
+    await pullModel(`${TINY_REPO.repoId}@main`, { env });
+    expect(await readFile(join(repo(), 'refs', 'main'), 'utf8')).toBe(TINY_REPO.commit);
+    await expect(pullModel(`${TINY_REPO.repoId}@main`, { env, revision: 'v2' })).rejects.toMatchObject({ code: 'USAGE' });
+  });
+
+  it('a partial file the server will not continue (Range ignored) is started over; a wrong partial file is caught by the hash and dropped', async () => {
+    const configBlob = join(repo(), 'blobs', gitOid(CONFIG));
+    await mkdir(join(repo(), 'blobs'), { recursive: true });
+    // The hub serves plain files whole (200) even when asked for a range: the 7 bytes are replaced.
+    await writeFile(`${configBlob}.incomplete`, 'garbage');
+    // Bytes that are not a prefix of the weights: resuming after them cannot give the right sha256.
+    await writeFile(`${weightsBlob()}.incomplete`, Buffer.alloc(1000, 1));
+    await expect(pullModel(TINY_REPO.repoId, { env })).rejects.toMatchObject({ code: 'DOWNLOAD_FAILED', message: expect.stringMatching(/sha256 is/) });
+    expect((await readFile(configBlob)).equals(CONFIG)).toBe(true);
+    expect(await exists(`${weightsBlob()}.incomplete`)).toBe(false);
+    expect(cdnRequests()[0].range).toBe('bytes=1000-');
+
+    await pullModel(TINY_REPO.repoId, { env });
     expect((await readFile(join(snapshot(), 'model.safetensors'))).equals(WEIGHTS)).toBe(true);
   });
 
