@@ -43,7 +43,7 @@ const incomplete = () => join(repoDir(cache, TINY_REPO.repoId), 'blobs', `${sha2
 beforeAll(async () => {
   hub = await startFakeHub([TINY_REPO]);
   cache = await tempDir('fastast-cli-cache-');
-  env = { HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: cache, HF_TOKEN: '', HF_HUB_OFFLINE: '' };
+  env = { HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: cache, HF_HOME: cache, HF_TOKEN: '', HF_HUB_OFFLINE: '' };
 });
 
 afterAll(async () => {

@@ -43,7 +43,8 @@ beforeEach(async () => {
   hub.bytesSent.clear();
   cache = await tempDir('fastast-hub-cache-');
   dirs.push(cache);
-  env = { HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: cache };
+  // HF_HOME too, so a token saved on this machine by `huggingface-cli login` stays out of the tests.
+  env = { HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: cache, HF_HOME: cache };
 });
 
 describe('fastast models pull (against a local hub)', () => {
@@ -176,6 +177,14 @@ describe('fastast models pull (against a local hub)', () => {
     for (const r of hubCalls) expect(r.authorization).toBe(`Bearer ${GATED_REPO.token}`);
     expect(cdnRequests()).toHaveLength(1);
     expect(cdnRequests()[0].authorization).toBeUndefined();
+
+    // The token Python's `huggingface-cli login` saved under HF_HOME serves as well.
+    const home = await tempDir('fastast-hf-home-');
+    dirs.push(home);
+    await writeFile(join(home, 'token'), `${GATED_REPO.token}\n`);
+    const other = await tempDir('fastast-hub-cache-');
+    dirs.push(other);
+    expect(await pullModel(GATED_REPO.repoId, { env: { ...env, HF_HUB_CACHE: other, HF_HOME: home } })).toMatchObject({ cached: false });
   });
 
   it('404, 500 and a stalled server fail with a message that says which, and leave no usable model behind', async () => {

@@ -34,7 +34,8 @@ Options:
 Environment (as in Python's huggingface_hub):
   HF_HUB_CACHE, HF_HOME   where the hub cache is (default ~/.cache/huggingface/hub)
   HF_ENDPOINT             the hub's address (a mirror; default https://huggingface.co)
-  HF_TOKEN                access token for private and gated repos
+  HF_TOKEN                access token for private and gated repos (default: the token
+                          huggingface-cli login saved in HF_HOME)
   HF_HUB_OFFLINE=1        no network: pull only reports what is cached
 `;
 
