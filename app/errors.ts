@@ -16,6 +16,9 @@ export type FastAstErrorCode =
   | 'CANCELLED'
   | 'EXPORT_FAILED'
   | 'IMPORT_INVALID'
+  | 'MODEL_NOT_CACHED'
+  | 'DOWNLOAD_FAILED'
+  | 'MODEL_STORE_FAILED'
   | 'USAGE';
 
 export class FastAstError extends Error {

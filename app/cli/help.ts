@@ -6,6 +6,7 @@ Usage:
   fastast classify FILE... [options]        predictions per window for each audio file
   fastast eval --csv FILE [options]         accuracy/speed trade-off of merge settings on a labelled set
   fastast export FILE... --format FORMAT    labelled segments to Audacity, Raven, TextGrid, CSV, clips…
+  fastast models list | pull | rm           installed models; download from the Hugging Face hub
   fastast models import FILE.pth --out DIR an original AST / FastAST checkpoint → HF-layout folder
   fastast COMMAND --help                    the options of a command
 
@@ -19,7 +20,9 @@ Examples:
 The default model is models/ast-tiny-esc10-cmkd (bundled with FastAST Studio).
 `;
 
-const SHARED = `  --model DIR               HF AST checkpoint folder (config.json + model.safetensors);
+const SHARED = `  --model DIR|ORG/NAME      HF AST checkpoint folder (config.json + model.safetensors), a
+                            bundled model's name, or a hub repo id (ORG/NAME[@REVISION]) in
+                            the hub cache (never downloaded here: see fastast models pull);
                             default: models/ast-tiny-esc10-cmkd of this package
   --no-prop-attn            turn proportional attention off
   --unprotect-distillation  let the distillation token be merged (FastAST code-release behaviour)

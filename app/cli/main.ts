@@ -3,16 +3,16 @@ import { parseCli } from './args.js';
 import { runClassify } from './classify-command.js';
 import { runEval } from './eval-command.js';
 import { runExportCommand } from './export-command.js';
+import { runModelsCommand } from './models-command.js';
 import { CLASSIFY_HELP, EVAL_HELP, MAIN_HELP } from './help.js';
 import { errorLine, exitCodeFor, EXIT_OK, type CliIo } from './io.js';
-import { runModelsImport } from './models-import.js';
 
 /** Runs one fastast command; returns the exit code instead of exiting, so callers can embed it. */
 export async function main(argv: string[], io?: CliIo): Promise<number> {
   const out = io ?? { out: (s: string) => void process.stdout.write(s), err: (s: string) => void process.stderr.write(s) };
   try {
     if (argv[0] === 'export') return await runExportCommand(argv.slice(1), out);
-    if (argv[0] === 'models' && argv[1] === 'import') return await runModelsImport(argv.slice(2), out);
+    if (argv[0] === 'models') return await runModelsCommand(argv.slice(1), out);
     const args = parseCli(argv);
     switch (args.command) {
       case 'help':
