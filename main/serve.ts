@@ -5,12 +5,13 @@
  *
  *   tsx main/serve.ts [--port 0] [--model ast-tiny-esc10-cmkd] [--models DIR] [--state DIR]
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { homedir, tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
@@ -71,9 +72,14 @@ function csp(port: number): string {
   ].join('; ');
 }
 
+/**
+ * Constant-time token check. Digests, not the strings: two strings of one length in characters
+ * can differ in length in bytes (48 × "é" is 96 bytes), and timingSafeEqual throws on that.
+ */
 function sameToken(a: string | null | undefined, b: string): boolean {
-  if (!a || a.length !== b.length) return false;
-  return timingSafeEqual(Buffer.from(a), Buffer.from(b));
+  if (!a) return false;
+  const digest = (x: string) => createHash('sha256').update(x).digest();
+  return timingSafeEqual(digest(a), digest(b));
 }
 
 function cookieToken(req: IncomingMessage): string | null {
@@ -201,6 +207,17 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
   server.on('upgrade', (req, socket, head) => {
+    // Anything a client sends may throw here (a Host header that is no URL authority, …): a throw
+    // in an 'upgrade' listener would end the process, so it answers 400 and drops this socket.
+    try {
+      upgrade(req, socket, head);
+    } catch {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      socket.destroy();
+    }
+  });
+
+  function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     const origin = req.headers.origin;
     const okHost = bind !== '127.0.0.1' || allowedHosts().has(req.headers.host ?? '');
@@ -223,8 +240,13 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
         conn.receive(buf);
       });
       ws.on('close', () => conn.close());
+      // A frame over maxPayload (1009) or invalid UTF-8 (1007): ws closes this socket and reports
+      // the error here; without a listener the error would end the process.
+      ws.on('error', (e) => {
+        if (!opts.quiet) console.error(`[ws] closed a connection: ${e.message}`);
+      });
     });
-  });
+  }
 
   await new Promise<void>((res, rej) => {
     server.once('error', rej);
