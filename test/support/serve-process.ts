@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 /** The `npm run serve` entry (package.json's "serve" script runs the same file). */
-export const SERVE_ENTRY = 'main/serve.ts';
+export const SERVE_ENTRY = 'main/serve/main.ts';
 
 /** `serve` in a child process of its own, so that a crash shows as an exit, not as an error in the test runner. */
 export interface ServeProcess {

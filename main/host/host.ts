@@ -23,16 +23,16 @@ import {
   type Result,
   type RunView,
   type WindowInput,
-} from '../app/contract.js';
-import { runWindows } from '../app/analysis/run-windows.js';
-import { EXPORT_FORMATS, exportSegments } from '../app/export/export.js';
-import { importSegments } from '../app/export/import.js';
-import { FastAstError } from '../app/errors.js';
-import { scoresFromLogits } from '../app/analysis/scores.js';
-import { loadCheckpoint, type Checkpoint } from '../app/checkpoint/load.js';
-import { specFromConfigs, type ModelSpec } from '../app/checkpoint/spec.js';
-import type { Engine, ExecutionProvider } from '../app/engine/types.js';
-import { applySchedule, inflectionSchedule, maxR, mergeRatio, SHAPE_INFLECTION } from '../app/tome/schedule.js';
+} from '../../app/contract.js';
+import { runWindows } from '../../app/analysis/run-windows.js';
+import { EXPORT_FORMATS, exportSegments } from '../../app/export/export.js';
+import { importSegments } from '../../app/export/import.js';
+import { FastAstError } from '../../app/errors.js';
+import { scoresFromLogits } from '../../app/analysis/scores.js';
+import { loadCheckpoint, type Checkpoint } from '../../app/checkpoint/load.js';
+import { specFromConfigs, type ModelSpec } from '../../app/checkpoint/spec.js';
+import type { Engine, ExecutionProvider } from '../../app/engine/types.js';
+import { applySchedule, inflectionSchedule, maxR, mergeRatio, SHAPE_INFLECTION } from '../../app/tome/schedule.js';
 import { decodeForHost, modelWindow, windowStartFrames, type DecodedAudio } from './audio-io.js';
 import { EngineQueue } from './engine-queue.js';
 import { LabHost } from './lab-host.js';
@@ -642,6 +642,6 @@ function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 async function defaultEngine(checkpoint: Checkpoint, opts: { providers?: ExecutionProvider[]; threads?: number }): Promise<Engine> {
-  const { createNodeEngine } = await import('../app/engine/node-engine.js');
+  const { createNodeEngine } = await import('../../app/engine/node-engine.js');
   return createNodeEngine(checkpoint, opts);
 }

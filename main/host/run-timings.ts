@@ -1,4 +1,4 @@
-import { median } from '../app/analysis/metrics.js';
+import { median } from '../../app/analysis/metrics.js';
 
 /** Runs kept per setting: enough for a stable median, few enough to follow a change of load. */
 const RUNS_KEPT = 7;

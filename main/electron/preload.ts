@@ -7,7 +7,7 @@
  * validated against the contract's `command` event and forwarded as event frames.
  */
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
-import { DialogResult, decodeFrame, encodeFrame, events, IPC, type DesktopBridge } from '../app/contract.js';
+import { DialogResult, decodeFrame, encodeFrame, events, IPC, type DesktopBridge } from '../../app/contract.js';
 
 type FrameListener = (frame: ArrayBuffer) => void;
 type StatusListener = (up: boolean, why?: string) => void;
