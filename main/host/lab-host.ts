@@ -7,29 +7,28 @@
  * in the host's engine queue (background priority), so an interactive merge run goes between
  * two sweep batches, never beside one, and the sweep times only its own engine call.
  */
-import { existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
-import type { EventData, LabChangedClip, LabExportFormat, LabResult, LabRow, LabSweepParams, ModelInfo, Params, Result } from '../../app/contract.js';
-import { audiosetAliases, openLabelledSet, type LabelledSet } from '../../app/analysis/labelled-set.js';
-import { settingsGrid, sweep, type SweepModel, type SweepProgress, type SweepResult, type SweepRow } from '../../app/analysis/sweep.js';
+import { basename, join, resolve } from 'node:path';
+import type { EventData, LabResult, LabSweepParams, ModelInfo, Params, Result } from '../../app/contract.js';
+import { settingsGrid, sweep, type SweepModel, type SweepProgress, type SweepResult } from '../../app/analysis/sweep.js';
 import { SweepCache } from '../../app/analysis/sweep-cache.js';
-import { loadCheckpoint, type Checkpoint } from '../../app/checkpoint/load.js';
-import type { Engine, ExecutionProvider } from '../../app/engine/types.js';
+import { loadCheckpoint } from '../../app/checkpoint/load.js';
+import type { Engine } from '../../app/engine/types.js';
 import { FastAstError } from '../../app/errors.js';
-import { writeFilesAtomically } from '../../app/export/atomic-write.js';
-import { evalCsv, evalJsonFile } from '../../app/cli/format.js';
 import type { EngineQueue } from './engine-queue.js';
+import type { CreateEngine, EngineOptions } from './host-config.js';
+import { writeLabExport } from './lab-export.js';
+import { defaultSet, openSweepSet, spreadClips } from './lab-set.js';
+import { rowWire } from './lab-wire.js';
+import { LruMap } from './lru-map.js';
 import { HostError, type CallContext } from './rpc.js';
 
 export interface LabHostConfig {
   stateDir: string;
   modelsDir: string;
   demoDir: string | null;
-  providers?: ExecutionProvider[];
-  threads?: number;
-  createEngine: (checkpoint: Checkpoint, opts: { providers?: ExecutionProvider[]; threads?: number }) => Promise<Engine>;
+  engineOptions: EngineOptions;
+  createEngine: CreateEngine;
   /** The host's models by id (bundled and imported). */
   models: () => ReadonlyMap<string, ModelInfo>;
   /** The host's engine queue: sweep runs take turns with the workstation's. */
@@ -43,8 +42,6 @@ interface LabEngine {
   engine: Engine;
 }
 
-/** Changed clips sent per row (the count of all is sent too): a large set must not make a huge frame. */
-export const LAB_MAX_CHANGED = 2000;
 /** Lab engines kept between sweeps (the two bundled models and a couple more). */
 const MAX_LAB_ENGINES = 4;
 /** Results kept for lab.export (csv / json). */
@@ -56,119 +53,34 @@ function sameLabels(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((l, i) => l === b[i]);
 }
 
-/** At most `n` clips, taken from the classes in turn (each class in set order), then in set order. */
-export function spreadClips(set: LabelledSet, n: number): LabelledSet {
-  if (set.clips.length <= n) return set;
-  const byClass = new Map<number, number[]>();
-  set.clips.forEach((c, i) => {
-    const list = byClass.get(c.target);
-    if (list) list.push(i);
-    else byClass.set(c.target, [i]);
-  });
-  const queues = [...byClass.values()];
-  const picked: number[] = [];
-  for (let k = 0; picked.length < n; k++) for (const q of queues) if (k < q.length && picked.length < n) picked.push(q[k]);
-  picked.sort((a, b) => a - b);
-  return { ...set, clips: picked.map((i) => set.clips[i]) };
-}
-
-/** A path typed in the UI: "~/x" is the host user's home; anything else must be absolute. */
-function hostPath(p: string, what: string): string {
-  const expanded = p === '~' ? homedir() : p.startsWith('~/') ? join(homedir(), p.slice(2)) : p;
-  if (!isAbsolute(expanded)) throw new FastAstError('USAGE', `${p}: give the ${what} as an absolute path on the host (e.g. ${join(homedir(), 'lab')})`);
-  return resolve(expanded);
-}
-
-function rowWire(row: SweepRow): LabRow {
-  const changed: LabChangedClip[] = row.changed.slice(0, LAB_MAX_CHANGED).map((c) => ({
-    path: c.path,
-    label: c.label,
-    targets: c.targets,
-    baseline: { index: c.baseline.index, label: c.baseline.label, score: c.baseline.score },
-    merged: { index: c.merged.index, label: c.merged.label, score: c.merged.score },
-    baselineScoreOfMerged: c.baselineScoreOfMerged,
-    mergedScoreOfBaseline: c.mergedScoreOfBaseline,
-    effect: c.effect,
-  }));
-  return {
-    model: row.model,
-    modelSha256: row.modelSha256,
-    ep: row.ep,
-    setting: { r: row.setting.r, shape: row.setting.shape, propAttn: row.setting.propAttn, protectDistillation: row.setting.protectDistillation },
-    schedule: row.schedule,
-    metric: row.metric,
-    score: row.score,
-    accuracy: row.accuracy,
-    correct: row.correct,
-    map: row.map,
-    clips: row.clips,
-    agreement: row.agreement,
-    changed,
-    changedTotal: row.changed.length,
-    perClass: row.perClass.map((c) => ({ index: c.index, label: c.label, clips: c.clips, correct: c.correct, accuracy: c.accuracy, ap: c.ap })),
-    confusion: row.confusion,
-    timing: row.timing && {
-      msPerWindow: row.timing.msPerWindow,
-      msPerClip: row.timing.msPerClip,
-      clipsPerS: row.timing.clipsPerS,
-      batchSize: row.timing.batchSize,
-      samples: row.timing.samples,
-      fromCache: row.timing.fromCache,
-      measuredAt: row.timing.measuredAt,
-    },
-    tokensAfterLast: row.tokensAfterLast,
-    flops: row.flops,
-    flopsRatio: row.flopsRatio,
-    computedClips: row.computedClips,
-  };
-}
-
 export class LabHost {
   /** One cache for the host's lifetime: a repeated sweep, an added r or added clips compute only what is new. */
   readonly cache: SweepCache;
-  private readonly engines = new Map<string, Promise<LabEngine>>();
-  private readonly results = new Map<string, SweepResult>();
+  private readonly engines = new LruMap<string, Promise<LabEngine>>(MAX_LAB_ENGINES);
+  private readonly results = new LruMap<string, SweepResult>(MAX_RESULTS);
   private running: string | null = null;
 
   constructor(private readonly cfg: LabHostConfig) {
     this.cache = new SweepCache(join(cfg.stateDir, 'sweep-cache'));
   }
 
-  /** The bundled ESC-10 fold-5 set, next to the demo clips or the models (a source checkout). */
-  defaultSet(): string | null {
-    const candidates = [
-      ...(this.cfg.demoDir ? [join(dirname(this.cfg.demoDir), 'esc10', 'esc10_fold5.csv')] : []),
-      join(dirname(this.cfg.modelsDir), 'data', 'esc10', 'esc10_fold5.csv'),
-    ];
-    return candidates.find((p) => existsSync(p)) ?? null;
-  }
-
   defaults(): Result<'lab.defaults'> {
-    return { defaultSet: this.defaultSet(), cacheDir: this.cache.dir!, exportDir: homedir(), running: this.running };
+    return { defaultSet: defaultSet(this.cfg.demoDir, this.cfg.modelsDir), cacheDir: this.cache.dir!, exportDir: homedir(), running: this.running };
   }
 
   /** The lab's own engine of a model (built once, kept for the next sweep; never the workstation's). */
   private engineFor(info: ModelInfo): Promise<LabEngine> {
     const key = `${info.id}|${resolve(info.dir)}`;
-    let p = this.engines.get(key);
-    if (p) {
-      this.engines.delete(key);
-      this.engines.set(key, p); // most recently used last
-      return p;
-    }
-    p = (async () => {
+    const cached = this.engines.get(key);
+    if (cached) return cached;
+    const p = (async () => {
       const checkpoint = await loadCheckpoint(info.dir);
-      const engine = await this.cfg.createEngine(checkpoint, { providers: this.cfg.providers, threads: this.cfg.threads });
+      const engine = await this.cfg.createEngine(checkpoint, this.cfg.engineOptions);
       this.cfg.log(`lab engine for ${info.id} on ${engine.ep}`);
       return { dir: checkpoint.dir, sha256: checkpoint.sha256, engine };
     })();
-    this.engines.set(key, p);
-    p.catch(() => this.engines.delete(key));
-    for (const old of [...this.engines.keys()].slice(0, -MAX_LAB_ENGINES)) {
-      const e = this.engines.get(old);
-      this.engines.delete(old);
-      void e?.then((m) => m.engine.dispose()).catch(() => {});
-    }
+    p.catch(() => this.engines.deleteIf(key, p));
+    for (const [, old] of this.engines.set(key, p)) void old.then((m) => m.engine.dispose()).catch(() => {});
     return p;
   }
 
@@ -205,14 +117,7 @@ export class LabHost {
 
     // The set first: a typo in a path or a label fails before any engine is built.
     progress({ stage: 'open', done: 0, total: infos.length + 1, cached: 0, message: `reading ${basename(params.set)}` }, true);
-    const source = hostPath(params.set, 'labelled set (a CSV file or a folder)');
-    const aliasFile = join(dirname(this.cfg.modelsDir), 'data', 'labels', 'audioset_class_labels_indices.csv');
-    const aliases = existsSync(aliasFile) ? await audiosetAliases(aliasFile) : undefined;
-    const full = await openLabelledSet(source, labels, {
-      ...(params.fold !== undefined ? { fold: params.fold } : {}),
-      ...(params.audioRoot !== undefined ? { audioRoot: hostPath(params.audioRoot, 'audio folder') } : {}),
-      aliases,
-    });
+    const full = await openSweepSet(params, labels, this.cfg.modelsDir);
     const set = params.maxClips !== undefined ? spreadClips(full, params.maxClips) : full;
     if (ctx.signal.aborted) throw new HostError('CANCELLED', 'cancelled');
 
@@ -250,7 +155,6 @@ export class LabHost {
         ),
     });
     this.results.set(params.sweepId, res);
-    for (const old of [...this.results.keys()].slice(0, -MAX_RESULTS)) this.results.delete(old);
     this.cfg.log(`lab sweep ${params.sweepId}: ${res.rows.length} rows, ${res.computed} runs computed, ${res.cached} cached`);
     return {
       sweepId: params.sweepId,
@@ -273,30 +177,7 @@ export class LabHost {
   }
 
   async export(params: Params<'lab.export'>): Promise<Result<'lab.export'>> {
-    const format: LabExportFormat = params.format;
-    let file = hostPath(params.path, 'file to write');
-    if (extname(file).toLowerCase() !== `.${format}`) file += `.${format}`;
-    const dir = dirname(file);
-    const info = await stat(dir).catch(() => null);
-    if (!info) throw new FastAstError('EXPORT_FAILED', `${dir}: the folder does not exist; create it first. Nothing was written.`);
-    if (!info.isDirectory()) throw new FastAstError('EXPORT_FAILED', `${dir}: this is a file, not a folder. Nothing was written.`);
-    let data: string | Uint8Array;
-    if (format === 'csv' || format === 'json') {
-      if (!params.sweepId) throw new HostError('BAD_REQUEST', `a ${format} export needs the sweepId of a finished sweep`);
-      const res = this.results.get(params.sweepId);
-      if (!res) throw new HostError('BAD_REQUEST', `sweep ${params.sweepId} is not one of the host's last ${MAX_RESULTS} results (run it again)`);
-      data = format === 'csv' ? evalCsv(res) : evalJsonFile(res);
-    } else if (format === 'svg') {
-      if (params.svg === undefined || !/^\s*(<\?xml[^>]*>\s*)?<svg[\s>]/.test(params.svg)) throw new HostError('BAD_REQUEST', 'an svg export needs the chart as SVG text starting with <svg');
-      data = params.svg;
-    } else {
-      const png = params.png;
-      const SIG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-      if (!png || png.length < 8 || SIG.some((b, i) => png[i] !== b)) throw new HostError('BAD_REQUEST', 'a png export needs the chart as PNG bytes');
-      data = png;
-    }
-    await writeFilesAtomically([{ path: file, data }]);
-    return { path: file, bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.length };
+    return writeLabExport(params, (id) => this.results.peek(id), MAX_RESULTS);
   }
 
   async dispose(): Promise<void> {
