@@ -8,8 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Handler } from '../host/rpc.js';
-import { ClientConnection } from '../host/rpc.js';
+import { ClientConnection, type Handler } from '../host/rpc.js';
 import type { Access } from './access.js';
 
 /** Frames larger than this close the connection (1009): the largest real ones are a few MB. */
