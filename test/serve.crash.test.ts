@@ -51,15 +51,17 @@ function upgrade(path: string, host: string): Promise<{ status: string; socket: 
 
 /** A masked client frame whose header claims `length` bytes of payload, followed by `payload`. */
 function frame(opcode: number, length: number, payload: Buffer): Buffer {
+  let lengthBytes: Buffer;
+  if (length < 126) lengthBytes = Buffer.from([0x80 | length]);
+  else if (length < 65536) lengthBytes = Buffer.from([0x80 | 126, length >> 8, length & 255]);
+  else {
+    lengthBytes = Buffer.alloc(9);
+    lengthBytes[0] = 0x80 | 127;
+    lengthBytes.writeBigUInt64BE(BigInt(length), 1);
+  }
   const mask = randomBytes(4);
-  const lenBytes =
-    length < 126 ? Buffer.from([0x80 | length]) : length < 65536 ? Buffer.from([0x80 | 126, length >> 8, length & 255]) : Buffer.concat([Buffer.from([0x80 | 127]), (() => {
-      const b = Buffer.alloc(8);
-      b.writeBigUInt64BE(BigInt(length));
-      return b;
-    })()]);
   const masked = Buffer.from(payload.map((b, i) => b ^ mask[i % 4]));
-  return Buffer.concat([Buffer.from([0x80 | opcode]), lenBytes, mask, masked]);
+  return Buffer.concat([Buffer.from([0x80 | opcode]), lengthBytes, mask, masked]);
 }
 
 async function stillServing(): Promise<void> {
@@ -71,14 +73,14 @@ async function stillServing(): Promise<void> {
 describe('serve survives hostile upgrades and frames', () => {
   test('a token of the right length in characters but not in bytes is refused (48 × "é")', async () => {
     const u = await upgrade(`/ws?token=${encodeURIComponent('é'.repeat(48))}`, `127.0.0.1:${served.port}`);
-    expect(u.status).toMatch(/^HTTP\/1\.1 40[01]/);
+    expect(u.status).toBe('HTTP/1.1 401 Unauthorized');
     await u.closed;
     await stillServing();
   });
 
   test('a Host header that is no URL authority is refused ("[::1")', async () => {
     const u = await upgrade(`/ws?token=${served.token}`, '[::1');
-    expect(u.status).toMatch(/^HTTP\/1\.1 40[01]/);
+    expect(u.status).toBe('HTTP/1.1 400 Bad Request');
     await u.closed;
     await stillServing();
   });
