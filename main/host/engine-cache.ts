@@ -39,7 +39,10 @@ export class EngineCache {
     if (!info) throw new HostError('NO_MODEL', `no model ${id}`);
     const p = this.build(id, info, ctx);
     p.then(
-      (m) => this.up.set(id, m),
+      (m) => {
+        // An engine dropped while it was still loading is disposed, not reported as up.
+        if (this.loading.peek(id) === p) this.up.set(id, m);
+      },
       () => this.loading.deleteIf(id, p),
     );
     for (const [key, old] of this.loading.set(id, p)) {
