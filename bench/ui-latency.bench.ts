@@ -20,7 +20,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { chromium, type Page } from 'playwright-core';
-import { serve } from '../main/serve.js';
+import { serve } from '../main/serve/serve.js';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const TARGET_MS = 300;

@@ -33,7 +33,7 @@ const ROOT = resolve(import.meta.dirname, '..');
 
 function startServe(stateDir: string): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((res, rej) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'main/serve.ts', '--port', '0', '--state', stateDir, '--ep', 'cpu'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'main/serve/main.ts', '--port', '0', '--state', stateDir, '--ep', 'cpu'], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, FORCE_COLOR: '0' },

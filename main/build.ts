@@ -15,8 +15,8 @@ const out = join(ROOT, 'dist', 'electron');
 const common = { bundle: true, sourcemap: true, target: 'node20', logLevel: 'warning' as const, absWorkingDir: ROOT };
 
 await Promise.all([
-  build({ ...common, entryPoints: ['main/electron-main.ts'], outfile: join(out, 'main.mjs'), platform: 'node', format: 'esm', packages: 'external' }),
-  build({ ...common, entryPoints: ['main/engine-process.ts'], outfile: join(out, 'engine.mjs'), platform: 'node', format: 'esm', packages: 'external' }),
-  build({ ...common, entryPoints: ['main/preload.ts'], outfile: join(out, 'preload.cjs'), platform: 'node', format: 'cjs', external: ['electron'] }),
+  build({ ...common, entryPoints: ['main/electron/main.ts'], outfile: join(out, 'main.mjs'), platform: 'node', format: 'esm', packages: 'external' }),
+  build({ ...common, entryPoints: ['main/electron/engine-process.ts'], outfile: join(out, 'engine.mjs'), platform: 'node', format: 'esm', packages: 'external' }),
+  build({ ...common, entryPoints: ['main/electron/preload.ts'], outfile: join(out, 'preload.cjs'), platform: 'node', format: 'cjs', external: ['electron'] }),
 ]);
 console.log(`built ${out}/{main.mjs, engine.mjs, preload.cjs}`);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { EngineQueue } from '../main/engine-queue.js';
+import { EngineQueue } from '../main/host/engine-queue.js';
 
 const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

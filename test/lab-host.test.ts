@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parseResult, type LabResult } from '../app/contract.js';
 import { useTestHost } from './support/host.js';
-import { spreadClips } from '../main/lab-host.js';
+import { spreadClips } from '../main/host/lab-set.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const AUDIO = join(ROOT, 'data', 'esc10', 'audio_16k');

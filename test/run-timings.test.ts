@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RunTimings, timingKey } from '../main/run-timings.js';
+import { RunTimings, timingKey } from '../main/host/run-timings.js';
 
 describe('RunTimings: the Speed panel compares medians of recent runs, not single runs', () => {
   const key = timingKey('m', 'cpu', { schedule: [16, 16], propAttn: true, protectDistillation: true });

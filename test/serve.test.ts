@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
 import { decodeFrame, encodeFrame } from '../app/contract.js';
-import { serve, type Served } from '../main/serve.js';
+import { serve, type Served } from '../main/serve/serve.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const tmp = mkdtempSync(join(tmpdir(), 'fastast-serve-test-'));

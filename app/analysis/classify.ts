@@ -1,7 +1,7 @@
 import { featuresForFile, type FileFeatures } from '../audio/features.js';
 import { hopFramesFromSeconds, windowCount, windowInput, windowTimes } from '../audio/windows.js';
 import type { Engine, MergeSettings } from '../engine/types.js';
-import { runWindows, throwIfAborted } from './run-windows.js';
+import { runWindows, throwIfAborted, type RunWindowsOptions, type WindowRun } from './run-windows.js';
 import { scoresFromLogits, topK, type LabelScore } from './scores.js';
 
 /** One model window of a file and what the model said about it. */
@@ -48,6 +48,27 @@ export interface ClassifyOptions {
   onProgress?: (p: ClassifyProgress) => void;
 }
 
+/** Per-window class scores (softmax or sigmoid as the checkpoint requires) beside the run's logits. */
+export interface WindowScores extends WindowRun {
+  scores: Float32Array[];
+}
+
+/**
+ * `count` windows, built on demand by `windowAt`, through the engine in batches and scored: the
+ * one windowed pipeline of the CLI, the app's host (which cuts windows from decoded samples, not
+ * from a whole-file fbank) and classifyFeatures below.
+ */
+export async function scoreWindows(
+  engine: Engine,
+  count: number,
+  windowAt: (k: number) => Float32Array,
+  settings: MergeSettings,
+  opts: RunWindowsOptions = {},
+): Promise<WindowScores> {
+  const run = await runWindows(engine, count, windowAt, settings, opts);
+  return { ...run, scores: run.logits.map((logits) => scoresFromLogits(logits, engine.spec.multiLabel)) };
+}
+
 /** Classifies every window of already computed features (the UI re-runs this when r moves). */
 export async function classifyFeatures(
   engine: Engine,
@@ -60,7 +81,7 @@ export async function classifyFeatures(
   const hopFrames = opts.hopS === undefined ? L : hopFramesFromSeconds(opts.hopS);
   const count = windowCount(feats.frames, L, hopFrames);
   let windowMs = 0;
-  const run = await runWindows(
+  const run = await scoreWindows(
     engine,
     count,
     (k) => {
@@ -77,7 +98,7 @@ export async function classifyFeatures(
     },
   );
   const windows = run.logits.map((logits, k): WindowPrediction => {
-    const scores = scoresFromLogits(logits, spec.multiLabel);
+    const scores = run.scores[k];
     return {
       index: k,
       ...windowTimes(feats.frames, k, L, hopFrames),

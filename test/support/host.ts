@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { Host } from '../../main/host.js';
+import { Host } from '../../main/host/host.js';
 import { rpcClient, type RpcTestClient } from './rpc-client.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');

@@ -1,6 +1,6 @@
 import { decodeFrame, encodeFrame, type Envelope } from '../../app/contract.js';
-import type { Host } from '../../main/host.js';
-import { ClientConnection } from '../../main/rpc.js';
+import type { Host } from '../../main/host/host.js';
+import { ClientConnection } from '../../main/host/rpc.js';
 
 /** A client of a Host over its real transport code (ClientConnection frames), for the host tests. */
 export interface RpcTestClient {

@@ -18,8 +18,8 @@ import {
   type Method,
   type Params,
   type Result,
-} from '../app/contract.js';
-import { isFastAstError } from '../app/errors.js';
+} from '../../app/contract.js';
+import { isFastAstError } from '../../app/errors.js';
 
 export interface CallContext {
   /** Request id (progress events carry it). */

@@ -1,11 +1,11 @@
 /**
  * The host's view of app/audio: decode a file once, cut model windows out of it.
  */
-import { decodeAudioFile } from '../app/audio/decode.js';
-import { fbank, fbankFrameCount, FRAME_LENGTH, FRAME_SHIFT } from '../app/audio/fbank.js';
-import { hopFramesFromSeconds, windowCount, windowInput } from '../app/audio/windows.js';
-import type { ModelSpec } from '../app/checkpoint/spec.js';
-import { FastAstError } from '../app/errors.js';
+import { decodeAudioFile } from '../../app/audio/decode.js';
+import { fbank, fbankFrameCount, FRAME_LENGTH, FRAME_SHIFT } from '../../app/audio/fbank.js';
+import { hopFramesFromSeconds, windowCount, windowInput } from '../../app/audio/windows.js';
+import type { ModelSpec } from '../../app/checkpoint/spec.js';
+import { FastAstError } from '../../app/errors.js';
 import { HostError } from './rpc.js';
 
 export interface DecodedAudio {

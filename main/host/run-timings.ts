@@ -1,4 +1,5 @@
-import { median } from '../app/analysis/metrics.js';
+import { median } from '../../app/analysis/metrics.js';
+import { LruMap } from './lru-map.js';
 
 /** Runs kept per setting: enough for a stable median, few enough to follow a change of load. */
 const RUNS_KEPT = 7;
@@ -11,27 +12,26 @@ const SETTINGS_KEPT = 256;
  * runs that may have caught different moments.
  */
 export class RunTimings {
-  private readonly runs = new Map<string, number[]>();
+  /** Recording a setting's run counts as use: the setting recorded longest ago is dropped first. */
+  private readonly runs = new LruMap<string, number[]>(SETTINGS_KEPT);
 
   /** Adds one run's time and returns the setting's median so far. */
   record(key: string, ms: number): number {
-    const list = this.runs.get(key) ?? [];
-    this.runs.delete(key); // most recently used last, so the oldest setting is dropped first
+    const list = this.runs.peek(key) ?? [];
     list.push(ms);
     if (list.length > RUNS_KEPT) list.shift();
     this.runs.set(key, list);
-    while (this.runs.size > SETTINGS_KEPT) this.runs.delete(this.runs.keys().next().value!);
     return median(list);
   }
 
   /** How many runs of the setting are kept. */
   count(key: string): number {
-    return this.runs.get(key)?.length ?? 0;
+    return this.runs.peek(key)?.length ?? 0;
   }
 
   /** The setting's median, or `fallback` when it has no runs. */
   typical(key: string, fallback: number): number {
-    const list = this.runs.get(key);
+    const list = this.runs.peek(key);
     return list?.length ? median(list) : fallback;
   }
 }

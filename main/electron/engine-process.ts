@@ -5,8 +5,8 @@
  * The main process hands over one MessagePort per renderer; frames on it are the contract's
  * binary frames (ArrayBuffers travel as structured clones, never as JSON).
  */
-import { Host, type HostConfig } from './host.js';
-import { ClientConnection } from './rpc.js';
+import { Host, type HostConfig } from '../host/host.js';
+import { ClientConnection } from '../host/rpc.js';
 
 interface PortLike {
   on(event: 'message', cb: (e: { data: unknown }) => void): void;

@@ -4,7 +4,7 @@
  * same width. Display only: the model's input comes from app/audio's Kaldi fbank.
  */
 
-import { RealFft } from '../app/audio/fft.js';
+import { RealFft } from '../../app/audio/fft.js';
 
 const N_FFT = 512;
 const WIN = 400; // 25 ms at 16 kHz

@@ -1,14 +1,14 @@
 /**
  * Engine results → what the UI draws (contract shapes). Pure functions: no I/O.
  */
-import type { ComparisonView, RunView } from '../app/contract.js';
-import type { ModelSpec } from '../app/checkpoint/spec.js';
-import type { ItemResult } from '../app/engine/types.js';
-import { compareRuns } from '../app/analysis/compare.js';
-import { scoresFromLogits, topK } from '../app/analysis/scores.js';
-import { forwardFlops } from '../app/tome/flops.js';
-import { composeGroups } from '../app/tome/groups.js';
-import { applySchedule, mergeRatio } from '../app/tome/schedule.js';
+import type { ComparisonView, RunView } from '../../app/contract.js';
+import type { ModelSpec } from '../../app/checkpoint/spec.js';
+import type { ItemResult } from '../../app/engine/types.js';
+import { compareRuns } from '../../app/analysis/compare.js';
+import { scoresFromLogits, topK } from '../../app/analysis/scores.js';
+import { forwardFlops } from '../../app/tome/flops.js';
+import { composeGroups } from '../../app/tome/groups.js';
+import { applySchedule, mergeRatio } from '../../app/tome/schedule.js';
 
 export interface RunMeta {
   schedule: number[];

@@ -7,7 +7,8 @@
  * validated against the contract's `command` event and forwarded as event frames.
  */
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
-import { DialogResult, decodeFrame, encodeFrame, events, IPC, type DesktopBridge } from '../app/contract.js';
+import { DialogResult, decodeFrame, encodeFrame, events, IPC, type DesktopBridge } from '../../app/contract.js';
+import { isMediaName } from '../http/media-name.js';
 
 type FrameListener = (frame: ArrayBuffer) => void;
 type StatusListener = (up: boolean, why?: string) => void;
@@ -86,7 +87,7 @@ const bridge: DesktopBridge = {
     return () => statusListeners.delete(cb);
   },
   mediaUrl(name) {
-    if (!/^[\w.-]+\.wav$/.test(name)) throw new TypeError(`bad media name ${name}`);
+    if (!isMediaName(name)) throw new TypeError(`bad media name ${name}`);
     return `fastast-media://media/${name}`;
   },
   pickFiles: () => dialog('files'),

@@ -4,7 +4,7 @@
  * whole analysis. Analysis submits one batch at a time at background priority, so a focused
  * window run waits for at most one batch. A waiting job whose signal aborts leaves the queue.
  */
-import type { Engine, MergeSettings, RunResult } from '../app/engine/types.js';
+import type { Engine, MergeSettings, RunResult } from '../../app/engine/types.js';
 import { cancelled } from './rpc.js';
 
 export type Priority = 'interactive' | 'background';

@@ -1,0 +1,206 @@
+/**
+ * The engine host: everything the UI asks for, on top of app/. It knows nothing of Electron or
+ * HTTP; main/serve and main/electron/engine-process.ts give it a transport. One Host serves any
+ * number of connections (they share models, decoded files and the window cache).
+ *
+ * This file is the dispatch table: each method of the contract, answered by the part that owns it.
+ */
+import { PROTOCOL_VERSION, type Method, type Params, type Provenance, type Result } from '../../app/contract.js';
+import { analyseFile } from './analysis.js';
+import { EngineCache, type LoadedModel } from './engine-cache.js';
+import { EngineQueue } from './engine-queue.js';
+import { listFolder } from './folder-list.js';
+import { defaultEngine, type HostConfig } from './host-config.js';
+import { LabHost } from './lab-host.js';
+import { scheduleTable } from './merge-schedule.js';
+import { ModelRegistry } from './model-registry.js';
+import { OpenFiles } from './open-files.js';
+import { raceAbort } from './race-abort.js';
+import { HostError, type CallContext, type Handler } from './rpc.js';
+import { exportSegmentFiles, importSegmentFile } from './segment-files.js';
+import { SettingsFile } from './settings.js';
+import { displaySpectrogram, peaks } from './spectrogram.js';
+import { WindowRuns } from './window-runs.js';
+
+export type { HostConfig } from './host-config.js';
+
+export class Host {
+  private readonly log: (line: string) => void;
+  private readonly settings: SettingsFile;
+  private readonly models: ModelRegistry;
+  private readonly engines: EngineCache;
+  /** One engine run at a time, interactive first (shared with the lab). */
+  private readonly queue = new EngineQueue();
+  private readonly windows: WindowRuns;
+  private readonly files: OpenFiles;
+  /** Sweeps of labelled sets: engines of their own, runs queued between the workstation's. */
+  private readonly lab: LabHost;
+  private active: string | null = null;
+
+  constructor(private readonly cfg: HostConfig) {
+    this.log = cfg.log ?? (() => {});
+    const createEngine = cfg.createEngine ?? defaultEngine;
+    const engineOptions = { providers: cfg.providers, threads: cfg.threads };
+    this.settings = new SettingsFile(cfg.stateDir);
+    this.models = new ModelRegistry(cfg.modelsDir, this.log);
+    this.engines = new EngineCache(this.models, createEngine, engineOptions, this.log);
+    this.windows = new WindowRuns(this.queue);
+    this.files = new OpenFiles(cfg.mediaDir, (fileId) => this.windows.forgetFile(fileId));
+    this.lab = new LabHost({
+      stateDir: cfg.stateDir,
+      modelsDir: cfg.modelsDir,
+      demoDir: cfg.demoDir,
+      engineOptions,
+      createEngine,
+      models: () => this.models.byId(),
+      queue: this.queue,
+      log: this.log,
+    });
+  }
+
+  /** Reads the model list and settings; starts loading the default model in the background. */
+  async start(): Promise<void> {
+    await this.files.start();
+    await this.settings.load();
+    await this.models.scan(this.settings.settings.imported);
+    const first = this.models.get(this.cfg.defaultModel) ? this.cfg.defaultModel : (this.models.list()[0]?.id ?? null);
+    if (first) {
+      this.active = first;
+      this.engines.load(first).catch((e) => this.log(`loading ${first} failed: ${(e as Error).message}`));
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.engines.dispose();
+    await this.lab.dispose();
+    await this.files.dispose();
+  }
+
+  /** Path of a decoded media file, or null when the name is not one of ours. */
+  mediaPath(name: string): Promise<string | null> {
+    return this.files.mediaPath(name);
+  }
+
+  readonly handle: Handler = async <M extends Method>(method: M, params: Params<M>, ctx: CallContext): Promise<Result<M>> => {
+    const h = (this.handlers as Record<string, (p: unknown, c: CallContext) => Promise<unknown>>)[method];
+    return (await h.call(this, params, ctx)) as Result<M>;
+  };
+
+  private async current(): Promise<LoadedModel> {
+    if (!this.active) throw new HostError('NO_MODEL', 'no model is loaded; pick or import one');
+    return this.engines.load(this.active);
+  }
+
+  /** The active model's info, if any (for work that needs no engine). */
+  private activeInfo() {
+    return this.active ? this.models.get(this.active) : undefined;
+  }
+
+  private readonly handlers: { [M in Method]: (p: Params<M>, ctx: CallContext) => Promise<Result<M>> } = {
+    hello: async () => {
+      const up = this.active ? this.engines.ready(this.active) : undefined;
+      return {
+        protocol: PROTOCOL_VERSION,
+        host: this.cfg.kind,
+        appVersion: this.cfg.appVersion,
+        models: this.models.list(),
+        activeModel: this.active,
+        engine: up ? this.engines.info(up) : null,
+        demoDir: this.cfg.demoDir,
+        homeDir: this.cfg.homeDir,
+        lastMerge: this.settings.settings.lastMerge,
+      };
+    },
+
+    'models.list': async () => this.models.list(),
+
+    'models.select': async ({ id }, ctx) => {
+      this.models.require(id);
+      const m = await raceAbort(this.engines.load(id, ctx), ctx.signal);
+      this.active = id;
+      return { model: m.info, engine: this.engines.info(m) };
+    },
+
+    'models.import': async ({ dir }) => {
+      const info = await this.models.import(dir);
+      const imported = this.settings.settings.imported;
+      if (!imported.includes(info.dir)) {
+        imported.push(info.dir);
+        await this.settings.save();
+      }
+      return info;
+    },
+
+    'schedule.table': async (params) => scheduleTable((await this.current()).checkpoint.spec, params),
+
+    'fs.list': async ({ dir }) => listFolder(dir ?? this.cfg.demoDir ?? this.cfg.homeDir),
+
+    'file.open': async ({ path }, ctx) => this.files.open(path, (this.activeInfo()?.maxLength ?? 1024) / 100, ctx),
+
+    'file.close': async ({ fileId }) => {
+      await this.files.close(fileId);
+      return {};
+    },
+
+    'file.peaks': async ({ fileId, startS, endS, count }) => {
+      const f = this.files.get(fileId);
+      const end = Math.min(endS, f.info.durationS);
+      return { startS, endS: end, peaks: peaks(f.audio.samples, f.audio.sampleRate, startS, end, count) };
+    },
+
+    'file.spectrogram': async ({ fileId, startS, endS, cols }) => {
+      const f = this.files.get(fileId);
+      if (endS <= startS) throw new HostError('BAD_REQUEST', `empty range ${startS}…${endS} s`);
+      const bins = this.activeInfo()?.numMelBins ?? 128;
+      const sp = displaySpectrogram(f.audio.samples, f.audio.sampleRate, startS, endS, cols, bins, f.specRefDb);
+      f.specRefDb ??= sp.refDb;
+      return { startS: sp.startS, endS: sp.endS, cols: sp.cols, bins: sp.bins, data: sp.data, melEdgesHz: sp.melEdgesHz };
+    },
+
+    'analysis.run': async ({ fileId, hopS, merge }, ctx) => {
+      const m = await this.current();
+      return analyseFile(m, this.files.get(fileId), hopS, merge, this.queue, ctx);
+    },
+
+    'window.baseline': async ({ fileId, startS }, ctx) => {
+      const m = await this.current();
+      return this.windows.baseline(m, this.files.get(fileId), startS, ctx.signal);
+    },
+
+    'window.merge': async ({ fileId, startS, merge }, ctx) => {
+      const signal = ctx.client.supersede('window.merge', ctx.signal);
+      const m = await this.current();
+      return this.windows.merge(m, this.files.get(fileId), startS, merge, signal);
+    },
+
+    'settings.save': async ({ lastMerge }) => {
+      this.settings.settings.lastMerge = lastMerge;
+      await this.settings.save();
+      return {};
+    },
+
+    'segments.export': async (params) => exportSegmentFiles(params, () => this.fallbackProvenance()),
+    'segments.import': async (params) => importSegmentFile(params),
+
+    'lab.defaults': async () => this.lab.defaults(),
+    'lab.sweep': async (params, ctx) => this.lab.sweep(params, ctx),
+    'lab.export': async (params) => this.lab.export(params),
+  };
+
+  /** Provenance for segments that carry none (drawn by hand, imported without a sidecar): the active model at r = 0. */
+  private fallbackProvenance(): Provenance {
+    const info = this.activeInfo();
+    const loaded = this.active ? this.engines.ready(this.active) : undefined;
+    const windowS = (info?.maxLength ?? 0) / 100;
+    return {
+      modelId: info?.id ?? 'none',
+      modelSha256: loaded?.checkpoint.sha256 ?? '',
+      schedule: new Array(info?.numLayers ?? 0).fill(0),
+      propAttn: false,
+      protectDistillation: true,
+      windowS,
+      hopS: windowS,
+      threshold: 0,
+    };
+  }
+}

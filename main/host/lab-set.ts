@@ -1,0 +1,40 @@
+/** The labelled set of a sweep: found, opened with the models' labels, and thinned for a quick look. */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { LabSweepParams } from '../../app/contract.js';
+import { audiosetAliases, openLabelledSet, type LabelledSet } from '../../app/analysis/labelled-set.js';
+import { hostPath } from './host-paths.js';
+
+/** The bundled ESC-10 fold-5 set, next to the demo clips or the models (a source checkout). */
+export function defaultSet(demoDir: string | null, modelsDir: string): string | null {
+  const candidates = [...(demoDir ? [join(dirname(demoDir), 'esc10', 'esc10_fold5.csv')] : []), join(dirname(modelsDir), 'data', 'esc10', 'esc10_fold5.csv')];
+  return candidates.find((p) => existsSync(p)) ?? null;
+}
+
+/** The set a sweep names, its classes mapped onto `labels` (AudioSet names through the alias table when there is one). */
+export async function openSweepSet(params: LabSweepParams, labels: readonly string[], modelsDir: string): Promise<LabelledSet> {
+  const source = hostPath(params.set, 'labelled set (a CSV file or a folder)');
+  const aliasFile = join(dirname(modelsDir), 'data', 'labels', 'audioset_class_labels_indices.csv');
+  const aliases = existsSync(aliasFile) ? await audiosetAliases(aliasFile) : undefined;
+  return openLabelledSet(source, labels, {
+    ...(params.fold !== undefined ? { fold: params.fold } : {}),
+    ...(params.audioRoot !== undefined ? { audioRoot: hostPath(params.audioRoot, 'audio folder') } : {}),
+    aliases,
+  });
+}
+
+/** At most `n` clips, taken from the classes in turn (each class in set order), then in set order. */
+export function spreadClips(set: LabelledSet, n: number): LabelledSet {
+  if (set.clips.length <= n) return set;
+  const byClass = new Map<number, number[]>();
+  set.clips.forEach((c, i) => {
+    const list = byClass.get(c.target);
+    if (list) list.push(i);
+    else byClass.set(c.target, [i]);
+  });
+  const queues = [...byClass.values()];
+  const picked: number[] = [];
+  for (let k = 0; picked.length < n; k++) for (const q of queues) if (k < q.length && picked.length < n) picked.push(q[k]);
+  picked.sort((a, b) => a - b);
+  return { ...set, clips: picked.map((i) => set.clips[i]) };
+}

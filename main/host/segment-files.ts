@@ -1,0 +1,29 @@
+/** segments.export and segments.import: app/export behind the host's path rules. */
+import { SEGMENT_EXPORT_FORMATS, selectionFromWire, type Params, type Provenance, type Result } from '../../app/contract.js';
+import { EXPORT_FORMATS, exportSegments } from '../../app/export/export.js';
+import { importSegments } from '../../app/export/import.js';
+import { hostPath, requireFolder } from './host-paths.js';
+
+// The contract's copy of the export formats must be app/export's list (a compile-time check both ways).
+const CONTRACT_FORMATS: readonly (typeof EXPORT_FORMATS)[number][] = SEGMENT_EXPORT_FORMATS;
+const APP_FORMATS: readonly (typeof SEGMENT_EXPORT_FORMATS)[number][] = EXPORT_FORMATS;
+void CONTRACT_FORMATS;
+void APP_FORMATS;
+
+/**
+ * Writes the export into an existing folder. Segments that carry no provenance take the request's,
+ * else the first segment's, else `fallback` (the active model at r = 0).
+ */
+export async function exportSegmentFiles(params: Params<'segments.export'>, fallback: () => Provenance): Promise<Result<'segments.export'>> {
+  const { format, outDir, recordings, provenance, selection, combined } = params;
+  const dir = hostPath(outDir, 'output folder', 'EXPORT_FAILED');
+  await requireFolder(dir, 'output folder');
+  const prov = provenance ?? recordings.flatMap((r) => r.segments).find((s) => s.provenance)?.provenance ?? fallback();
+  const res = await exportSegments({ format, recordings, outDir: dir, provenance: prov, selection: selectionFromWire(selection), combined });
+  return { outDir: dir, files: res.files, segments: res.segments };
+}
+
+export async function importSegmentFile({ path, format, file }: Params<'segments.import'>): Promise<Result<'segments.import'>> {
+  const recordings = await importSegments(hostPath(path, 'file'), { ...(format ? { format } : {}), ...(file ? { file } : {}) });
+  return { recordings };
+}

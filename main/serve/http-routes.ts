@@ -1,0 +1,75 @@
+/**
+ * serve's HTTP side: the built UI (with its CSP and the token cookie) and the decoded media
+ * (with byte ranges), both for GET and HEAD, behind the token and the Host check.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { extname, sep } from 'node:path';
+import { mediaResponseHead, parseByteRange } from '../http/byte-range.js';
+import { contentSecurityPolicy } from '../http/csp.js';
+import { mimeType } from '../http/mime.js';
+import { rendererFile } from '../http/renderer-file.js';
+import type { Access } from './access.js';
+
+export interface HttpRoutes {
+  access: Access;
+  rendererDir: string;
+  /** Path of a decoded media file, or null when the name is not one of the host's. */
+  mediaPath(name: string): Promise<string | null>;
+}
+
+export async function handleHttp(routes: HttpRoutes, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { access } = routes;
+  if (!access.hostAllowed(req.headers.host)) {
+    res.writeHead(421, { 'content-type': 'text/plain' }).end('wrong host');
+    return;
+  }
+  const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+  if (!access.authorised(req, url)) {
+    res.writeHead(401, { 'content-type': 'text/plain' }).end('FastAST Studio: open the URL with the token that `serve` printed.');
+    return;
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405).end();
+    return;
+  }
+  if (url.pathname.startsWith('/media/')) return sendMedia(routes, decodeURIComponent(url.pathname.slice(7)), req, res);
+  const file = rendererFile(routes.rendererDir, url.pathname);
+  const st = file ? await stat(file).catch(() => null) : null;
+  if (!file || !st?.isFile()) {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+    return;
+  }
+  const headers: Record<string, string> = {
+    'content-type': mimeType(file),
+    'content-length': String(st.size),
+    'x-content-type-options': 'nosniff',
+    'cache-control': file.includes(`${sep}assets${sep}`) ? 'public, max-age=31536000, immutable' : 'no-store',
+  };
+  if (extname(file) === '.html') {
+    headers['content-security-policy'] = contentSecurityPolicy({
+      connect: [`ws://127.0.0.1:${access.port}`, `ws://localhost:${access.port}`],
+      media: ["'self'", 'blob:'],
+    });
+    headers['set-cookie'] = access.cookie();
+    headers['referrer-policy'] = 'no-referrer';
+  }
+  res.writeHead(200, headers);
+  if (req.method === 'HEAD') res.end();
+  else createReadStream(file).pipe(res);
+}
+
+async function sendMedia(routes: HttpRoutes, name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const path = await routes.mediaPath(name);
+  if (!path) {
+    res.writeHead(404).end();
+    return;
+  }
+  const size = (await stat(path)).size;
+  const range = parseByteRange(req.headers.range, size);
+  const head = mediaResponseHead(range, size);
+  res.writeHead(head.status, head.headers);
+  if (req.method === 'HEAD' || range.kind !== 'ok') res.end();
+  else createReadStream(path, { start: range.start, end: range.end }).pipe(res);
+}

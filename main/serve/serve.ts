@@ -1,0 +1,99 @@
+/**
+ * `npm run serve`: the host in plain Node, over HTTP + WebSocket on 127.0.0.1, with a random
+ * token in the printed URL. The UI then runs in any browser — and the engine can sit on a GPU
+ * box while the browser runs on a laptop (forward the port with `ssh -L`). The command line is
+ * main/serve/main.ts.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { homedir, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseProviders } from '../../app/engine/providers.js';
+import { DEFAULT_MODEL } from '../host/default-model.js';
+import { Host } from '../host/host.js';
+import { Access, newToken } from './access.js';
+import { handleHttp } from './http-routes.js';
+import { SocketRoutes } from './socket.js';
+
+export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+export interface ServeOptions {
+  port?: number;
+  host?: string;
+  token?: string;
+  modelsDir?: string;
+  defaultModel?: string;
+  stateDir?: string;
+  rendererDir?: string;
+  demoDir?: string | null;
+  threads?: number;
+  providers?: string;
+  quiet?: boolean;
+}
+
+export interface Served {
+  url: string;
+  port: number;
+  token: string;
+  host: Host;
+  close(): Promise<void>;
+}
+
+export async function serve(opts: ServeOptions = {}): Promise<Served> {
+  const bind = opts.host ?? '127.0.0.1';
+  const access = new Access(opts.token ?? newToken(), bind);
+  const rendererDir = resolve(opts.rendererDir ?? join(ROOT, 'dist', 'renderer'));
+  if (!existsSync(join(rendererDir, 'index.html'))) {
+    throw new Error(`${rendererDir}/index.html is missing: build the UI first (npm run build:renderer)`);
+  }
+  const demoCandidates = [join(ROOT, 'data', 'demo'), resolve(ROOT, '..', 'shared', 'audio', 'demo')];
+  const demoDir = opts.demoDir !== undefined ? opts.demoDir : (demoCandidates.find((d) => existsSync(d)) ?? null);
+  const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'));
+  const host = new Host({
+    kind: 'serve',
+    appVersion: String(pkg.version),
+    modelsDir: resolve(opts.modelsDir ?? join(ROOT, 'models')),
+    defaultModel: opts.defaultModel ?? DEFAULT_MODEL,
+    stateDir: resolve(opts.stateDir ?? join(homedir(), '.config', 'fastast-studio')),
+    mediaDir: join(tmpdir(), `fastast-media-${process.pid}-${randomBytes(4).toString('hex')}`),
+    demoDir,
+    homeDir: demoDir ?? homedir(),
+    threads: opts.threads,
+    providers: opts.providers ? parseProviders(opts.providers) : undefined,
+    log: opts.quiet ? () => {} : (line) => console.error(`[host] ${line}`),
+  });
+  await host.start();
+
+  const routes = { access, rendererDir, mediaPath: (name: string) => host.mediaPath(name) };
+  const server: Server = createServer((req, res) => {
+    handleHttp(routes, req, res).catch((e) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(String((e as Error).message));
+    });
+  });
+  const sockets = new SocketRoutes(access, host.handle, opts.quiet ? () => {} : (line) => console.error(`[ws] ${line}`));
+  server.on('upgrade', (req, socket, head) => sockets.onUpgrade(req, socket, head));
+
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(opts.port ?? 0, bind, () => res());
+  });
+  const addr = server.address();
+  access.port = typeof addr === 'object' && addr ? addr.port : 0;
+  const shown = bind === '0.0.0.0' ? '127.0.0.1' : bind;
+  return {
+    url: `http://${shown}:${access.port}/?token=${access.token}`,
+    port: access.port,
+    token: access.token,
+    host,
+    async close() {
+      await sockets.close();
+      await new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+      await host.dispose();
+    },
+  };
+}

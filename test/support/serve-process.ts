@@ -1,0 +1,70 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+/** The `npm run serve` entry (package.json's "serve" script runs the same file). */
+export const SERVE_ENTRY = 'main/serve/main.ts';
+
+/** `serve` in a child process of its own, so that a crash shows as an exit, not as an error in the test runner. */
+export interface ServeProcess {
+  port: number;
+  token: string;
+  child: ChildProcess;
+  /** Exit code once the process has ended (null while it runs). */
+  exitCode(): number | null;
+  /** Status of an authenticated GET / (throws when nothing answers). */
+  authedStatus(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Starts serve on a free port with a stub UI and its state in a temp folder; resolves once it prints its URL. */
+export function startServeProcess(): Promise<ServeProcess> {
+  const tmp = mkdtempSync(join(tmpdir(), 'fastast-serve-proc-'));
+  const ui = join(tmp, 'ui');
+  mkdirSync(ui, { recursive: true });
+  writeFileSync(join(ui, 'index.html'), '<!doctype html><title>t</title>');
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVE_ENTRY, '--port', '0', '--state', join(tmp, 'state'), '--renderer', ui, '--ep', 'cpu', '--quiet'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let exit: number | null = null;
+  const exited = new Promise<void>((r) => child.on('exit', (code, signal) => ((exit = code ?? (signal ? 128 : -1)), r())));
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  return new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`serve did not print its URL within 60 s\n${err}`)), 60_000);
+    void exited.then(() => rej(new Error(`serve exited with ${exit} before printing its URL\n${err}`)));
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /serving at http:\/\/127\.0\.0\.1:(\d+)\/\?token=([0-9a-f]+)/.exec(out);
+      if (!m) return;
+      clearTimeout(timer);
+      const port = Number(m[1]);
+      const token = m[2];
+      res({
+        port,
+        token,
+        child,
+        exitCode: () => exit,
+        authedStatus: () =>
+          new Promise((ok, fail) => {
+            const req = request({ host: '127.0.0.1', port, path: `/?token=${token}`, headers: { host: `127.0.0.1:${port}` } }, (r) => {
+              r.resume();
+              r.on('end', () => ok(r.statusCode ?? 0));
+            });
+            req.on('error', fail);
+            req.end();
+          }),
+        async stop() {
+          if (exit === null) child.kill('SIGTERM');
+          await exited;
+          rmSync(tmp, { recursive: true, force: true });
+        },
+      });
+    });
+  });
+}
