@@ -12,7 +12,8 @@ import { open as openFile, readFile, stat } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AUDIO_EXTENSIONS, BridgeDialogKind, events, IPC, s } from '../app/contract.js';
+import { AUDIO_EXTENSIONS, events, s } from '../app/contract/index.js';
+import { BridgeDialogKind, IPC } from './electron/bridge.js';
 import type { EngineProcessConfig } from './engine-process.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url)); // dist/electron/

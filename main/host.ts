@@ -10,7 +10,6 @@ import {
   AUDIO_EXTENSIONS,
   MergeParams as MergeParamsSchema,
   PROTOCOL_VERSION,
-  SEGMENT_EXPORT_FORMATS,
   selectionFromWire,
   type Provenance,
   type EngineInfo,
@@ -23,9 +22,9 @@ import {
   type Result,
   type RunView,
   type WindowInput,
-} from '../app/contract.js';
+} from '../app/contract/index.js';
 import { runWindows } from '../app/analysis/run-windows.js';
-import { EXPORT_FORMATS, exportSegments } from '../app/export/export.js';
+import { exportSegments } from '../app/export/export.js';
 import { importSegments } from '../app/export/import.js';
 import { FastAstError } from '../app/errors.js';
 import { scoresFromLogits } from '../app/analysis/scores.js';
@@ -85,12 +84,6 @@ interface Settings {
   lastMerge: MergeParams | null;
   imported: string[];
 }
-
-// The contract's copy of the export formats must be app/export's list (a compile-time check both ways).
-const CONTRACT_FORMATS: readonly (typeof EXPORT_FORMATS)[number][] = SEGMENT_EXPORT_FORMATS;
-const APP_FORMATS: readonly (typeof SEGMENT_EXPORT_FORMATS)[number][] = EXPORT_FORMATS;
-void CONTRACT_FORMATS;
-void APP_FORMATS;
 
 /** A path typed by the user: "~/x" is the host user's home; anything else must be absolute (the host's working folder means nothing to the UI). */
 function userPath(p: string, what: string): string {

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
-import type { EventData, LabChangedClip, LabExportFormat, LabResult, LabRow, LabSweepParams, ModelInfo, Params, Result } from '../app/contract.js';
+import type { EventData, LabExportFormat, LabResult, LabRow, LabSweepParams, ModelInfo, Params, Result } from '../app/contract/index.js';
 import { audiosetAliases, openLabelledSet, type LabelledSet } from '../app/analysis/labelled-set.js';
 import { settingsGrid, sweep, type SweepModel, type SweepProgress, type SweepResult, type SweepRow } from '../app/analysis/sweep.js';
 import { SweepCache } from '../app/analysis/sweep-cache.js';
@@ -79,48 +79,9 @@ function hostPath(p: string, what: string): string {
   return resolve(expanded);
 }
 
+/** A sweep row as sent: the same fields, the changed clips capped at LAB_MAX_CHANGED. */
 function rowWire(row: SweepRow): LabRow {
-  const changed: LabChangedClip[] = row.changed.slice(0, LAB_MAX_CHANGED).map((c) => ({
-    path: c.path,
-    label: c.label,
-    targets: c.targets,
-    baseline: { index: c.baseline.index, label: c.baseline.label, score: c.baseline.score },
-    merged: { index: c.merged.index, label: c.merged.label, score: c.merged.score },
-    baselineScoreOfMerged: c.baselineScoreOfMerged,
-    mergedScoreOfBaseline: c.mergedScoreOfBaseline,
-    effect: c.effect,
-  }));
-  return {
-    model: row.model,
-    modelSha256: row.modelSha256,
-    ep: row.ep,
-    setting: { r: row.setting.r, shape: row.setting.shape, propAttn: row.setting.propAttn, protectDistillation: row.setting.protectDistillation },
-    schedule: row.schedule,
-    metric: row.metric,
-    score: row.score,
-    accuracy: row.accuracy,
-    correct: row.correct,
-    map: row.map,
-    clips: row.clips,
-    agreement: row.agreement,
-    changed,
-    changedTotal: row.changed.length,
-    perClass: row.perClass.map((c) => ({ index: c.index, label: c.label, clips: c.clips, correct: c.correct, accuracy: c.accuracy, ap: c.ap })),
-    confusion: row.confusion,
-    timing: row.timing && {
-      msPerWindow: row.timing.msPerWindow,
-      msPerClip: row.timing.msPerClip,
-      clipsPerS: row.timing.clipsPerS,
-      batchSize: row.timing.batchSize,
-      samples: row.timing.samples,
-      fromCache: row.timing.fromCache,
-      measuredAt: row.timing.measuredAt,
-    },
-    tokensAfterLast: row.tokensAfterLast,
-    flops: row.flops,
-    flopsRatio: row.flopsRatio,
-    computedClips: row.computedClips,
-  };
+  return { ...row, changed: row.changed.slice(0, LAB_MAX_CHANGED), changedTotal: row.changed.length };
 }
 
 export class LabHost {

@@ -10,7 +10,6 @@ import {
   encodeFrame,
   parseEvent,
   parseResult,
-  type DesktopBridge,
   type ErrorCode,
   type EventData,
   type EventName,
@@ -18,6 +17,7 @@ import {
   type Params,
   type Result,
 } from '../../../app/contract';
+import type { DesktopBridge } from '../../../main/electron/bridge';
 
 export class ApiError extends Error {
   constructor(
