@@ -12,7 +12,9 @@
  * a shape on the wire is written once, as a schema.
  */
 
-export { FastAstError as ContractError, ERROR_CODES, type ErrorCode } from '../common/errors.js';
+export { ERROR_CODES, FastAstError, isFastAstError, type ErrorCode } from '../common/errors.js';
+// The name the contract's validators' callers know; the same class.
+export { FastAstError as ContractError } from '../common/errors.js';
 export { SCHEDULE_SHAPES, type ScheduleShape as ScheduleShapeName } from '../common/schedule.js';
 export { SEGMENT_EXPORT_FORMATS, SEGMENT_IMPORT_FORMATS, type SegmentExportFormat, type SegmentImportFormat } from '../common/export-formats.js';
 export { AUDIO_EXTENSIONS, isAudioFileName } from '../common/audio-extensions.js';
