@@ -3,7 +3,7 @@ import { featuresForFile, type FileFeatures } from '../audio/features.js';
 import { windowCount, windowInput } from '../audio/windows.js';
 import type { ModelSpec } from '../checkpoint/spec.js';
 import type { Engine, MergeSettings } from '../engine/types.js';
-import type { LabChangedClip as ChangedClip, LabClassResult as ClassResult, LabRow, LabTiming as SweepTiming, MergeParams as SweepSetting } from '../contract/index.js';
+import type { LabChangedClip as ChangedClip, LabClassResult as ClassResult, LabResult, LabRow, LabTiming as SweepTiming, MergeParams as SweepSetting } from '../contract/index.js';
 import { FastAstError } from '../errors.js';
 import { forwardFlops } from '../tome/flops.js';
 import { applySchedule, inflectionSchedule, SHAPE_INFLECTION, type ScheduleShape } from '../tome/schedule.js';
@@ -73,16 +73,11 @@ export interface SweepOptions {
   turn?: <T>(job: () => Promise<T>) => Promise<T>;
 }
 
-export interface SweepResult {
-  set: { source: string; kind: 'csv' | 'folder'; clips: number; multiLabel: boolean };
-  models: { id: string; sha256: string; ep: string; labels: string[]; multiLabel: boolean }[];
+/** A sweep's outcome: the contract's LabResult less what only the host knows (sweep id, fold, clips before the cap, elapsed time, cache folder). */
+export interface SweepResult extends Pick<LabResult, 'models' | 'featuresMs' | 'computed' | 'cached'> {
+  set: Omit<LabResult['set'], 'totalClips' | 'fold'>;
   /** One per model × requested setting, models in the order given, settings too. */
   rows: SweepRow[];
-  /** Decoding + fbank + windows of the clips that needed inference. */
-  featuresMs: number;
-  /** (model, setting, clip) results computed now and taken from the cache. */
-  computed: number;
-  cached: number;
 }
 
 /** Every combination of the given values, r fastest, in the order given. */

@@ -5,7 +5,6 @@
 import { count, id, MergeParams } from './fields.js';
 import { s, type Infer, type MethodTable } from './schema.js';
 
-
 /** The analysis settings behind segments, without the threshold (the UI's, applied later). */
 export const AnalysisProvenance = s.object({
   modelId: s.string({ max: 256 }),

@@ -20,6 +20,7 @@ export const FsEntry = s.object({ name: s.string({ max: 1024 }), path: s.string(
 export type FsEntry = Infer<typeof FsEntry>;
 
 export const fileMethods = {
+  /** Lists a folder's sub-folders and audio files (serve's file browser; Electron's Open folder). */
   'fs.list': {
     params: s.object({ dir: s.optional(path) }),
     result: s.object({ dir: s.string({ max: 4096 }), parent: s.nullable(s.string({ max: 4096 })), entries: s.array(FsEntry, { max: 100_000 }) }),

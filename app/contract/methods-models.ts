@@ -77,7 +77,6 @@ export const modelMethods = {
     params: s.object({ shape: s.enum(SCHEDULE_SHAPES), protectDistillation: s.boolean() }),
     result: ScheduleTable,
   },
-  /** Lists a folder's sub-folders and audio files (serve's file browser; Electron's Open folder). */
   /** Remembers UI settings across sessions (host-side). */
   'settings.save': { params: s.object({ lastMerge: MergeParams }), result: empty },
 } satisfies MethodTable;

@@ -3,12 +3,12 @@
  * on the host.
  */
 import { SEGMENT_EXPORT_FORMATS, SEGMENT_IMPORT_FORMATS } from '../common/export-formats.js';
-import type { Provenance, RecordingSegments, Segment, Selection } from '../segments/index.js';
+import type { Provenance, RecordingSegments, ReviewStatus, Segment, Selection } from '../segments/index.js';
 import { count, path } from './fields.js';
 import { AnalysisProvenance } from './methods-analysis.js';
 import { s, type Infer, type MethodTable, type Schema } from './schema.js';
 
-const REVIEW_STATES = ['accepted', 'rejected', 'unreviewed'] as const;
+const REVIEW_STATES = ['accepted', 'rejected', 'unreviewed'] as const satisfies readonly ReviewStatus[];
 
 const segmentLabel = s.string({ min: 1, max: 1024 });
 const segmentFile = s.string({ min: 1, max: 4096 });
