@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ContractError, decodeFrame, encodeFrame, methods, parseEvent, parseParams, parseResult, s, SEGMENT_EXPORT_FORMATS, selectionFromWire } from '../app/contract.js';
+import { ContractError, decodeFrame, encodeFrame, methods, parseEvent, parseParams, parseResult, s, SEGMENT_EXPORT_FORMATS, selectionFromWire } from '../app/contract/index.js';
 import { EXPORT_FORMATS } from '../app/export/export.js';
 
 describe('contract frames', () => {

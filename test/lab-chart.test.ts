@@ -1,6 +1,6 @@
 /** The lab chart's arithmetic (renderer/src/components/lab/chart.ts): series, ticks, names. */
 import { describe, expect, test } from 'vitest';
-import type { LabResult, LabRow } from '../app/contract.js';
+import type { LabResult, LabRow } from '../app/contract/index.js';
 import { chartModel, domains, niceTicks, shortNames, tickText } from '../renderer/src/components/lab/chart.js';
 
 function row(model: string, r: number, score: number, clipsPerS: number | null, shape: 'constant' | 'decreasing' = 'constant', propAttn = true): LabRow {

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { parseResult, type LabResult } from '../app/contract.js';
+import { parseResult, type LabResult } from '../app/contract/index.js';
 import { useTestHost } from './support/host.js';
 import { spreadClips } from '../main/host/lab-set.js';
 

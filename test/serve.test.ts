@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
-import { decodeFrame, encodeFrame } from '../app/contract.js';
+import { decodeFrame, encodeFrame } from '../app/contract/index.js';
 import { serve, type Served } from '../main/serve/serve.js';
 
 const ROOT = resolve(import.meta.dirname, '..');

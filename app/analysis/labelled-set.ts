@@ -1,5 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { AUDIO_EXTENSIONS, isAudioFileName } from '../common/audio-extensions.js';
 import { FastAstError } from '../errors.js';
 import { parseCsv } from './csv.js';
 
@@ -50,8 +51,6 @@ const SINGLE_LABEL_COLUMNS = ['category', 'label'];
 /** AudioSet-style columns: several labels in one (quoted) field, separated by `;` or `,`. */
 const MULTI_LABEL_COLUMNS = ['labels', 'positive_labels'];
 const PATH_COLUMNS = ['path', 'filename'];
-/** Files a folder set picks up (the formats app/audio decodes). */
-const AUDIO_EXTENSIONS = new Set(['.wav', '.wave', '.flac', '.mp3', '.ogg', '.oga', '.opus', '.m4a', '.mp4', '.aac', '.webm', '.mka']);
 
 /**
  * Label names are compared loosely: case, spaces, hyphens and underscores do not matter, so
@@ -245,7 +244,7 @@ async function audioFilesUnder(dir: string): Promise<string[]> {
     if (e.name.startsWith('.')) continue;
     const p = join(dir, e.name);
     if (e.isDirectory()) out.push(...(await audioFilesUnder(p)));
-    else if (AUDIO_EXTENSIONS.has(extname(e.name).toLowerCase())) out.push(p);
+    else if (isAudioFileName(e.name)) out.push(p);
   }
   return out;
 }
@@ -276,7 +275,7 @@ export async function readFolderSet(dirIn: string, modelLabels: readonly string[
     for (const path of (await audioFilesUnder(join(dir, name))).sort()) clips.push({ path, label: name, target, targets: [target] });
   }
   if (clips.length === 0) {
-    throw new FastAstError('USAGE', `${dir}: the class folders (${classDirs.join(', ')}) hold no audio files (${[...AUDIO_EXTENSIONS].join(' ')})`);
+    throw new FastAstError('USAGE', `${dir}: the class folders (${classDirs.join(', ')}) hold no audio files (${AUDIO_EXTENSIONS.map((x) => `.${x}`).join(' ')})`);
   }
   return { source: dir, kind: 'folder', audioRoot: dir, multiLabel: false, clips };
 }

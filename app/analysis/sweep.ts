@@ -3,6 +3,7 @@ import { featuresForFile, type FileFeatures } from '../audio/features.js';
 import { windowCount, windowInput } from '../audio/windows.js';
 import type { ModelSpec } from '../checkpoint/spec.js';
 import type { Engine, MergeSettings } from '../engine/types.js';
+import type { LabChangedClip as ChangedClip, LabClassResult as ClassResult, LabResult, LabRow, LabTiming as SweepTiming, MergeParams as SweepSetting } from '../contract/index.js';
 import { FastAstError } from '../errors.js';
 import { forwardFlops } from '../tome/flops.js';
 import { applySchedule, inflectionSchedule, SHAPE_INFLECTION, type ScheduleShape } from '../tome/schedule.js';
@@ -29,14 +30,12 @@ export interface SweepModel {
   engine: Engine;
 }
 
-/** One merge setting: r per layer shaped as ToMe's schedules (app/tome/schedule.ts). */
-export interface SweepSetting {
-  r: number;
-  /** constant: r in every layer; decreasing: 2r → 0; increasing: 0 → 2r. */
-  shape: ScheduleShape;
-  propAttn: boolean;
-  protectDistillation: boolean;
-}
+// The setting and the row's parts are the contract's types (app/contract/methods-lab.ts): the
+// host sends a row as it is, without copying fields.
+export type { ChangedClip, ClassResult, SweepSetting, SweepTiming };
+
+/** One model × setting; on the wire (LabRow) its changed clips are capped and counted. */
+export type SweepRow = Omit<LabRow, 'changedTotal'>;
 
 export interface SweepProgress {
   /** (model, setting, clip) results ready, cached ones included. */
@@ -74,92 +73,11 @@ export interface SweepOptions {
   turn?: <T>(job: () => Promise<T>) => Promise<T>;
 }
 
-export interface SweepTiming {
-  /** Median over batches of (batch time ÷ windows in the batch): inference only, after a warm-up. */
-  msPerWindow: number;
-  /** msPerWindow × the set's mean windows per clip. */
-  msPerClip: number;
-  clipsPerS: number;
-  batchSize: number;
-  /** Batches timed. */
-  samples: number;
-  /** True when every clip came from the cache: the timing is the one measured when they were run. */
-  fromCache: boolean;
-  measuredAt: string;
-}
-
-export interface ClassResult {
-  index: number;
-  label: string;
-  /** Clips that carry this label. */
-  clips: number;
-  /** Of those, clips whose top-1 is one of their labels. */
-  correct: number;
-  accuracy: number;
-  /** Average precision of this class over the whole set. */
-  ap: number;
-}
-
-/** A clip whose top-1 class differs between the unmerged baseline and this setting. */
-export interface ChangedClip {
-  path: string;
-  /** The label field as written in the set. */
-  label: string;
-  targets: number[];
-  baseline: LabelScore;
-  merged: LabelScore;
-  /** The baseline's score for the merged top-1 class, and the merged run's for the baseline's. */
-  baselineScoreOfMerged: number;
-  mergedScoreOfBaseline: number;
-  /** fixed: wrong → right; broken: right → wrong; changed: wrong → another wrong. */
-  effect: 'fixed' | 'broken' | 'changed';
-}
-
-export interface SweepRow {
-  model: string;
-  modelSha256: string;
-  ep: string;
-  setting: SweepSetting;
-  /** r applied per layer (after clamping): what the graph did. */
-  schedule: number[];
-  /** accuracy for single-label sets on softmax models; mAP for multi-label sets or sigmoid models. */
-  metric: 'accuracy' | 'mAP';
-  /** The value of `metric`, 0…1. */
-  score: number;
-  /** Share of clips whose top-1 class is one of their labels. */
-  accuracy: number;
-  correct: number;
-  /** Mean over classes with positives of their average precision. */
-  map: number;
-  clips: number;
-  /** Share of clips whose top-1 equals the unmerged model's (r = 0, same flags). */
-  agreement: number;
-  changed: ChangedClip[];
-  /** Classes present in the set, in model order. */
-  perClass: ClassResult[];
-  /** confusion[target][predicted] clip counts; null for multi-label sets. */
-  confusion: number[][] | null;
-  timing: SweepTiming | null;
-  /** Tokens left after the last layer. */
-  tokensAfterLast: number;
-  /** Forward-pass FLOPs of one window (app/tome/flops.ts). */
-  flops: number;
-  /** FLOPs at r = 0 ÷ FLOPs here (same flags). */
-  flopsRatio: number;
-  /** Clips run now; the rest came from the cache. */
-  computedClips: number;
-}
-
-export interface SweepResult {
-  set: { source: string; kind: 'csv' | 'folder'; clips: number; multiLabel: boolean };
-  models: { id: string; sha256: string; ep: string; labels: string[]; multiLabel: boolean }[];
+/** A sweep's outcome: the contract's LabResult less what only the host knows (sweep id, fold, clips before the cap, elapsed time, cache folder). */
+export interface SweepResult extends Pick<LabResult, 'models' | 'featuresMs' | 'computed' | 'cached'> {
+  set: Omit<LabResult['set'], 'totalClips' | 'fold'>;
   /** One per model × requested setting, models in the order given, settings too. */
   rows: SweepRow[];
-  /** Decoding + fbank + windows of the clips that needed inference. */
-  featuresMs: number;
-  /** (model, setting, clip) results computed now and taken from the cache. */
-  computed: number;
-  cached: number;
 }
 
 /** Every combination of the given values, r fastest, in the order given. */

@@ -109,8 +109,7 @@ async function probeFile(path: string, size: number): Promise<Probe> {
 
 async function* fileBytes(path: string, size: number, probe: Probe, opts: DecodeOptions): AsyncGenerator<Uint8Array> {
   const stream = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
-  const isOgg = probe.decoder === 'oga' || probe.decoder === 'opus' || probe.label === 'Ogg FLAC';
-  const ogg = isOgg ? new OggPageVerifier(path, probe.label) : null;
+  const ogg = probe.ogg ? new OggPageVerifier(path, probe.label) : null;
   let read = 0;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {

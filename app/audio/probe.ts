@@ -1,5 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { AUDIO_EXTENSIONS } from '../common/audio-extensions.js';
 import { FastAstError } from '../errors.js';
 
 /**
@@ -41,6 +42,8 @@ export interface Probe {
   decoder: DecoderName;
   /** Human name for messages: "WAV", "FLAC", "Ogg Vorbis", ... */
   label: string;
+  /** The codec's packets travel in Ogg pages (Vorbis, Opus, FLAC in Ogg): decode checks the pages. */
+  ogg?: boolean;
   pcm?: IntegerPcm;
   declared?: DeclaredLength;
 }
@@ -50,9 +53,6 @@ const HEAD_BYTES = 64 * 1024;
 const OGG_TAIL_BYTES = 66 * 1024;
 const MAX_MOOV_BYTES = 64 * 1024 * 1024;
 const MAX_CHUNKS = 10_000;
-
-/** Extensions users expect to be audio; used only to word the error for a file that is not. */
-const AUDIO_EXTENSIONS = new Set(['.wav', '.wave', '.flac', '.mp3', '.ogg', '.oga', '.opus', '.m4a', '.mp4', '.aac', '.webm', '.mka']);
 
 async function readAt(fh: FileHandle, pos: number, len: number): Promise<Uint8Array> {
   const buf = Buffer.alloc(Math.max(0, len));
@@ -95,9 +95,10 @@ export async function probeAudioFile(path: string, fh: FileHandle, size: number)
   if (other) {
     throw new FastAstError('AUDIO_UNSUPPORTED', `${path}: ${other} is not supported; convert it to one of ${SUPPORTED_FORMATS_TEXT}`);
   }
+  // The name counts only in the wording of the error: the content decided the format.
   const ext = extname(path).toLowerCase();
   const what = looksLikeText(body) ? 'looks like a text file, not audio' : `starts with bytes ${hexPrefix(body)}, which match no audio format`;
-  const claim = AUDIO_EXTENSIONS.has(ext) ? `has a ${ext} extension but its content ${what}` : `its content ${what}`;
+  const claim = (AUDIO_EXTENSIONS as readonly string[]).includes(ext.slice(1)) ? `has a ${ext} extension but its content ${what}` : `its content ${what}`;
   throw new FastAstError('AUDIO_UNSUPPORTED', `${path}: ${claim}; supported formats: ${SUPPORTED_FORMATS_TEXT}`);
 }
 
@@ -334,16 +335,16 @@ async function probeOgg(path: string, fh: FileHandle, size: number, head: Uint8A
   let rate: number;
   let preSkip = 0;
   if (ascii(head, p, 8) === 'OpusHead') {
-    probe = { format: 'opus', decoder: 'opus', label: 'Opus' };
+    probe = { format: 'opus', decoder: 'opus', label: 'Opus', ogg: true };
     rate = 48000; // Opus granule positions always count 48 kHz samples
     preSkip = u16le(head, p + 10);
   } else if (head[p] === 1 && ascii(head, p + 1, 6) === 'vorbis') {
-    probe = { format: 'ogg', decoder: 'oga', label: 'Ogg Vorbis' };
+    probe = { format: 'ogg', decoder: 'oga', label: 'Ogg Vorbis', ogg: true };
     rate = u32le(head, p + 12);
   } else if (head[p] === 0x7f && ascii(head, p + 1, 4) === 'FLAC') {
     const info = parseStreamInfo(head, p + 17);
     if (!info || info.sampleRate === 0) throw unreadable('Ogg FLAC header is truncated or corrupt');
-    probe = { format: 'flac', decoder: 'flac', label: 'Ogg FLAC', pcm: flacScale(info.bits) };
+    probe = { format: 'flac', decoder: 'flac', label: 'Ogg FLAC', ogg: true, pcm: flacScale(info.bits) };
     rate = info.sampleRate;
   } else {
     const codec = ascii(head, p, 8).replace(/[^\x20-\x7e]/g, '');
@@ -364,7 +365,8 @@ async function probeOgg(path: string, fh: FileHandle, size: number, head: Uint8A
   const granuleLo = u32le(tail, last + 6);
   const granuleHi = u32le(tail, last + 10);
   // A stream dump without an end-of-stream flag is still a usable file as long as its last page is whole.
-  if (!(granuleLo === 0xffffffff && granuleHi === 0xffffffff) && probe.label !== 'Ogg FLAC') {
+  // FLAC's STREAMINFO, not the granule, declares its length (and is checked as in native FLAC).
+  if (!(granuleLo === 0xffffffff && granuleHi === 0xffffffff) && probe.format !== 'flac') {
     const frames = u64le(tail, last + 6) - preSkip;
     if (frames <= 0) throw new FastAstError('AUDIO_EMPTY', `${path}: the ${probe.label} stream is valid but holds no audio`);
     // Vorbis blocks reach 8192 samples, Opus packets 120 ms (5760 at 48 kHz).

@@ -1,4 +1,5 @@
 import { basename, extname, join } from 'node:path';
+import { SEGMENT_EXPORT_FORMATS as EXPORT_FORMATS, type SegmentExportFormat as ExportFormat } from '../common/export-formats.js';
 import { decodeAudioFile } from '../audio/decode.js';
 import { FastAstError } from '../errors.js';
 import { ALL, selectSegments, type Selection } from '../segments/select.js';
@@ -14,8 +15,7 @@ import { writeSonicVisualiserRegions } from './sonic-visualiser.js';
 import { writeTextGrid } from './textgrid.js';
 import { clipName, clipSamples, encodeWav16 } from './wav.js';
 
-export const EXPORT_FORMATS = ['audacity', 'raven', 'csv', 'textgrid', 'sv', 'labelstudio', 'json', 'clips'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export { EXPORT_FORMATS, type ExportFormat };
 
 /** Formats that can hold several recordings in one file (the others are one file per recording). */
 export const COMBINABLE: readonly ExportFormat[] = ['raven', 'csv', 'labelstudio', 'json'];

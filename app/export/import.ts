@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { SegmentImportFormat as ImportFormat } from '../common/export-formats.js';
 import { FastAstError } from '../errors.js';
 import type { RecordingSegments, Segment } from '../segments/types.js';
 import { readAudacityLabels } from './audacity.js';
@@ -7,7 +8,7 @@ import { readRavenTable } from './raven.js';
 import { readProvenance, readSegmentsJson } from './segments-json.js';
 import { SIDECAR_SUFFIX, sidecarProvenance, type Sidecar } from './sidecar.js';
 
-export type ImportFormat = 'audacity' | 'raven' | 'json';
+export type { ImportFormat };
 
 export interface ImportOptions {
   /** Default: told apart by content (our JSON, a header with "Begin Time (s)", else Audacity labels). */

@@ -1,9 +1,10 @@
+import type { ScheduleShape } from '../common/schedule.js';
 import { FastAstError } from '../errors.js';
 import type { ModelSpec } from '../checkpoint/spec.js';
 
-/** Schedule shapes of ToMe's `parse_r`: inflection 0 = constant, −1 = decreasing from 2r to 0, +1 = increasing from 0 to 2r. */
-export type ScheduleShape = 'constant' | 'decreasing' | 'increasing';
+export type { ScheduleShape };
 
+/** Schedule shapes of ToMe's `parse_r`: inflection 0 = constant, −1 = decreasing from 2r to 0, +1 = increasing from 0 to 2r. */
 export const SHAPE_INFLECTION: Record<ScheduleShape, number> = { constant: 0, decreasing: -1, increasing: 1 };
 
 /** The same r at every layer. */

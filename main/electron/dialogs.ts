@@ -1,6 +1,6 @@
 /** The open dialogs of the desktop app, each written once, for the menu and for the page's bridge. */
 import { dialog, type BrowserWindow, type OpenDialogOptions } from 'electron';
-import { AUDIO_EXTENSIONS } from '../../app/contract.js';
+import { AUDIO_EXTENSIONS } from '../../app/contract/index.js';
 
 export type DialogKind = 'files' | 'folder' | 'recordings' | 'model' | 'labels' | 'export';
 

@@ -5,7 +5,7 @@
  */
 import { BrowserWindow, dialog, MessageChannelMain, utilityProcess, type UtilityProcess, type WebContents } from 'electron';
 import { join } from 'node:path';
-import { IPC } from '../../app/contract.js';
+import { IPC } from './bridge.js';
 import type { EngineProcessConfig } from './engine-process.js';
 
 /** Respawns within this window that make the supervisor give up. */

@@ -1,5 +1,6 @@
 /** What main answers on the page's IPC channels: open dialogs, opened-file notes, and "ready" (then the engine port). */
-import { BridgeDialogKind, IPC, s } from '../../app/contract.js';
+import { s } from '../../app/contract/index.js';
+import { BridgeDialogKind, IPC } from './bridge.js';
 import { pickPaths } from './dialogs.js';
 import { handleFromPage, NO_PAYLOAD, onFromPage } from './page-ipc.js';
 import { isAudioPath, sendCommand, type Studio } from './studio.js';

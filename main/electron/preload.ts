@@ -1,5 +1,5 @@
 /**
- * Preload (sandboxed, bundled to CommonJS): exposes the DesktopBridge of app/contract on
+ * Preload (sandboxed, bundled to CommonJS): exposes the DesktopBridge of electron/bridge.ts on
  * `window.fastast` through contextBridge. The page never sees ipcRenderer or the port itself.
  *
  * Frames from the host are checked to be well-formed contract frames before the page gets them
@@ -7,7 +7,8 @@
  * validated against the contract's `command` event and forwarded as event frames.
  */
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
-import { DialogResult, decodeFrame, encodeFrame, events, IPC, type DesktopBridge } from '../../app/contract.js';
+import { decodeFrame, encodeFrame, events } from '../../app/contract/index.js';
+import { DialogResult, IPC, type BridgeDialogKind, type DesktopBridge } from './bridge.js';
 import { isMediaName } from '../http/media-name.js';
 
 type FrameListener = (frame: ArrayBuffer) => void;
@@ -67,7 +68,7 @@ ipcRenderer.on(IPC.command, (_e, msg: unknown) => {
   }
 });
 
-async function dialog(kind: 'files' | 'folder' | 'model' | 'labels'): Promise<string[]> {
+async function dialog(kind: BridgeDialogKind): Promise<string[]> {
   const res = await ipcRenderer.invoke(IPC.dialog, kind);
   return DialogResult.parse(res, 'dialog result');
 }

@@ -5,7 +5,8 @@
 import type { BrowserWindow } from 'electron';
 import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
-import { AUDIO_EXTENSIONS, events, IPC } from '../../app/contract.js';
+import { AUDIO_EXTENSIONS, events } from '../../app/contract/index.js';
+import { IPC } from './bridge.js';
 import type { EngineSupervisor } from './engine-supervisor.js';
 import type { StudioPaths } from './studio-paths.js';
 import type { RecentFiles } from './user-state.js';

@@ -2,7 +2,7 @@
 import { app } from 'electron';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { s } from '../../app/contract.js';
+import { s } from '../../app/contract/index.js';
 
 const MAX_RECENT = 12;
 

@@ -3,7 +3,7 @@
  * app/analysis's pipeline (scoreWindows), one batch at a time at background priority, so a
  * slider move waits for one batch at most.
  */
-import type { MergeParams, Result } from '../../app/contract.js';
+import type { MergeParams, Result } from '../../app/contract/index.js';
 import { scoreWindows } from '../../app/analysis/classify.js';
 import { applySchedule } from '../../app/tome/schedule.js';
 import { modelWindow, windowStartFrames } from './audio-io.js';

@@ -2,7 +2,7 @@
  * The workstation's engines, one per model, built on first use and kept for the active model
  * and the one before it (switching back is instant; a third is disposed).
  */
-import type { EngineInfo, ModelInfo } from '../../app/contract.js';
+import type { EngineInfo, ModelInfo } from '../../app/contract/index.js';
 import { loadCheckpoint, type Checkpoint } from '../../app/checkpoint/load.js';
 import type { Engine } from '../../app/engine/types.js';
 import type { CreateEngine, EngineOptions } from './host-config.js';

@@ -1,7 +1,7 @@
 /** fs.list: a host folder's sub-folders and audio files (the file browser), hidden entries left out. */
 import { readdir } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
-import { AUDIO_EXTENSIONS, type FsEntry, type Result } from '../../app/contract.js';
+import { AUDIO_EXTENSIONS, type FsEntry, type Result } from '../../app/contract/index.js';
 import { HostError } from './rpc.js';
 
 /** Entries listed at most (a folder of a million files must not make a huge frame). */

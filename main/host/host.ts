@@ -5,7 +5,7 @@
  *
  * This file is the dispatch table: each method of the contract, answered by the part that owns it.
  */
-import { PROTOCOL_VERSION, type Method, type Params, type Provenance, type Result } from '../../app/contract.js';
+import { PROTOCOL_VERSION, type Method, type Params, type Provenance, type Result } from '../../app/contract/index.js';
 import { analyseFile } from './analysis.js';
 import { EngineCache, type LoadedModel } from './engine-cache.js';
 import { EngineQueue } from './engine-queue.js';

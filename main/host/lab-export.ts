@@ -1,6 +1,6 @@
 /** lab.export: the sweep table (CSV / JSON, as `fastast eval --out` writes them) or the chart the UI drew (SVG / PNG). */
 import { dirname, extname } from 'node:path';
-import type { LabExportFormat, Params, Result } from '../../app/contract.js';
+import type { LabExportFormat, Params, Result } from '../../app/contract/index.js';
 import type { SweepResult } from '../../app/analysis/sweep.js';
 import { evalCsv, evalJsonFile } from '../../app/cli/format.js';
 import { writeFilesAtomically } from '../../app/export/atomic-write.js';

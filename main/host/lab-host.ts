@@ -9,7 +9,7 @@
  */
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import type { EventData, LabResult, LabSweepParams, ModelInfo, Params, Result } from '../../app/contract.js';
+import type { EventData, LabResult, LabSweepParams, ModelInfo, Params, Result } from '../../app/contract/index.js';
 import { settingsGrid, sweep, type SweepModel, type SweepProgress, type SweepResult } from '../../app/analysis/sweep.js';
 import { SweepCache } from '../../app/analysis/sweep-cache.js';
 import { loadCheckpoint } from '../../app/checkpoint/load.js';

@@ -1,7 +1,7 @@
 /** The labelled set of a sweep: found, opened with the models' labels, and thinned for a quick look. */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { LabSweepParams } from '../../app/contract.js';
+import type { LabSweepParams } from '../../app/contract/index.js';
 import { audiosetAliases, openLabelledSet, type LabelledSet } from '../../app/analysis/labelled-set.js';
 import { hostPath } from './host-paths.js';
 

@@ -1,5 +1,5 @@
 /** Merge settings → per-layer schedules, and the schedule table the r slider shows. */
-import type { MergeParams, Params, Result } from '../../app/contract.js';
+import type { MergeParams, Params, Result } from '../../app/contract/index.js';
 import type { ModelSpec } from '../../app/checkpoint/spec.js';
 import { applySchedule, inflectionSchedule, maxR, mergeRatio, SHAPE_INFLECTION } from '../../app/tome/schedule.js';
 

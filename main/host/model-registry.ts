@@ -1,7 +1,7 @@
 /** The models the host knows: bundled ones (one sub-folder each of the models folder) and imported ones. */
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import type { ModelInfo } from '../../app/contract.js';
+import type { ModelInfo } from '../../app/contract/index.js';
 import { loadCheckpoint } from '../../app/checkpoint/load.js';
 import { specFromConfigs, type ModelSpec } from '../../app/checkpoint/spec.js';
 import { maxR } from '../../app/tome/schedule.js';

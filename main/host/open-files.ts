@@ -4,7 +4,7 @@
  */
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import type { FileInfo } from '../../app/contract.js';
+import type { FileInfo } from '../../app/contract/index.js';
 import { isMediaName, mediaName } from '../http/media-name.js';
 import { decodeForHost, type DecodedAudio } from './audio-io.js';
 import { LruMap } from './lru-map.js';

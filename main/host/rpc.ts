@@ -4,10 +4,8 @@
  * dispatches requests with a cancellation signal and a progress callback, and encodes replies.
  */
 import {
-  ContractError,
   decodeFrame,
   encodeFrame,
-  ERROR_CODES,
   events,
   isMethod,
   parseParams,
@@ -18,8 +16,8 @@ import {
   type Method,
   type Params,
   type Result,
-} from '../../app/contract.js';
-import { isFastAstError } from '../../app/errors.js';
+} from '../../app/contract/index.js';
+import { FastAstError, isFastAstError } from '../../app/common/errors.js';
 
 export interface CallContext {
   /** Request id (progress events carry it). */
@@ -32,18 +30,11 @@ export interface CallContext {
 
 export type Handler = <M extends Method>(method: M, params: Params<M>, ctx: CallContext) => Promise<Result<M>>;
 
-export class HostError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'HostError';
-  }
-}
+// The host's errors are the app's one coded error; the name stays for the host's many throw sites.
+export { FastAstError as HostError };
 
-export function cancelled(): HostError {
-  return new HostError('CANCELLED', 'cancelled');
+export function cancelled(): FastAstError {
+  return new FastAstError('CANCELLED', 'cancelled');
 }
 
 export function throwIfAborted(signal: AbortSignal): void {
@@ -51,12 +42,8 @@ export function throwIfAborted(signal: AbortSignal): void {
 }
 
 function toError(e: unknown): { code: ErrorCode; message: string } {
-  if (e instanceof HostError) return { code: e.code, message: e.message };
-  if (e instanceof ContractError) return { code: 'BAD_REQUEST', message: e.message };
-  if (isFastAstError(e)) {
-    const known = (ERROR_CODES as readonly string[]).includes(e.code);
-    return known ? { code: e.code as ErrorCode, message: e.message } : { code: 'INTERNAL', message: `${e.code}: ${e.message}` };
-  }
+  // The contract's validators throw it too, coded BAD_REQUEST.
+  if (isFastAstError(e)) return { code: e.code, message: e.message };
   if (e instanceof Error && e.name === 'AbortError') return { code: 'CANCELLED', message: 'cancelled' };
   const message = e instanceof Error ? e.message : String(e);
   return { code: 'INTERNAL', message: message.slice(0, 16_000) };
@@ -124,7 +111,7 @@ export class ClientConnection {
     const ctl = new AbortController();
     this.inflight.set(id, ctl);
     try {
-      if (!isMethod(method)) throw new HostError('BAD_REQUEST', `unknown method ${JSON.stringify(method)}`);
+      if (!isMethod(method)) throw new FastAstError('BAD_REQUEST', `unknown method ${JSON.stringify(method)}`);
       const params = parseParams(method, rawParams);
       const ctx: CallContext = {
         id,

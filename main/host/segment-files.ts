@@ -1,14 +1,8 @@
 /** segments.export and segments.import: app/export behind the host's path rules. */
-import { SEGMENT_EXPORT_FORMATS, selectionFromWire, type Params, type Provenance, type Result } from '../../app/contract.js';
-import { EXPORT_FORMATS, exportSegments } from '../../app/export/export.js';
+import { selectionFromWire, type Params, type Provenance, type Result } from '../../app/contract/index.js';
+import { exportSegments } from '../../app/export/export.js';
 import { importSegments } from '../../app/export/import.js';
 import { hostPath, requireFolder } from './host-paths.js';
-
-// The contract's copy of the export formats must be app/export's list (a compile-time check both ways).
-const CONTRACT_FORMATS: readonly (typeof EXPORT_FORMATS)[number][] = SEGMENT_EXPORT_FORMATS;
-const APP_FORMATS: readonly (typeof SEGMENT_EXPORT_FORMATS)[number][] = EXPORT_FORMATS;
-void CONTRACT_FORMATS;
-void APP_FORMATS;
 
 /**
  * Writes the export into an existing folder. Segments that carry no provenance take the request's,

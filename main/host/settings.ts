@@ -1,7 +1,7 @@
 /** The host's remembered settings (<state folder>/settings.json): the last merge setting and imported models. */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MergeParams as MergeParamsSchema, type MergeParams } from '../../app/contract.js';
+import { MergeParams as MergeParamsSchema, type MergeParams } from '../../app/contract/index.js';
 
 export interface Settings {
   lastMerge: MergeParams | null;

@@ -1,7 +1,7 @@
 /**
  * Engine results → what the UI draws (contract shapes). Pure functions: no I/O.
  */
-import type { ComparisonView, RunView } from '../../app/contract.js';
+import type { ComparisonView, RunView } from '../../app/contract/index.js';
 import type { ModelSpec } from '../../app/checkpoint/spec.js';
 import type { ItemResult } from '../../app/engine/types.js';
 import { compareRuns } from '../../app/analysis/compare.js';

@@ -6,7 +6,7 @@
  * Every window's baseline is one setting (r = 0), so the Speed panel shows the median of all its
  * runs (re-timed: see BASELINE_TIMING_RUNS), not the cached entry's first time.
  */
-import type { MergeParams, Result, RunView, WindowInput } from '../../app/contract.js';
+import type { MergeParams, Result, RunView, WindowInput } from '../../app/contract/index.js';
 import type { EngineQueue } from './engine-queue.js';
 import type { LoadedModel } from './engine-cache.js';
 import { modelWindow } from './audio-io.js';

@@ -1,4 +1,4 @@
-import { decodeFrame, encodeFrame, type Envelope } from '../../app/contract.js';
+import { decodeFrame, encodeFrame, type Envelope } from '../../app/contract/index.js';
 import type { Host } from '../../main/host/host.js';
 import { ClientConnection } from '../../main/host/rpc.js';
 

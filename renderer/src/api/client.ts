@@ -8,26 +8,20 @@ import {
   ContractError,
   decodeFrame,
   encodeFrame,
+  FastAstError,
   parseEvent,
   parseResult,
-  type DesktopBridge,
-  type ErrorCode,
   type EventData,
   type EventName,
   type Method,
   type Params,
   type Result,
 } from '../../../app/contract';
+import type { DesktopBridge } from '../../../main/electron/bridge';
 
-export class ApiError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+// A failed call rejects with the project's one coded error, the code as the host sent it.
+export const ApiError = FastAstError;
+export type ApiError = FastAstError;
 
 export const isCancelled = (e: unknown): boolean => e instanceof ApiError && e.code === 'CANCELLED';
 

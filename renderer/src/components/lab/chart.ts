@@ -3,7 +3,7 @@
  * prop-attn flag when the sweep has several), nice axis ticks, number formats, and turning the
  * drawn SVG into a file (self-contained SVG text, PNG bytes).
  */
-import type { LabResult, LabRow } from '../../../../app/contract.js';
+import type { LabResult, LabRow } from '../../../../app/contract/index.js';
 
 /** One colour per model, in the order the sweep lists them (distinct on the dark panel and on white). */
 export const MODEL_COLOURS = ['#6f9cff', '#ffb547', '#4fc38a', '#ff6b6b', '#c490ff', '#4dd0e1', '#f78fb3', '#a3d65c'];
