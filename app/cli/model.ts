@@ -5,7 +5,6 @@ import { createNodeEngine } from '../engine/node-engine.js';
 import type { Engine, ExecutionProvider } from '../engine/types.js';
 import type { CommonArgs } from './args.js';
 import { resolveModelSource } from '../models/resolve.js';
-import { FastAstError } from '../errors.js';
 
 /** The package root, found from this file, so `npx fastast` works from any working directory. */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -28,9 +27,8 @@ function providers(ep: ExecutionProvider | undefined): ExecutionProvider[] | und
 
 export async function openModel(args: CommonArgs, warn: (line: string) => void): Promise<OpenModel> {
   const source = await resolveModelSource(args.model ?? DEFAULT_MODEL_DIR, { bundledDir: join(PACKAGE_ROOT, 'models') });
-  if (source.kind === 'pth') throw new FastAstError('USAGE', `${source.path}: a PyTorch checkpoint; convert it first with: fastast models import ${source.path} --out DIR`);
-  // A hub snapshot's folder is named by its commit hash: show the repo id instead.
-  const checkpoint = { ...(await loadCheckpoint(source.dir)), id: source.label };
+  // A .pth is imported in memory; a hub snapshot's folder is named by its commit hash, so the repo id is shown instead.
+  const checkpoint = source.kind === 'pth' ? await loadCheckpoint(source.path) : { ...(await loadCheckpoint(source.dir)), id: source.label };
   const engine = await createNodeEngine(checkpoint, { providers: providers(args.ep), threads: args.threads });
   if (args.ep !== undefined && engine.ep !== args.ep) {
     const why = engine.attempts.find((a) => a.ep === args.ep)?.reason ?? 'not available';

@@ -43,10 +43,9 @@ const TORCH_FILE = /\.(pth|pt|ckpt)$/i;
 export async function resolveModelSource(arg: string, opts: ResolveOptions = {}): Promise<ModelSource> {
   const env = opts.env ?? process.env;
   const onDisk = await kindOf(arg);
-  if (onDisk === 'file') {
-    if (TORCH_FILE.test(arg) || basename(arg) === 'pytorch_model.bin') return { kind: 'pth', path: resolve(arg) };
-    throw new FastAstError('USAGE', `--model ${arg}: a file that is not a PyTorch checkpoint (.pth); give the checkpoint folder, a hub repo id (ORG/NAME) or a .pth`);
-  }
+  // Any file is a PyTorch checkpoint candidate (.pth, .pt, .bin, .ckpt): the checkpoint reader
+  // tells a torch zip from anything else and says what is wrong, without running the file.
+  if (onDisk === 'file') return { kind: 'pth', path: resolve(arg) };
   if (onDisk === 'dir') {
     // Its contents are the loader's to check: its errors name the file and tensor at fault.
     const dir = resolve(arg);
