@@ -1,5 +1,5 @@
 import { DataType, type GraphBuilder } from '../app/graph/onnx-builder.js';
-import type { LayerInputs, MergeOutputs, RunConstants } from '../app/graph/tome-ast.js';
+import type { LayerInputs, MergeOutputs, RunConstants } from '../app/graph/merge-step.js';
 
 /**
  * A merge that costs nothing: the layer keeps its first N − r tokens (the same clamped r the real
@@ -14,8 +14,8 @@ export function truncateTokens(g: GraphBuilder, run: RunConstants, m: LayerInput
   const nOut = g.op('Sub', [m.N, m.r]);
   const keep = (t: string) => g.op('Slice', [t, c0, nOut, c1]);
   // Each entering token's slot: itself, the dropped ones onto the last kept slot (so the engine reads N − r tokens out).
-  const slots = g.op('Min', [g.op('Slice', [run.iota, c0, m.N]), g.op('Sub', [nOut, c1])]); // [N]
-  const map = g.op('Add', [g.op('Unsqueeze', [slots, c0]), run.zerosB1]); // [B, N]
+  const slots = g.op('Min', [g.op('Slice', [run.tokenIndices, c0, m.N]), g.op('Sub', [nOut, c1])]); // [N]
+  const map = g.op('Add', [g.op('Unsqueeze', [slots, c0]), run.batchZeros2d]); // [B, N]
   const placeholder = g.op('Cast', [map], { to: { i: DataType.FLOAT } });
   return { x: keep(m.x), size: keep(m.size), map, score: placeholder, margin: placeholder };
 }
