@@ -2,16 +2,18 @@ import { stat } from 'node:fs/promises';
 import { featuresForFile, type FileFeatures } from '../audio/features.js';
 import { windowCount, windowInput } from '../audio/windows.js';
 import type { ModelSpec } from '../checkpoint/spec.js';
-import type { Engine, MergeSettings } from '../engine/types.js';
-import type { LabChangedClip as ChangedClip, LabClassResult as ClassResult, LabResult, LabRow, LabTiming as SweepTiming, MergeParams as SweepSetting } from '../contract/index.js';
+import type { MergeSettings } from '../engine/types.js';
 import { FastAstError } from '../errors.js';
 import { forwardFlops } from '../tome/flops.js';
 import { applySchedule, inflectionSchedule, SHAPE_INFLECTION, type ScheduleShape } from '../tome/schedule.js';
-import { checkClipFiles, type LabelledClip, type LabelledSet } from './labelled-set.js';
-import { meanAveragePrecision, median } from './metrics.js';
+import { checkClipFiles, type LabelledSet } from './labelled-set.js';
 import { throwIfAborted } from './run-windows.js';
-import { argmax, scoresFromLogits, type LabelScore } from './scores.js';
-import { digest, SweepCache, type CacheGroup, type CachedClip } from './sweep-cache.js';
+import { scoresFromLogits } from './scores.js';
+import { digest, SweepCache, type CachedClip } from './sweep-cache.js';
+import { rowFor } from './sweep-rows.js';
+import type { ModelRun, Plan, SweepModel, SweepOptions, SweepResult, SweepRow, SweepSetting } from './sweep-types.js';
+
+export type { ChangedClip, ClassResult, SweepModel, SweepOptions, SweepProgress, SweepResult, SweepRow, SweepSetting, SweepTiming } from './sweep-types.js';
 
 /**
  * The accuracy / speed trade-off of token merging, measured on a labelled set: for each model
@@ -21,64 +23,6 @@ import { digest, SweepCache, type CacheGroup, type CachedClip } from './sweep-ca
  * Every result here is plain data (numbers, strings, arrays): it crosses the host boundary
  * to the UI as it is.
  */
-
-/** A model to sweep: the engine runs it; `sha256` (of model.safetensors) keys the cache. */
-export interface SweepModel {
-  /** Shown name, e.g. the checkpoint folder `ast-tiny-esc10-cmkd`. */
-  id: string;
-  sha256: string;
-  engine: Engine;
-}
-
-// The setting and the row's parts are the contract's types (app/contract/methods-lab.ts): the
-// host sends a row as it is, without copying fields.
-export type { ChangedClip, ClassResult, SweepSetting, SweepTiming };
-
-/** One model × setting; on the wire (LabRow) its changed clips are capped and counted. */
-export type SweepRow = Omit<LabRow, 'changedTotal'>;
-
-export interface SweepProgress {
-  /** (model, setting, clip) results ready, cached ones included. */
-  done: number;
-  total: number;
-  /** Of `done`, how many came from the cache. */
-  cached: number;
-  /** The model being run (absent at the start) and, in stage `infer`, the setting. */
-  model?: string;
-  setting?: SweepSetting;
-  /** features: decoding clips and computing their fbank; infer: running the engine. */
-  stage: 'features' | 'infer';
-}
-
-export interface SweepOptions {
-  settings: SweepSetting[];
-  /** Results kept across sweeps (in memory, optionally on disk); default: a fresh in-memory cache. */
-  cache?: SweepCache;
-  /**
-   * Windows per engine.run (default 1, as `npm run bench` and the merge view run them, so
-   * that ms per clip here is comparable with both).
-   */
-  batchSize?: number;
-  /** Clips whose features are held at once (default 16); bounds memory on large sets. */
-  chunkClips?: number;
-  /** Check that every clip's file exists before any inference (default true). */
-  checkFiles?: boolean;
-  signal?: AbortSignal;
-  onProgress?: (p: SweepProgress) => void;
-  /**
-   * Runs each engine call (warm-up and timed batches) when it is its turn: the app's host passes
-   * its engine queue here, so that its interactive runs go between the sweep's batches, never
-   * beside them. Only the engine call is timed, not the wait for its turn. Default: at once.
-   */
-  turn?: <T>(job: () => Promise<T>) => Promise<T>;
-}
-
-/** A sweep's outcome: the contract's LabResult less what only the host knows (sweep id, fold, clips before the cap, elapsed time, cache folder). */
-export interface SweepResult extends Pick<LabResult, 'models' | 'featuresMs' | 'computed' | 'cached'> {
-  set: Omit<LabResult['set'], 'totalClips' | 'fold'>;
-  /** One per model × requested setting, models in the order given, settings too. */
-  rows: SweepRow[];
-}
 
 /** Every combination of the given values, r fastest, in the order given. */
 export function settingsGrid(opts: { rs: number[]; shapes?: ScheduleShape[]; propAttn?: boolean[]; protectDistillation?: boolean }): SweepSetting[] {
@@ -96,28 +40,6 @@ export function scheduleFor(setting: SweepSetting, numLayers: number): number[] 
 }
 
 const BASELINE = (s: SweepSetting): SweepSetting => ({ r: 0, shape: 'constant', propAttn: s.propAttn, protectDistillation: s.protectDistillation });
-
-/** One distinct computation of a model: settings with the same applied schedule and flags share it. */
-interface Plan {
-  /** The first setting that asked for it (shown in progress). */
-  setting: SweepSetting;
-  group: CacheGroup;
-  merge: MergeSettings;
-  tokensAfterLast: number;
-  flops: number;
-  /** ms per window of each batch run in this sweep. */
-  samples: number[];
-  /** Clips run in this sweep (the rest came from the cache). */
-  computed: number;
-  warmedUp: boolean;
-}
-
-interface ModelRun {
-  model: SweepModel;
-  spec: ModelSpec;
-  specDigest: string;
-  plans: Map<string, Plan>;
-}
 
 async function planFor(run: ModelRun, setting: SweepSetting, cache: SweepCache): Promise<Plan> {
   const { spec } = run;
@@ -329,105 +251,4 @@ async function runPlan(
     }
     onClipsDone(finished);
   }
-}
-
-function top1(scores: Float32Array, labels: readonly string[]): LabelScore {
-  const index = argmax(scores);
-  return { index, label: labels[index], score: scores[index] };
-}
-
-function rowFor(run: ModelRun, setting: SweepSetting, plan: Plan, base: Plan, set: LabelledSet, stamps: string[], multiLabel: boolean): SweepRow {
-  const { spec, model } = run;
-  const labels = spec.labels;
-  const C = labels.length;
-  const get = (p: Plan, i: number): CachedClip => {
-    const c = p.group.get(set.clips[i].path, stamps[i]);
-    if (!c) throw new FastAstError('ENGINE_FAILED', `${set.clips[i].path}: no result at ${p.group.key} (a bug in the sweep)`);
-    return c;
-  };
-  const scores: Float32Array[] = [];
-  let correct = 0;
-  let agree = 0;
-  let windows = 0;
-  const changed: ChangedClip[] = [];
-  const perClassClips = new Array<number>(C).fill(0);
-  const perClassCorrect = new Array<number>(C).fill(0);
-  const confusion = multiLabel ? null : Array.from({ length: C }, () => new Array<number>(C).fill(0));
-  set.clips.forEach((clip: LabelledClip, i) => {
-    const mine = get(plan, i);
-    const theirs = get(base, i);
-    scores.push(mine.scores);
-    windows += mine.windows;
-    const m = top1(mine.scores, labels);
-    const b = top1(theirs.scores, labels);
-    const right = clip.targets.includes(m.index);
-    if (right) correct++;
-    for (const t of clip.targets) {
-      perClassClips[t]++;
-      if (right) perClassCorrect[t]++;
-    }
-    if (confusion) confusion[clip.target][m.index]++;
-    if (m.index === b.index) agree++;
-    else {
-      const wasRight = clip.targets.includes(b.index);
-      changed.push({
-        path: clip.path,
-        label: clip.label,
-        targets: clip.targets,
-        baseline: b,
-        merged: m,
-        baselineScoreOfMerged: theirs.scores[m.index],
-        mergedScoreOfBaseline: mine.scores[b.index],
-        effect: right && !wasRight ? 'fixed' : wasRight && !right ? 'broken' : 'changed',
-      });
-    }
-  });
-  const n = set.clips.length;
-  const { map, perClass: aps } = meanAveragePrecision(scores, set.clips.map((c) => c.targets), C);
-  const apOf = new Map(aps.map((a) => [a.index, a.ap]));
-  const perClass: ClassResult[] = [];
-  for (let c = 0; c < C; c++) {
-    if (perClassClips[c] === 0) continue;
-    perClass.push({ index: c, label: labels[c], clips: perClassClips[c], correct: perClassCorrect[c], accuracy: perClassCorrect[c] / perClassClips[c], ap: apOf.get(c) ?? NaN });
-  }
-  const accuracy = correct / n;
-  const metric = multiLabel ? 'mAP' : 'accuracy';
-  // Timing of this sweep's batches when it ran any (flushed into the cache's record at the end), else the cached one.
-  const record = plan.group.timing;
-  let timing: SweepTiming | null = null;
-  if (record && record.samples.length) {
-    const msPerWindow = median(record.samples);
-    const msPerClip = (msPerWindow * windows) / n;
-    timing = {
-      msPerWindow,
-      msPerClip,
-      clipsPerS: 1000 / msPerClip,
-      batchSize: record.batchSize,
-      samples: record.samples.length,
-      fromCache: plan.samples.length === 0,
-      measuredAt: record.measuredAt,
-    };
-  }
-  return {
-    model: model.id,
-    modelSha256: model.sha256,
-    ep: model.engine.ep,
-    setting,
-    schedule: plan.merge.schedule,
-    metric,
-    score: metric === 'mAP' ? map : accuracy,
-    accuracy,
-    correct,
-    map,
-    clips: n,
-    agreement: agree / n,
-    changed,
-    perClass,
-    confusion,
-    timing,
-    tokensAfterLast: plan.tokensAfterLast,
-    flops: plan.flops,
-    flopsRatio: base.flops / plan.flops,
-    computedClips: plan.computed,
-  };
 }

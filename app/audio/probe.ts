@@ -2,6 +2,12 @@ import type { FileHandle } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { AUDIO_EXTENSIONS } from '../common/audio-extensions.js';
 import { FastAstError } from '../errors.js';
+import { ascii, readAt, u16le, u32be, u32le, u64le } from './probe-bytes.js';
+import { probeMp4 } from './probe-mp4.js';
+import { MAX_CHUNKS, SUPPORTED_FORMATS_TEXT, type IntegerPcm, type Probe } from './probe-types.js';
+import { probeWebm } from './probe-webm.js';
+
+export { SUPPORTED_FORMATS_TEXT, type AudioFormat, type DeclaredLength, type DecoderName, type IntegerPcm, type Probe } from './probe-types.js';
 
 /**
  * Looks at a file's bytes (never its name) to decide which decoder reads it, and collects
@@ -10,66 +16,9 @@ import { FastAstError } from '../errors.js';
  * the decoders themselves happily return whatever part they could read).
  */
 
-export type AudioFormat = 'wav' | 'flac' | 'mp3' | 'ogg' | 'opus' | 'm4a' | 'aac' | 'webm';
-
-/** Format names understood by audio-decode's `decodeChunked`. */
-export type DecoderName = 'wav' | 'flac' | 'mp3' | 'oga' | 'opus' | 'm4a' | 'aac' | 'webm';
-
-export const SUPPORTED_FORMATS_TEXT = 'WAV, FLAC, MP3, Ogg Vorbis, Opus, M4A/MP4 (AAC or ALAC), AAC (ADTS), WebM/Matroska audio';
-
-/**
- * The decoder returned x = v / divisor (divisor chosen by the sign of v) for an integer sample v;
- * the reference reads v / 2^(bits−1), so decode.ts maps x back onto that grid.
- */
-export interface IntegerPcm {
-  bits: number;
-  positiveDivisor: number;
-  negativeDivisor: number;
-}
-
-/** Length the container declares, in its own time base. */
-export interface DeclaredLength {
-  frames: number;
-  sampleRate: number;
-  /** How far (in the same frames) a correct decode may legitimately differ: codec priming, edit lists. */
-  toleranceFrames: number;
-  /** Where the number comes from, for the error message. */
-  source: string;
-}
-
-export interface Probe {
-  format: AudioFormat;
-  decoder: DecoderName;
-  /** Human name for messages: "WAV", "FLAC", "Ogg Vorbis", ... */
-  label: string;
-  /** The codec's packets travel in Ogg pages (Vorbis, Opus, FLAC in Ogg): decode checks the pages. */
-  ogg?: boolean;
-  pcm?: IntegerPcm;
-  declared?: DeclaredLength;
-}
-
 const HEAD_BYTES = 64 * 1024;
 // A whole Ogg page is at most 27 + 255 + 255·255 bytes; this tail always holds the last one.
 const OGG_TAIL_BYTES = 66 * 1024;
-const MAX_MOOV_BYTES = 64 * 1024 * 1024;
-const MAX_CHUNKS = 10_000;
-
-async function readAt(fh: FileHandle, pos: number, len: number): Promise<Uint8Array> {
-  const buf = Buffer.alloc(Math.max(0, len));
-  const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
-  return new Uint8Array(buf.buffer, buf.byteOffset, bytesRead);
-}
-
-function ascii(b: Uint8Array, at: number, len: number): string {
-  let s = '';
-  for (let i = at; i < at + len && i < b.length; i++) s += String.fromCharCode(b[i]);
-  return s;
-}
-const u16le = (b: Uint8Array, at: number) => b[at] | (b[at + 1] << 8);
-const u32le = (b: Uint8Array, at: number) => (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
-const u32be = (b: Uint8Array, at: number) => ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
-const u64le = (b: Uint8Array, at: number) => u32le(b, at) + u32le(b, at + 4) * 2 ** 32;
-const u64be = (b: Uint8Array, at: number) => u32be(b, at) * 2 ** 32 + u32be(b, at + 4);
 
 export function seconds(frames: number, rate: number): string {
   return `${(frames / rate).toFixed(2)} s`;
@@ -375,83 +324,6 @@ async function probeOgg(path: string, fh: FileHandle, size: number, head: Uint8A
   return probe;
 }
 
-// ---------------------------------------------------------------- MP4 / M4A
-
-interface Box {
-  type: string;
-  start: number;
-  headerSize: number;
-  size: number;
-}
-
-function boxAt(b: Uint8Array, at: number, end: number): Box | null {
-  if (at + 8 > end) return null;
-  let size = u32be(b, at);
-  const type = ascii(b, at + 4, 4);
-  let headerSize = 8;
-  if (size === 1) {
-    if (at + 16 > end) return null;
-    size = u64be(b, at + 8);
-    headerSize = 16;
-  } else if (size === 0) size = end - at;
-  if (size < headerSize) return null;
-  return { type, start: at, headerSize, size };
-}
-
-function children(b: Uint8Array, parent: Box): Box[] {
-  const out: Box[] = [];
-  const end = Math.min(b.length, parent.start + parent.size);
-  for (let at = parent.start + parent.headerSize; at < end; ) {
-    const box = boxAt(b, at, end);
-    if (!box) break;
-    out.push(box);
-    at += box.size;
-  }
-  return out;
-}
-
-async function probeMp4(path: string, fh: FileHandle, size: number): Promise<Probe> {
-  const unreadable = (why: string) => new FastAstError('AUDIO_UNREADABLE', `${path}: ${why}`);
-  let moov: Box | null = null;
-  for (let pos = 0, n = 0; pos < size && n < MAX_CHUNKS; n++) {
-    const hdr = await readAt(fh, pos, 16);
-    let boxSize = hdr.length >= 8 ? u32be(hdr, 0) : -1;
-    const type = ascii(hdr, 4, 4);
-    if (boxSize === 1) boxSize = hdr.length >= 16 ? u64be(hdr, 8) : -1;
-    else if (boxSize === 0) boxSize = size - pos; // "extends to the end of the file"
-    if (boxSize < 8) throw unreadable(`M4A file is truncated or corrupt (unreadable box header at byte ${pos})`);
-    if (pos + boxSize > size) {
-      throw unreadable(`M4A file is truncated: its "${type}" box needs ${pos + boxSize - size} more bytes than the file has`);
-    }
-    if (type === 'moov') moov = { type, start: pos, headerSize: u32be(hdr, 0) === 1 ? 16 : 8, size: boxSize };
-    pos += boxSize;
-  }
-  if (!moov) throw unreadable('M4A file has no "moov" index box: it is truncated (an interrupted download or recording) or not an MP4 audio file');
-  if (moov.size > MAX_MOOV_BYTES) throw unreadable(`M4A index box is implausibly large (${moov.size} bytes)`);
-  const bytes = await readAt(fh, moov.start, moov.size);
-  const root: Box = { ...moov, start: 0 };
-  const probe: Probe = { format: 'm4a', decoder: 'm4a', label: 'M4A' };
-  for (const trak of children(bytes, root).filter((x) => x.type === 'trak')) {
-    const mdia = children(bytes, trak).find((x) => x.type === 'mdia');
-    if (!mdia) continue;
-    const parts = children(bytes, mdia);
-    const hdlr = parts.find((x) => x.type === 'hdlr');
-    const mdhd = parts.find((x) => x.type === 'mdhd');
-    if (!hdlr || !mdhd || ascii(bytes, hdlr.start + hdlr.headerSize + 8, 4) !== 'soun') continue;
-    const m = mdhd.start + mdhd.headerSize;
-    const v1 = bytes[m] === 1;
-    const timescale = u32be(bytes, m + (v1 ? 20 : 12));
-    const duration = v1 ? u64be(bytes, m + 24) : u32be(bytes, m + 16);
-    if (timescale > 0 && duration > 0 && duration !== 0xffffffff) {
-      // AAC priming (1024–2112 samples) is counted in the track length but trimmed by the decoder.
-      probe.declared = { frames: duration, sampleRate: timescale, toleranceFrames: Math.ceil(0.06 * timescale), source: 'M4A track header' };
-    }
-    return probe;
-  }
-  throw new FastAstError('AUDIO_UNSUPPORTED', `${path}: the MP4/M4A file has no audio track`);
-}
-
-
 // ---------------------------------------------------------------- AAC (ADTS)
 
 function isAdts(b: Uint8Array, available: number): boolean {
@@ -460,91 +332,4 @@ function isAdts(b: Uint8Array, available: number): boolean {
   if (len < 7) return false;
   // Same guard as for MP3: a second header where the first frame ends.
   return len >= available || len + 6 > b.length || frameLength(len) >= 7;
-}
-
-// ---------------------------------------------------------------- WebM / Matroska
-
-function ebmlVint(b: Uint8Array, at: number): { len: number; value: number; unknown: boolean } | null {
-  const first = b[at];
-  if (first === undefined || first === 0) return null;
-  let len = 1;
-  let mask = 0x80;
-  while (!(first & mask)) {
-    mask >>= 1;
-    len++;
-  }
-  if (at + len > b.length) return null;
-  let value = first & (mask - 1);
-  for (let i = 1; i < len; i++) value = value * 256 + b[at + i];
-  return { len, value, unknown: value === 2 ** (7 * len) - 1 };
-}
-
-function ebmlId(b: Uint8Array, at: number): { len: number; id: number } | null {
-  const first = b[at];
-  if (first === undefined || first < 0x10) return null; // IDs are 1–4 bytes long
-  const len = first >= 0x80 ? 1 : first >= 0x40 ? 2 : first >= 0x20 ? 3 : 4;
-  if (at + len > b.length) return null;
-  let id = 0;
-  for (let i = 0; i < len; i++) id = id * 256 + b[at + i];
-  return { len, id };
-}
-
-const EBML_SEGMENT = 0x18538067;
-const EBML_INFO = 0x1549a966;
-const EBML_TIMECODE_SCALE = 0x2ad7b1;
-const EBML_DURATION = 0x4489;
-const EBML_CLUSTER = 0x1f43b675;
-
-/** Segment › Info › Duration in seconds, if it lies in the bytes we have (it precedes the clusters). */
-function webmDurationS(b: Uint8Array, from: number, to: number): number | null {
-  for (let at = from; at < to; ) {
-    const id = ebmlId(b, at);
-    const size = id ? ebmlVint(b, at + id.len) : null;
-    if (!id || !size || size.unknown) return null;
-    const body = at + id.len + size.len;
-    if (id.id === EBML_CLUSTER) return null;
-    if (id.id === EBML_INFO) {
-      let scale = 1e6;
-      let duration: number | null = null;
-      for (let p = body; p < Math.min(body + size.value, b.length); ) {
-        const cid = ebmlId(b, p);
-        const csize = cid ? ebmlVint(b, p + cid.len) : null;
-        if (!cid || !csize) return null;
-        const v = p + cid.len + csize.len;
-        if (v + csize.value > b.length) return null;
-        const dv = new DataView(b.buffer, b.byteOffset + v, csize.value);
-        if (cid.id === EBML_TIMECODE_SCALE) {
-          scale = 0;
-          for (let i = 0; i < csize.value; i++) scale = scale * 256 + b[v + i];
-        } else if (cid.id === EBML_DURATION) {
-          duration = csize.value === 4 ? dv.getFloat32(0) : csize.value === 8 ? dv.getFloat64(0) : null;
-        }
-        p = v + csize.value;
-      }
-      return duration === null ? null : (duration * scale) / 1e9;
-    }
-    at = body + size.value;
-  }
-  return null;
-}
-
-function probeWebm(path: string, b: Uint8Array, size: number): Probe {
-  const unreadable = (why: string) => new FastAstError('AUDIO_UNREADABLE', `${path}: ${why}`);
-  const header = ebmlVint(b, 4);
-  if (!header) throw unreadable('WebM/Matroska header is truncated or corrupt');
-  const segmentAt = 4 + header.len + header.value;
-  const segment = ebmlId(b, segmentAt)?.id === EBML_SEGMENT ? ebmlVint(b, segmentAt + 4) : null;
-  if (!segment) throw unreadable('WebM/Matroska file is truncated or corrupt (no Segment after the header)');
-  const start = segmentAt + 4 + segment.len;
-  // A live recording leaves the size "unknown"; otherwise the segment must fit in the file.
-  if (!segment.unknown && start + segment.value > size) {
-    throw unreadable(`WebM/Matroska file is truncated: its Segment needs ${start + segment.value - size} more bytes than the file has`);
-  }
-  const probe: Probe = { format: 'webm', decoder: 'webm', label: 'WebM' };
-  const durationS = webmDurationS(b, start, segment.unknown ? b.length : Math.min(b.length, start + segment.value));
-  if (durationS !== null && durationS > 0) {
-    // Counted in milliseconds; codec pre-skip and the last block's length make up a few tens of them.
-    probe.declared = { frames: durationS * 1000, sampleRate: 1000, toleranceFrames: 60, source: 'WebM header' };
-  }
-  return probe;
 }
