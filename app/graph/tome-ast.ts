@@ -61,6 +61,12 @@ export type MergeStep = (g: GraphBuilder, run: RunConstants, layer: LayerInputs)
 
 export function buildTomeAstGraph(spec: ModelSpec, weights: Weights, options: GraphOptions = { attention: 'mha' }, mergeStep: MergeStep = mergeTokens): Uint8Array {
   const g = new GraphBuilder();
+  defineTomeAstGraph(g, spec, weights, options, mergeStep);
+  return g.toBytes('fastast-studio');
+}
+
+/** Adds the whole graph to `g` (a streaming builder writes it out as it goes; see app/engine/graph-file.ts). */
+export function defineTomeAstGraph(g: GraphBuilder, spec: ModelSpec, weights: Weights, options: GraphOptions = { attention: 'mha' }, mergeStep: MergeStep = mergeTokens): void {
   const D = spec.hiddenSize;
   const H = spec.numHeads;
   const dh = D / H;
@@ -162,7 +168,6 @@ export function buildTomeAstGraph(spec: ModelSpec, weights: Weights, options: Gr
   const headIn = layerNorm(pooled, E.headLnW, E.headLnB);
   const logits = linear(headIn, get(weights, E.headW), get(weights, E.headB), C, D);
   g.output(GRAPH_IO.logits, logits, DataType.FLOAT, ['batch', C]);
-  return g.toBytes('fastast-studio');
 }
 
 /** Values every layer's merge needs, computed once per run (they depend on the batch size and the protection flag only). */
