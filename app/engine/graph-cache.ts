@@ -1,9 +1,16 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
 import type { ModelSpec } from '../checkpoint/spec.js';
 import type { Weights } from '../checkpoint/weights.js';
+import { appVersion } from '../export/app-version.js';
+import { OPSET } from '../graph/onnx-builder.js';
 import { buildTomeAstGraph, graphOptionsFor, type GraphOptions } from '../graph/tome-ast.js';
 import type { ExecutionProvider } from './types.js';
 
-/** Builds each attention variant at most once, and only when an EP that needs it is tried. */
+/** Builds each attention variant at most once per engine, and only when an EP that needs it is tried (in memory; the web engine's path). */
 export function graphCache(model: { spec: ModelSpec; weights: Weights }, opts: { graph?: GraphOptions; graphBytes?: Uint8Array }) {
   const built = new Map<string, Uint8Array>();
   return (ep: ExecutionProvider): Uint8Array => {
@@ -12,4 +19,258 @@ export function graphCache(model: { spec: ModelSpec; weights: Weights }, opts: {
     if (!built.has(graph.attention)) built.set(graph.attention, buildTomeAstGraph(model.spec, model.weights, graph));
     return built.get(graph.attention)!;
   };
+}
+
+/**
+ * Bump when app/graph emits a different graph for the same checkpoint. In a source checkout the
+ * key also holds a hash of app/graph's sources, so a forgotten bump cannot serve a stale graph
+ * during development; a packaged app keys by its version instead.
+ */
+export const GRAPH_BUILD_VERSION = 1;
+export const DEFAULT_CACHE_MAX_BYTES = 2 * 2 ** 30;
+/** A temp file this old is left over from a crashed build, not one in progress. */
+const STALE_TEMP_MS = 3600_000;
+
+/** `$FASTAST_CACHE_DIR/graphs`, else `$XDG_CACHE_HOME/fastast-studio/graphs`, else `~/.cache/fastast-studio/graphs`. */
+export function defaultGraphCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const root = env.FASTAST_CACHE_DIR || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'fastast-studio');
+  return join(root, 'graphs');
+}
+
+/** What makes one built graph: the checkpoint's content, what config.json made of it, the graph's form and code. */
+export interface GraphKey {
+  checkpointSha256: string;
+  spec: ModelSpec;
+  graph: GraphOptions;
+}
+
+/** A complete entry on disk; `sha256` is what its sidecar says the file must hash to. */
+export interface CacheEntry {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface GraphCacheOptions {
+  /** Folder of entries (default: defaultGraphCacheDir()). */
+  dir?: string;
+  /** Size cap of all entries; least recently used ones go first (default 2 GiB). */
+  maxBytes?: number;
+  /** Told once when the cache cannot be used (e.g. an unwritable folder): the engine then builds every time. */
+  notice?: (message: string) => void;
+}
+
+interface Sidecar {
+  id: string;
+  bytes: number;
+  sha256: string;
+  key: unknown;
+}
+
+/**
+ * Built ONNX graphs on disk, one `<id>.onnx` per checkpoint × spec × graph form, with a
+ * `<id>.json` sidecar holding its length and sha256. Entries are written to a temp file and
+ * renamed, so a reader sees a whole file or none; one that is truncated or altered anyway fails
+ * the sidecar's check and is removed. Hits touch the entry's mtime, which orders eviction.
+ * Checkpoint hashes are remembered by path, size and mtime (`sources/`), so a start from the
+ * cache does not read the checkpoint at all.
+ */
+export class GraphCache {
+  private constructor(
+    /** null when the cache is off (the folder could not be created or written). */
+    readonly dir: string | null,
+    readonly maxBytes: number,
+  ) {}
+
+  static async open(opts: GraphCacheOptions = {}): Promise<GraphCache> {
+    const dir = resolve(opts.dir ?? defaultGraphCacheDir());
+    const maxBytes = opts.maxBytes ?? DEFAULT_CACHE_MAX_BYTES;
+    try {
+      await mkdir(join(dir, 'sources'), { recursive: true });
+      // mkdir succeeds on an existing read-only folder: only a write shows that entries can be added.
+      const probe = join(dir, `.probe-${process.pid}-${randomBytes(4).toString('hex')}`);
+      await writeFile(probe, '');
+      await unlink(probe);
+      return new GraphCache(dir, maxBytes);
+    } catch (e) {
+      opts.notice?.(`graph cache off: cannot write ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); every start builds the graph`);
+      return new GraphCache(null, maxBytes);
+    }
+  }
+
+  get enabled(): boolean {
+    return this.dir !== null;
+  }
+
+  /** The checkpoint's sha256 from an earlier start, if the file's path, size and mtime are unchanged. */
+  async knownChecksum(file: string): Promise<string | null> {
+    if (!this.dir) return null;
+    try {
+      const [s, memo] = await Promise.all([stat(file), readFile(this.sourcePath(file), 'utf8')]);
+      const m = JSON.parse(memo) as { path: string; size: number; mtimeMs: number; sha256: string };
+      return m.path === resolve(file) && m.size === s.size && m.mtimeMs === s.mtimeMs ? m.sha256 : null;
+    } catch {
+      return null;
+    }
+  }
+
+  async rememberChecksum(file: string, sha256: string): Promise<void> {
+    if (!this.dir) return;
+    const s = await stat(file);
+    const memo = JSON.stringify({ path: resolve(file), size: s.size, mtimeMs: s.mtimeMs, sha256 });
+    await this.writeSmallFile(this.sourcePath(file), memo).catch(() => undefined);
+  }
+
+  /** The entry for `key` when its file has the length its sidecar says; null otherwise (a broken one is removed). */
+  async lookup(key: GraphKey): Promise<CacheEntry | null> {
+    if (!this.dir) return null;
+    const id = entryId(key);
+    const path = join(this.dir, `${id}.onnx`);
+    let side: Sidecar;
+    try {
+      side = JSON.parse(await readFile(join(this.dir, `${id}.json`), 'utf8')) as Sidecar;
+    } catch {
+      return null;
+    }
+    const size = await stat(path).then(
+      (s) => s.size,
+      () => -1,
+    );
+    if (side.id !== id || size !== side.bytes) {
+      await this.remove(id);
+      return null;
+    }
+    const now = new Date();
+    await utimes(path, now, now).catch(() => undefined); // least recently used goes first
+    return { path, bytes: side.bytes, sha256: side.sha256 };
+  }
+
+  /** Reads the whole entry and compares it with its sidecar's sha256; a mismatch removes it. */
+  async verify(entry: CacheEntry): Promise<boolean> {
+    const ok = (await sha256File(entry.path).catch(() => '')) === entry.sha256;
+    if (!ok && this.dir) await this.remove(entryIdFromPath(entry.path));
+    return ok;
+  }
+
+  /**
+   * Adds an entry: `write` fills the temp file it is given and returns its length and sha256;
+   * the file is then renamed into place and the cache trimmed to its cap. Returns null (after
+   * removing the temp file) when the cache is off or the write fails: the caller then uses
+   * `tempFile` and builds without caching.
+   */
+  async store(key: GraphKey, write: (tempPath: string) => { bytes: number; sha256: string }, notice?: (m: string) => void): Promise<CacheEntry | null> {
+    if (!this.dir) return null;
+    const id = entryId(key);
+    const temp = join(this.dir, `.tmp-${id}-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const path = join(this.dir, `${id}.onnx`);
+    try {
+      const { bytes, sha256 } = write(temp);
+      await rename(temp, path);
+      const side: Sidecar = { id, bytes, sha256, key: describeKey(key) };
+      await this.writeSmallFile(join(this.dir, `${id}.json`), JSON.stringify(side, null, 1));
+      await this.evict(id);
+      return { path, bytes, sha256 };
+    } catch (e) {
+      await unlink(temp).catch(() => undefined);
+      notice?.(`graph cache: could not store the graph in ${this.dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); it will be built again next time`);
+      return null;
+    }
+  }
+
+  /** Total bytes of the entries now on disk. */
+  async size(): Promise<number> {
+    return (await this.entries()).reduce((n, e) => n + e.bytes, 0);
+  }
+
+  /** Removes least recently used entries until the rest fit the cap; `keep` (just written) stays. */
+  private async evict(keep: string): Promise<void> {
+    const entries = (await this.entries()).sort((a, b) => a.mtimeMs - b.mtimeMs);
+    let total = entries.reduce((n, e) => n + e.bytes, 0);
+    for (const e of entries) {
+      if (total <= this.maxBytes) break;
+      if (e.id === keep) continue;
+      await this.remove(e.id);
+      total -= e.bytes;
+    }
+  }
+
+  private async entries(): Promise<{ id: string; bytes: number; mtimeMs: number }[]> {
+    const dir = this.dir!;
+    const out: { id: string; bytes: number; mtimeMs: number }[] = [];
+    for (const name of await readdir(dir)) {
+      const s = await stat(join(dir, name)).catch(() => null);
+      if (!s) continue;
+      if (name.startsWith('.tmp-') && Date.now() - s.mtimeMs > STALE_TEMP_MS) await unlink(join(dir, name)).catch(() => undefined);
+      if (name.endsWith('.onnx')) out.push({ id: name.slice(0, -'.onnx'.length), bytes: s.size, mtimeMs: s.mtimeMs });
+    }
+    return out;
+  }
+
+  private async remove(id: string): Promise<void> {
+    await unlink(join(this.dir!, `${id}.json`)).catch(() => undefined);
+    await unlink(join(this.dir!, `${id}.onnx`)).catch(() => undefined);
+  }
+
+  private sourcePath(file: string): string {
+    return join(this.dir!, 'sources', `${sha256Hex(resolve(file)).slice(0, 32)}.json`);
+  }
+
+  private async writeSmallFile(path: string, text: string): Promise<void> {
+    const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await writeFile(temp, text);
+      await rename(temp, path);
+    } finally {
+      await unlink(temp).catch(() => undefined);
+    }
+  }
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** What goes into an entry's id (and its sidecar, for a reader): label names do not change the graph, their count does. */
+function describeKey(key: GraphKey): unknown {
+  return {
+    checkpointSha256: key.checkpointSha256,
+    spec: { ...key.spec, labels: key.spec.labels.length },
+    graph: key.graph,
+    opset: OPSET,
+    builder: GRAPH_BUILD_VERSION,
+    code: graphCode(),
+  };
+}
+
+export function entryId(key: GraphKey): string {
+  return sha256Hex(JSON.stringify(describeKey(key))).slice(0, 40);
+}
+
+function entryIdFromPath(path: string): string {
+  return basename(path, '.onnx');
+}
+
+let codeFingerprint: string | undefined;
+
+/** A hash of app/graph's sources where they are on disk (a checkout), else the app's version. */
+function graphCode(): string {
+  if (codeFingerprint === undefined) {
+    try {
+      const dir = new URL('../graph/', import.meta.url);
+      const h = createHash('sha256');
+      const sources = readdirSync(dir).filter((n) => n.endsWith('.ts')).sort();
+      if (!sources.length) throw new Error('no sources');
+      for (const name of sources) h.update(name).update(readFileSync(new URL(name, dir)));
+      codeFingerprint = `src:${h.digest('hex').slice(0, 16)}`;
+    } catch {
+      codeFingerprint = `app:${appVersion()}`;
+    }
+  }
+  return codeFingerprint;
 }

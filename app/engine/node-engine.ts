@@ -8,9 +8,9 @@ import { defaultProviders } from './providers.js';
 import { engineFromSession, openFirstWorking, type SessionLike } from './session-engine.js';
 import type { Engine, EngineOptions, ExecutionProvider } from './types.js';
 
-const tensor: TensorFactory = (type, data, dims) => new ort.Tensor(type, data, dims);
+export const tensor: TensorFactory = (type, data, dims) => new ort.Tensor(type, data, dims);
 
-function sessionOptions(ep: ExecutionProvider, threads: number): ort.InferenceSession.SessionOptions {
+export function sessionOptions(ep: ExecutionProvider, threads: number): ort.InferenceSession.SessionOptions {
   const options: ort.InferenceSession.SessionOptions = {
     executionProviders: [ep],
     graphOptimizationLevel: 'all',

@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { loadCheckpoint } from '../checkpoint/load.js';
+import { specFromConfigs, type ModelSpec } from '../checkpoint/spec.js';
+import type { Weights } from '../checkpoint/weights.js';
+import { graphOptionsFor, type GraphOptions } from '../graph/tome-ast.js';
+import type { GraphCache } from './graph-cache.js';
+import { writeGraphFile, type ProgressCallback } from './graph-file.js';
+import { sessionOptions, tensor } from './node-engine.js';
+import { defaultProviders } from './providers.js';
+import { engineFromSession, openFirstWorking, type SessionLike } from './session-engine.js';
+import type { Engine, EngineOptions, ExecutionProvider } from './types.js';
+
+/** A checkpoint whose weights are read only when its graph has to be built. */
+export interface CheckpointOnDisk {
+  spec: ModelSpec;
+  /** The file whose content identifies the checkpoint (model.safetensors). */
+  weightsFile: string;
+  /**
+   * Reads and checks the weights, with the sha256 of `weightsFile`. It must not keep the map
+   * itself: the engine clears it once the graph is on disk, before onnxruntime loads its copy.
+   */
+  load(): Promise<{ weights: Weights; sha256: string }>;
+}
+
+export interface CachedEngineOptions extends EngineOptions {
+  graph?: GraphOptions;
+  cache: GraphCache;
+  /** First builds: weights read, graph written (fraction of the weights), session created. */
+  onProgress?: ProgressCallback;
+  /** Something the user may want to know that did not stop the start (a damaged entry, a full disk). */
+  notice?: (message: string) => void;
+}
+
+export interface CachedEngine {
+  engine: Engine;
+  /** sha256 of the weights file: remembered by the cache, or computed when the weights were read. */
+  sha256: string;
+  /** True when the session was opened from a cached graph and the weights were never read. */
+  fromCache: boolean;
+}
+
+/**
+ * The engine on onnxruntime-node with a graph from the persistent cache. A hit opens the cached
+ * file directly (onnxruntime reads it itself; no copy of the model passes through JS). A miss
+ * reads the weights, writes the graph into the cache as it is built, lets go of the weights and
+ * only then creates the session from the file: building AST-base never holds the weights, a
+ * serialised model and onnxruntime's copy at once.
+ */
+export async function createCachedNodeEngine(ck: CheckpointOnDisk, opts: CachedEngineOptions): Promise<CachedEngine> {
+  const { cache, onProgress, notice } = opts;
+  let sha256 = await cache.knownChecksum(ck.weightsFile);
+  let fromCache = true;
+
+  const openGraph = async (ep: ExecutionProvider) => {
+    const graph = opts.graph ?? graphOptionsFor(ep);
+    const options = sessionOptions(ep, opts.threads ?? 0);
+    if (sha256) {
+      const entry = await cache.lookup({ checkpointSha256: sha256, spec: ck.spec, graph });
+      if (entry) {
+        onProgress?.({ stage: 'session', fraction: 0 });
+        // The entry's hash is checked while onnxruntime reads it: the two overlap on a second core.
+        const [session, intact] = await Promise.all([ort.InferenceSession.create(entry.path, options).catch((e: Error) => e), cache.verify(entry)]);
+        if (intact) {
+          if (session instanceof Error) throw session; // an intact graph this EP cannot run: not the cache's fault
+          onProgress?.({ stage: 'session', fraction: 1 });
+          return session;
+        }
+        if (!(session instanceof Error)) await session.release();
+        notice?.(`graph cache: ${entry.path} was damaged (its sha256 does not match); building it again`);
+      }
+    }
+
+    fromCache = false;
+    onProgress?.({ stage: 'weights', fraction: 0 });
+    const loaded = await ck.load();
+    onProgress?.({ stage: 'weights', fraction: 1 });
+    if (sha256 !== loaded.sha256) {
+      sha256 = loaded.sha256;
+      await cache.rememberChecksum(ck.weightsFile, sha256);
+    }
+    const key = { checkpointSha256: sha256, spec: ck.spec, graph };
+    const write = (path: string) => writeGraphFile(path, ck.spec, loaded.weights, graph, onProgress);
+    let path = (await cache.store(key, write, notice))?.path;
+    let temp: string | undefined;
+    if (!path) {
+      // No cache: the same streaming build into a temp file, still far less memory than bytes in JS.
+      temp = path = join(tmpdir(), `fastast-graph-${process.pid}-${randomBytes(4).toString('hex')}.onnx`);
+      write(temp);
+    }
+    loaded.weights.clear(); // onnxruntime reads the file; the JS weights must not be alive beside its copy
+    try {
+      onProgress?.({ stage: 'session', fraction: 0 });
+      const session = await ort.InferenceSession.create(path, options);
+      onProgress?.({ stage: 'session', fraction: 1 });
+      return session;
+    } finally {
+      if (temp) await unlink(temp).catch(() => undefined);
+    }
+  };
+
+  const { session, ep, attempts } = await openFirstWorking(opts.providers ?? defaultProviders(), openGraph);
+  return { engine: engineFromSession(ck.spec, session as unknown as SessionLike, ep, attempts, tensor), sha256: sha256!, fromCache };
+}
+
+/**
+ * An HF checkpoint folder as a CheckpointOnDisk: config.json is read now (the spec is needed to
+ * find a cache entry), the weights only when `load` runs. A folder the quick read cannot make
+ * sense of goes through loadCheckpoint at once, for its full checks and messages.
+ */
+export async function checkpointOnDisk(dirIn: string): Promise<CheckpointOnDisk> {
+  const dir = resolve(dirIn);
+  const load = async () => {
+    const c = await loadCheckpoint(dir);
+    return { weights: c.weights, sha256: c.sha256 };
+  };
+  let spec: ModelSpec;
+  try {
+    const json = async (name: string) => JSON.parse(await readFile(join(dir, name), 'utf8')) as Record<string, unknown>;
+    spec = specFromConfigs(await json('config.json'), await json('preprocessor_config.json').catch(() => null), dir);
+  } catch {
+    spec = (await loadCheckpoint(dir)).spec; // throws the checkpoint's own error
+  }
+  return { spec, weightsFile: join(dir, 'model.safetensors'), load };
+}
