@@ -8,7 +8,7 @@ import { specFromConfigs, type ModelSpec } from '../checkpoint/spec.js';
 import type { Weights } from '../checkpoint/weights.js';
 import { graphOptionsFor, type GraphOptions } from '../graph/tome-ast.js';
 import type { GraphCache } from './graph-cache.js';
-import { writeGraphFile, type ProgressCallback } from './graph-file.js';
+import { writeGraphFiles, type GraphFiles, type ProgressCallback } from './graph-file.js';
 import { sessionOptions, tensor } from './node-engine.js';
 import { defaultProviders } from './providers.js';
 import { engineFromSession, openFirstWorking, type SessionLike } from './session-engine.js';
@@ -83,22 +83,25 @@ export async function createCachedNodeEngine(ck: CheckpointOnDisk, opts: CachedE
       await cache.rememberChecksum(ck.weightsFile, sha256);
     }
     const key = { checkpointSha256: sha256, spec: ck.spec, graph };
-    const write = (path: string) => writeGraphFile(path, ck.spec, loaded.weights, graph, onProgress);
+    const write = (files: GraphFiles) => writeGraphFiles(files, ck.spec, loaded.weights, graph, onProgress);
     let path = (await cache.store(key, write, notice))?.path;
-    let temp: string | undefined;
+    let temp: GraphFiles | undefined;
     if (!path) {
-      // No cache: the same streaming build into a temp file, still far less memory than bytes in JS.
-      temp = path = join(tmpdir(), `fastast-graph-${process.pid}-${randomBytes(4).toString('hex')}.onnx`);
-      write(temp);
+      // No cache: the same streaming build into temp files, still far less memory than bytes in JS.
+      const name = `fastast-graph-${process.pid}-${randomBytes(4).toString('hex')}`;
+      temp = { model: join(tmpdir(), `${name}.onnx`), weights: join(tmpdir(), `${name}.weights`), location: `${name}.weights` };
+      path = temp.model;
     }
-    loaded.weights.clear(); // onnxruntime reads the file; the JS weights must not be alive beside its copy
     try {
+      if (temp) write(temp);
+      loaded.weights.clear(); // onnxruntime reads the file; the JS weights must not be alive beside its copy
       onProgress?.({ stage: 'session', fraction: 0 });
       const session = await ort.InferenceSession.create(path, options);
       onProgress?.({ stage: 'session', fraction: 1 });
       return session;
     } finally {
-      if (temp) await unlink(temp).catch(() => undefined);
+      // Unlinking a mapped file is fine on POSIX (the mapping keeps the data); on Windows it fails and the temp file stays.
+      if (temp) for (const f of [temp.model, temp.weights]) await unlink(f).catch(() => undefined);
     }
   };
 

@@ -8,6 +8,7 @@ import type { Weights } from '../checkpoint/weights.js';
 import { appVersion } from '../export/app-version.js';
 import { OPSET } from '../graph/onnx-builder.js';
 import { buildTomeAstGraph, graphOptionsFor, type GraphOptions } from '../graph/tome-ast.js';
+import type { GraphFiles, WrittenFile } from './graph-file.js';
 import type { ExecutionProvider } from './types.js';
 
 /** Builds each attention variant at most once per engine, and only when an EP that needs it is tried (in memory; the web engine's path). */
@@ -44,11 +45,13 @@ export interface GraphKey {
   graph: GraphOptions;
 }
 
-/** A complete entry on disk; `sha256` is what its sidecar says the file must hash to. */
+/** A complete entry on disk: the model and its weights file, with what the sidecar says each must be. */
 export interface CacheEntry {
+  id: string;
+  /** The ONNX model to open; it names its weights file (`<id>.weights`, same folder). */
   path: string;
-  bytes: number;
-  sha256: string;
+  model: WrittenFile;
+  weights: WrittenFile;
 }
 
 export interface GraphCacheOptions {
@@ -62,16 +65,17 @@ export interface GraphCacheOptions {
 
 interface Sidecar {
   id: string;
-  bytes: number;
-  sha256: string;
+  model: WrittenFile;
+  weights: WrittenFile;
   key: unknown;
 }
 
 /**
- * Built ONNX graphs on disk, one `<id>.onnx` per checkpoint × spec × graph form, with a
- * `<id>.json` sidecar holding its length and sha256. Entries are written to a temp file and
- * renamed, so a reader sees a whole file or none; one that is truncated or altered anyway fails
- * the sidecar's check and is removed. Hits touch the entry's mtime, which orders eviction.
+ * Built ONNX graphs on disk, one entry per checkpoint × spec × graph form: `<id>.onnx` (the
+ * structure), `<id>.weights` (its large weights) and the `<id>.json` sidecar with each file's
+ * length and sha256, written last. Files are written under temp names and renamed, so a reader
+ * sees a whole entry or none; one that is truncated or altered anyway fails the sidecar's check
+ * and is removed. Hits touch the entry's mtime, which orders eviction.
  * Checkpoint hashes are remembered by path, size and mtime (`sources/`), so a start from the
  * cache does not read the checkpoint at all.
  */
@@ -121,57 +125,61 @@ export class GraphCache {
     await this.writeSmallFile(this.sourcePath(file), memo).catch(() => undefined);
   }
 
-  /** The entry for `key` when its file has the length its sidecar says; null otherwise (a broken one is removed). */
+  /** The entry for `key` when both files have the lengths its sidecar says; null otherwise (a broken one is removed). */
   async lookup(key: GraphKey): Promise<CacheEntry | null> {
     if (!this.dir) return null;
     const id = entryId(key);
-    const path = join(this.dir, `${id}.onnx`);
     let side: Sidecar;
     try {
       side = JSON.parse(await readFile(join(this.dir, `${id}.json`), 'utf8')) as Sidecar;
     } catch {
       return null;
     }
-    const size = await stat(path).then(
-      (s) => s.size,
-      () => -1,
-    );
-    if (side.id !== id || size !== side.bytes) {
+    const entry: CacheEntry = { id, path: join(this.dir, `${id}.onnx`), model: side.model, weights: side.weights };
+    const size = (path: string) =>
+      stat(path).then(
+        (s) => s.size,
+        () => -1,
+      );
+    if (side.id !== id || (await size(entry.path)) !== side.model?.bytes || (await size(this.weightsPath(id))) !== side.weights?.bytes) {
       await this.remove(id);
       return null;
     }
     const now = new Date();
-    await utimes(path, now, now).catch(() => undefined); // least recently used goes first
-    return { path, bytes: side.bytes, sha256: side.sha256 };
+    await utimes(entry.path, now, now).catch(() => undefined); // least recently used goes first
+    return entry;
   }
 
-  /** Reads the whole entry and compares it with its sidecar's sha256; a mismatch removes it. */
+  /** Reads both files and compares them with the sidecar's sha256; a mismatch removes the entry. */
   async verify(entry: CacheEntry): Promise<boolean> {
-    const ok = (await sha256File(entry.path).catch(() => '')) === entry.sha256;
-    if (!ok && this.dir) await this.remove(entryIdFromPath(entry.path));
+    const hashes = await Promise.all([sha256File(entry.path), sha256File(this.weightsPath(entry.id))]).catch(() => ['', '']);
+    const ok = hashes[0] === entry.model.sha256 && hashes[1] === entry.weights.sha256;
+    if (!ok) await this.remove(entry.id);
     return ok;
   }
 
   /**
-   * Adds an entry: `write` fills the temp file it is given and returns its length and sha256;
-   * the file is then renamed into place and the cache trimmed to its cap. Returns null (after
-   * removing the temp file) when the cache is off or the write fails: the caller then uses
-   * `tempFile` and builds without caching.
+   * Adds an entry: `write` fills the temp files it is given (see GraphFiles) and returns what it
+   * wrote; they are renamed into place, the sidecar written last, and the cache trimmed to its
+   * cap. Returns null (temp files removed, `notice` told) when the cache is off or a write fails.
    */
-  async store(key: GraphKey, write: (tempPath: string) => { bytes: number; sha256: string }, notice?: (m: string) => void): Promise<CacheEntry | null> {
+  async store(key: GraphKey, write: (files: GraphFiles) => { model: WrittenFile; weights: WrittenFile }, notice?: (m: string) => void): Promise<CacheEntry | null> {
     if (!this.dir) return null;
     const id = entryId(key);
-    const temp = join(this.dir, `.tmp-${id}-${process.pid}-${randomBytes(4).toString('hex')}`);
+    const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
+    const temp = { model: join(this.dir, `.tmp-${id}-${tag}.onnx`), weights: join(this.dir, `.tmp-${id}-${tag}.weights`), location: `${id}.weights` };
     const path = join(this.dir, `${id}.onnx`);
     try {
-      const { bytes, sha256 } = write(temp);
-      await rename(temp, path);
-      const side: Sidecar = { id, bytes, sha256, key: describeKey(key) };
+      const written = write(temp);
+      await rename(temp.weights, this.weightsPath(id));
+      await rename(temp.model, path);
+      const side: Sidecar = { id, ...written, key: describeKey(key) };
       await this.writeSmallFile(join(this.dir, `${id}.json`), JSON.stringify(side, null, 1));
       await this.evict(id);
-      return { path, bytes, sha256 };
+      return { id, path, ...written };
     } catch (e) {
-      await unlink(temp).catch(() => undefined);
+      await unlink(temp.model).catch(() => undefined);
+      await unlink(temp.weights).catch(() => undefined);
       notice?.(`graph cache: could not store the graph in ${this.dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); it will be built again next time`);
       return null;
     }
@@ -201,14 +209,23 @@ export class GraphCache {
       const s = await stat(join(dir, name)).catch(() => null);
       if (!s) continue;
       if (name.startsWith('.tmp-') && Date.now() - s.mtimeMs > STALE_TEMP_MS) await unlink(join(dir, name)).catch(() => undefined);
-      if (name.endsWith('.onnx')) out.push({ id: name.slice(0, -'.onnx'.length), bytes: s.size, mtimeMs: s.mtimeMs });
+      if (name.endsWith('.onnx') && !name.startsWith('.')) {
+        const weights = await stat(this.weightsPath(basename(name, '.onnx'))).catch(() => null);
+        out.push({ id: basename(name, '.onnx'), bytes: s.size + (weights?.size ?? 0), mtimeMs: s.mtimeMs });
+      }
     }
     return out;
   }
 
+  /** Sidecar first: without it the entry is no longer found, whatever happens to the rest. */
   private async remove(id: string): Promise<void> {
     await unlink(join(this.dir!, `${id}.json`)).catch(() => undefined);
     await unlink(join(this.dir!, `${id}.onnx`)).catch(() => undefined);
+    await unlink(this.weightsPath(id)).catch(() => undefined);
+  }
+
+  private weightsPath(id: string): string {
+    return join(this.dir!, `${id}.weights`);
   }
 
   private sourcePath(file: string): string {
@@ -250,10 +267,6 @@ function describeKey(key: GraphKey): unknown {
 
 export function entryId(key: GraphKey): string {
   return sha256Hex(JSON.stringify(describeKey(key))).slice(0, 40);
-}
-
-function entryIdFromPath(path: string): string {
-  return basename(path, '.onnx');
 }
 
 let codeFingerprint: string | undefined;

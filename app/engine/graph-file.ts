@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import type { ModelSpec } from '../checkpoint/spec.js';
 import type { Weights } from '../checkpoint/weights.js';
@@ -12,48 +12,101 @@ export interface BuildProgress {
 }
 export type ProgressCallback = (p: BuildProgress) => void;
 
-export interface WrittenGraph {
+/** One written file: its length and sha256 (hex), hashed on the way out so it is never read back. */
+export interface WrittenFile {
   bytes: number;
-  /** sha256 of the file as written (hex), hashed on the way out so it is never read back. */
   sha256: string;
 }
 
-/**
- * Builds the graph straight into a file: each weight is encoded and written as the builder makes
- * it (the transposed copies die one by one), so no serialised model is ever held in memory and
- * onnxruntime can open the file itself. Writes are synchronous: the build is synchronous
- * anyway, and each chunk is consumed before the builder lets go of it.
- */
-export function writeGraphFile(path: string, spec: ModelSpec, weights: Weights, options: GraphOptions, onProgress?: ProgressCallback): WrittenGraph {
-  let total = 0;
-  for (const w of weights.values()) total += w.byteLength;
-  const hash = createHash('sha256');
-  let bytes = 0;
-  let reported = 0;
-  const fd = openSync(path, 'wx', 0o644);
-  try {
-    const g = new GraphBuilder((chunk) => {
-      writeAll(fd, chunk);
-      hash.update(chunk);
-      bytes += chunk.byteLength;
-      const fraction = Math.min(1, g.initializerBytes / total);
-      // A callback per tensor would be ~200 calls; every 2 % is plenty for a progress bar.
-      if (onProgress && fraction - reported >= 0.02) {
-        reported = fraction;
-        onProgress({ stage: 'build', fraction });
-      }
-    });
-    defineTomeAstGraph(g, spec, weights, options);
-    g.finish('fastast-studio');
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  onProgress?.({ stage: 'build', fraction: 1 });
-  return { bytes, sha256: hash.digest('hex') };
+export interface GraphFiles {
+  /** The ONNX model: structure and small constants (a few hundred kB). */
+  model: string;
+  /** The large weights, page-aligned, which onnxruntime maps into memory instead of copying. */
+  weights: string;
+  /** How the model names the weights file: its final name, in the model's own folder. */
+  location: string;
 }
 
-function writeAll(fd: number, chunk: Uint8Array): void {
-  let at = 0;
-  while (at < chunk.byteLength) at += writeSync(fd, chunk, at, chunk.byteLength - at);
+/** onnxruntime maps an external tensor only when its offset is a multiple of the page size. */
+const ALIGN = 4096;
+/** Smaller weights (biases, LayerNorm) stay inside the model. */
+const EXTERNAL_MIN_BYTES = 64 * 1024;
+
+/**
+ * Builds the graph straight into two files: each weight is encoded and written as the builder
+ * makes it (the transposed copies die one by one), so no serialised model is ever held in
+ * memory, and onnxruntime can open the model itself and map its weights. Writes are synchronous:
+ * the build is synchronous anyway, and each chunk must be consumed before the builder lets go.
+ */
+export function writeGraphFiles(files: GraphFiles, spec: ModelSpec, weights: Weights, options: GraphOptions, onProgress?: ProgressCallback): { model: WrittenFile; weights: WrittenFile } {
+  let total = 0;
+  for (const w of weights.values()) total += w.byteLength;
+  let reported = 0;
+  const model = new Output(files.model);
+  try {
+    const external = new Output(files.weights);
+    try {
+      const g = new GraphBuilder(
+        (chunk) => {
+          model.write(chunk);
+          const fraction = Math.min(1, g.initializerBytes / total);
+          // A callback per tensor would be ~400 calls; every 2 % is plenty for a progress bar.
+          if (onProgress && fraction - reported >= 0.02) {
+            reported = fraction;
+            onProgress({ stage: 'build', fraction });
+          }
+        },
+        {
+          location: files.location,
+          minBytes: EXTERNAL_MIN_BYTES,
+          write: (raw) => {
+            external.write(new Uint8Array((ALIGN - (external.bytes % ALIGN)) % ALIGN));
+            const offset = external.bytes;
+            external.write(raw);
+            return offset;
+          },
+        },
+      );
+      defineTomeAstGraph(g, spec, weights, options);
+      g.finish('fastast-studio');
+      onProgress?.({ stage: 'build', fraction: 1 });
+      return { model: model.close(), weights: external.close() };
+    } finally {
+      external.abandon();
+    }
+  } finally {
+    model.abandon();
+  }
+}
+
+/** A file written synchronously, hashed as it goes. */
+class Output {
+  private fd: number | null;
+  private readonly hash: Hash = createHash('sha256');
+  bytes = 0;
+
+  constructor(path: string) {
+    this.fd = openSync(path, 'wx', 0o644);
+  }
+
+  write(chunk: Uint8Array): void {
+    let at = 0;
+    while (at < chunk.byteLength) at += writeSync(this.fd!, chunk, at, chunk.byteLength - at);
+    this.hash.update(chunk);
+    this.bytes += chunk.byteLength;
+  }
+
+  /** fsync (so a rename after it never exposes a file whose data is not on disk), close. */
+  close(): WrittenFile {
+    fsyncSync(this.fd!);
+    closeSync(this.fd!);
+    this.fd = null;
+    return { bytes: this.bytes, sha256: this.hash.digest('hex') };
+  }
+
+  /** Closes a file left open by a failure (the caller removes it). */
+  abandon(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
 }

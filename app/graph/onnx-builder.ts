@@ -6,7 +6,9 @@ import {
   ModelProtoSchema,
   NodeProtoSchema,
   OperatorSetIdProtoSchema,
+  StringStringEntryProtoSchema,
   TensorProtoSchema,
+  TensorProto_DataLocation,
   TensorProto_DataType as DataType,
   TensorShapeProtoSchema,
   TensorShapeProto_DimensionSchema,
@@ -44,6 +46,19 @@ export const MS_DOMAIN = 'com.microsoft';
  */
 export type ModelSink = (chunk: Uint8Array) => void;
 
+/**
+ * Where a streaming build puts large float weights instead of inside the model: a second file
+ * (`location`, relative to the model's folder) that onnxruntime maps into memory rather than
+ * copying. `write` appends the bytes and returns their offset, aligned as onnxruntime's mmap
+ * needs (a page).
+ */
+export interface ExternalWeights {
+  location: string;
+  /** Weights smaller than this stay inline (ONNX shape inference needs int64 constants inline anyway). */
+  minBytes: number;
+  write(raw: Uint8Array): number;
+}
+
 /** Builds one ONNX graph node by node; names are generated so callers deal in values, not strings. */
 export class GraphBuilder {
   private nodes: NodeProto[] = [];
@@ -62,7 +77,10 @@ export class GraphBuilder {
    * transposed copies die one by one) nor a 350 MB serialised model. `finish` adds the structure.
    * Without one, everything is kept until `toBytes`.
    */
-  constructor(private readonly sink?: ModelSink) {}
+  constructor(
+    private readonly sink?: ModelSink,
+    private readonly external?: ExternalWeights,
+  ) {}
 
   /** Prefixes generated names (e.g. `layer3/`), which keeps profiles and errors readable. */
   inScope<T>(scope: string, fn: () => T): T {
@@ -170,6 +188,20 @@ export class GraphBuilder {
     // Each initializer goes out as a `graph` field of its own holding just that tensor: protobuf
     // parsers merge repeated occurrences of a message field (repeated `initializer` fields
     // concatenate), so the structure can follow at the end, once every node is known.
+    this.initializerBytes += t.raw.byteLength;
+    if (this.external && t.dataType === DataType.FLOAT && t.raw.byteLength >= this.external.minBytes) {
+      const offset = this.external.write(t.raw);
+      const entry = (key: string, value: string) => create(StringStringEntryProtoSchema, { key, value });
+      const proto = create(TensorProtoSchema, {
+        name: t.name,
+        dataType: t.dataType,
+        dims: t.dims.map((d) => BigInt(d)),
+        dataLocation: TensorProto_DataLocation.EXTERNAL,
+        externalData: [entry('location', this.external.location), entry('offset', String(offset)), entry('length', String(t.raw.byteLength))],
+      });
+      this.sink(toBinary(ModelProtoSchema, create(ModelProtoSchema, { graph: create(GraphProtoSchema, { initializer: [proto] }) })));
+      return;
+    }
     const [head, raw] = encodeTensor(t);
     const prefix = new Uint8Array(1 + varintSize(head.byteLength + raw.byteLength));
     prefix[0] = (MODEL_GRAPH_FIELD << 3) | WIRE_LEN;
@@ -177,7 +209,6 @@ export class GraphBuilder {
     this.sink(prefix);
     this.sink(head);
     this.sink(raw);
-    this.initializerBytes += raw.byteLength;
   }
 
   /** The model without initializers: opsets, inputs, outputs, nodes (a few hundred kB). */
