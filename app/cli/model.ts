@@ -1,7 +1,8 @@
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadCheckpoint, type Checkpoint } from '../checkpoint/load.js';
-import { createNodeEngine } from '../engine/node-engine.js';
+import type { Checkpoint } from '../checkpoint/load.js';
+import { checkpointOnDisk, createCachedNodeEngine } from '../engine/cached-engine.js';
+import { GraphCache } from '../engine/graph-cache.js';
 import type { Engine, ExecutionProvider } from '../engine/types.js';
 import type { CommonArgs } from './args.js';
 
@@ -10,7 +11,8 @@ export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..
 export const DEFAULT_MODEL_DIR = join(PACKAGE_ROOT, 'models', 'ast-tiny-esc10-cmkd');
 
 export interface OpenModel {
-  checkpoint: Checkpoint;
+  /** The weights stay out: the engine reads them only when it has to build the graph. */
+  checkpoint: Omit<Checkpoint, 'weights'>;
   engine: Engine;
 }
 
@@ -25,8 +27,13 @@ function providers(ep: ExecutionProvider | undefined): ExecutionProvider[] | und
 }
 
 export async function openModel(args: CommonArgs, warn: (line: string) => void): Promise<OpenModel> {
-  const checkpoint = await loadCheckpoint(args.model ?? DEFAULT_MODEL_DIR);
-  const engine = await createNodeEngine(checkpoint, { providers: providers(args.ep), threads: args.threads });
+  // The built graph is cached on disk (app/engine/graph-cache.ts): a second start of a model
+  // neither reads its weights nor rebuilds. Where the cache cannot be written, every start builds.
+  const ck = await checkpointOnDisk(args.model ?? DEFAULT_MODEL_DIR);
+  const cache = await GraphCache.open({ notice: warn });
+  const { engine, sha256 } = await createCachedNodeEngine(ck, { cache, providers: providers(args.ep), threads: args.threads, notice: warn });
+  const dir = dirname(ck.weightsFile);
+  const checkpoint = { id: basename(dir), dir, spec: ck.spec, sha256 };
   if (args.ep !== undefined && engine.ep !== args.ep) {
     const why = engine.attempts.find((a) => a.ep === args.ep)?.reason ?? 'not available';
     warn(`fastast: --ep ${args.ep} could not be used (${why}); running on ${engine.ep}`);

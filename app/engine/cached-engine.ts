@@ -54,6 +54,8 @@ export async function createCachedNodeEngine(ck: CheckpointOnDisk, opts: CachedE
   const { cache, onProgress, notice } = opts;
   let sha256 = await cache.knownChecksum(ck.weightsFile);
   let fromCache = true;
+  // A checkpoint that fails its checks is the checkpoint's error, not an EP that could not start.
+  let loadError: unknown;
 
   const openGraph = async (ep: ExecutionProvider) => {
     const graph = opts.graph ?? graphOptionsFor(ep);
@@ -76,7 +78,10 @@ export async function createCachedNodeEngine(ck: CheckpointOnDisk, opts: CachedE
 
     fromCache = false;
     onProgress?.({ stage: 'weights', fraction: 0 });
-    const loaded = await ck.load();
+    const loaded = await ck.load().catch((e: unknown) => {
+      loadError = e;
+      throw e;
+    });
     onProgress?.({ stage: 'weights', fraction: 1 });
     if (sha256 !== loaded.sha256) {
       sha256 = loaded.sha256;
@@ -105,7 +110,9 @@ export async function createCachedNodeEngine(ck: CheckpointOnDisk, opts: CachedE
     }
   };
 
-  const { session, ep, attempts } = await openFirstWorking(opts.providers ?? defaultProviders(), openGraph);
+  const { session, ep, attempts } = await openFirstWorking(opts.providers ?? defaultProviders(), openGraph).catch((e: unknown) => {
+    throw loadError ?? e;
+  });
   return { engine: engineFromSession(ck.spec, session as unknown as SessionLike, ep, attempts, tensor), sha256: sha256!, fromCache };
 }
 
