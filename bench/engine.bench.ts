@@ -948,8 +948,11 @@ async function main(): Promise<void> {
     log(o, `\n… AST-base checkpoint → engine: no cache vs cold build into the graph cache vs cached start, ${rounds} round(s)`);
     await quiet();
     try {
+      const before = cpuSnap();
       results.build = await runBuildBench(fileURLToPath(import.meta.url), rounds, o.threads, (line) => log(o, line));
+      results.build.othersCores = othersLoad(before, cpuSnap());
       printBuildBench(results.build, (line) => log(o, line));
+      log(o, `   ${o.threads} intra-op threads${noise(results.build.othersCores)}`);
       if (results.build.demo && !results.build.demo.mapsOk) failed = true;
     } catch (e) {
       failed = true;
