@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, open, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -133,6 +133,32 @@ describe('persistent graph cache', () => {
     expect(again.fromCache).toBe(false); // the length check caught it before onnxruntime saw it
     expect((await logits(again.engine)).logits).toEqual(expected);
     expect((await start(ck, { dir })).fromCache).toBe(true);
+  });
+
+  it('a checkpoint changed behind an unchanged size and mtime is caught by confirmCheckpoint, and the next start rebuilds', async () => {
+    const dir = await tempDir();
+    const copy = await tempDir();
+    await copyFile(join(TINY, 'config.json'), join(copy, 'config.json'));
+    await copyFile(join(TINY, 'model.safetensors'), join(copy, 'model.safetensors'));
+    const file = join(copy, 'model.safetensors');
+    const mtime = 1_700_000_000; // whole seconds: restored exactly below (stat's own mtime has ns a Date cannot carry)
+    await utimes(file, mtime, mtime);
+    const ck = await countingCheckpoint(copy);
+    const first = await start(ck, { dir });
+    expect(await first.confirmCheckpoint()).toBe(true); // a build hashed the weights itself
+
+    const bytes = await readFile(file);
+    bytes[bytes.length - 1] ^= 0x01; // one weight, same length
+    await writeFile(file, bytes);
+    await utimes(file, mtime, mtime);
+
+    const stale = await start(ck, { dir });
+    expect(stale.fromCache).toBe(true); // size and mtime say nothing changed
+    expect(await stale.confirmCheckpoint()).toBe(false);
+    const next = await start(ck, { dir });
+    expect(next.fromCache).toBe(false);
+    expect(next.sha256).not.toBe(first.sha256);
+    expect(await next.confirmCheckpoint()).toBe(true);
   });
 
   it('another graph form is another entry', async () => {

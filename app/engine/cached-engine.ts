@@ -41,6 +41,12 @@ export interface CachedEngine {
   sha256: string;
   /** True when the session was opened from a cached graph and the weights were never read. */
   fromCache: boolean;
+  /**
+   * After a start from the cache, hashes the weights file in the background and compares it
+   * with the remembered sha256 (a file changed behind an unchanged size and mtime). False: the
+   * running engine is stale, and the next start rebuilds. Always true after a build.
+   */
+  confirmCheckpoint(): Promise<boolean>;
 }
 
 /**
@@ -113,7 +119,13 @@ export async function createCachedNodeEngine(ck: CheckpointOnDisk, opts: CachedE
   const { session, ep, attempts } = await openFirstWorking(opts.providers ?? defaultProviders(), openGraph).catch((e: unknown) => {
     throw loadError ?? e;
   });
-  return { engine: engineFromSession(ck.spec, session as unknown as SessionLike, ep, attempts, tensor), sha256: sha256!, fromCache };
+  const known = sha256!;
+  return {
+    engine: engineFromSession(ck.spec, session as unknown as SessionLike, ep, attempts, tensor),
+    sha256: known,
+    fromCache,
+    confirmCheckpoint: () => (fromCache ? cache.confirmChecksum(ck.weightsFile, known) : Promise.resolve(true)),
+  };
 }
 
 /**

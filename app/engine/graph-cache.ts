@@ -118,6 +118,19 @@ export class GraphCache {
     }
   }
 
+  /**
+   * Hashes the checkpoint and compares it with what was remembered. A file rewritten with the
+   * same size and mtime (a restored backup, `touch -r`) slips past knownChecksum; this catches
+   * it afterwards, off the start's critical path: the memo is forgotten, so the next start reads
+   * the weights and builds. Returns false on a mismatch.
+   */
+  async confirmChecksum(file: string, sha256: string): Promise<boolean> {
+    if (!this.dir) return true;
+    if ((await sha256File(file).catch(() => '')) === sha256) return true;
+    await unlink(this.sourcePath(file)).catch(() => undefined);
+    return false;
+  }
+
   async rememberChecksum(file: string, sha256: string): Promise<void> {
     if (!this.dir) return;
     const s = await stat(file);
