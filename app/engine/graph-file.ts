@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import type { ModelSpec } from '../checkpoint/spec.js';
 import type { Weights } from '../checkpoint/weights.js';
 import { GraphBuilder } from '../graph/onnx-builder.js';
@@ -96,9 +96,12 @@ class Output {
     this.bytes += chunk.byteLength;
   }
 
-  /** fsync (so a rename after it never exposes a file whose data is not on disk), close. */
+  /**
+   * No fsync: it would make a cold start wait for 350 MB to reach the disk, and durability buys
+   * nothing here. An entry that a power cut left with missing data fails the cache's length or
+   * sha256 check and is rebuilt; onnxruntime reads the fresh file from the page cache.
+   */
   close(): WrittenFile {
-    fsyncSync(this.fd!);
     closeSync(this.fd!);
     this.fd = null;
     return { bytes: this.bytes, sha256: this.hash.digest('hex') };
