@@ -4,23 +4,10 @@ import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } fro
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import type { ModelSpec } from '../checkpoint/spec.js';
-import type { Weights } from '../checkpoint/weights.js';
 import { appVersion } from '../export/app-version.js';
 import { OPSET } from '../graph/onnx-builder.js';
-import { buildTomeAstGraph, graphOptionsFor, type GraphOptions } from '../graph/tome-ast.js';
+import type { GraphOptions } from '../graph/tome-ast.js';
 import type { GraphFiles, WrittenFile } from './graph-file.js';
-import type { ExecutionProvider } from './types.js';
-
-/** Builds each attention variant at most once per engine, and only when an EP that needs it is tried (in memory; the web engine's path). */
-export function graphCache(model: { spec: ModelSpec; weights: Weights }, opts: { graph?: GraphOptions; graphBytes?: Uint8Array }) {
-  const built = new Map<string, Uint8Array>();
-  return (ep: ExecutionProvider): Uint8Array => {
-    if (opts.graphBytes) return opts.graphBytes;
-    const graph = opts.graph ?? graphOptionsFor(ep);
-    if (!built.has(graph.attention)) built.set(graph.attention, buildTomeAstGraph(model.spec, model.weights, graph));
-    return built.get(graph.attention)!;
-  };
-}
 
 /**
  * Bump when app/graph emits a different graph for the same checkpoint. In a source checkout the
