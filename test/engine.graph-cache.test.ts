@@ -161,6 +161,18 @@ describe('persistent graph cache', () => {
     expect(await next.confirmCheckpoint()).toBe(true);
   });
 
+  it('an EP that cannot start is passed over before any weights are read or graphs written', async () => {
+    const dir = await tempDir();
+    const ck = await countingCheckpoint();
+    const notice = () => undefined;
+    const res = await createCachedNodeEngine(ck, { cache: await GraphCache.open({ dir }), providers: ['webgpu', 'cpu'], threads: 1, notice });
+    opened.push(res.engine);
+    if (res.engine.ep === 'webgpu') return; // a machine with WebGPU: nothing to pass over
+    expect(res.engine.attempts.map((a) => a.ok)).toEqual([false, true]);
+    expect(ck.loads).toBe(1);
+    expect(await entryFiles(dir)).toHaveLength(3); // the cpu form only
+  });
+
   it('another graph form is another entry', async () => {
     const dir = await tempDir();
     const ck = await countingCheckpoint();

@@ -6,6 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { loadCheckpoint } from '../checkpoint/load.js';
 import { specFromConfigs, type ModelSpec } from '../checkpoint/spec.js';
 import type { Weights } from '../checkpoint/weights.js';
+import { DataType, GraphBuilder } from '../graph/onnx-builder.js';
 import { graphOptionsFor, type GraphOptions } from '../graph/tome-ast.js';
 import type { GraphCache } from './graph-cache.js';
 import { writeGraphFiles, type GraphFiles, type ProgressCallback } from './graph-file.js';
@@ -66,6 +67,7 @@ export async function createCachedNodeEngine(ck: CheckpointOnDisk, opts: CachedE
   const openGraph = async (ep: ExecutionProvider) => {
     const graph = opts.graph ?? graphOptionsFor(ep);
     const options = sessionOptions(ep, opts.threads ?? 0);
+    await probeProvider(ep, options);
     if (sha256) {
       const entry = await cache.lookup({ checkpointSha256: sha256, spec: ck.spec, graph });
       if (entry) {
@@ -127,6 +129,23 @@ export async function createCachedNodeEngine(ck: CheckpointOnDisk, opts: CachedE
     confirmCheckpoint: () => (fromCache ? cache.confirmChecksum(ck.weightsFile, known) : Promise.resolve(true)),
   };
 }
+
+/**
+ * Fails as the EP would, in milliseconds: a one-node model is opened on it first. Without this,
+ * the default order (webgpu first) on a machine without a GPU read the weights and built and
+ * wrote a graph for an EP that then could not start, before doing it all again for cpu.
+ */
+async function probeProvider(ep: ExecutionProvider, options: ort.InferenceSession.SessionOptions): Promise<void> {
+  if (ep === 'cpu') return; // always there
+  if (!probeModel) {
+    const g = new GraphBuilder();
+    g.output('y', g.input('x', DataType.FLOAT, [1]), DataType.FLOAT, [1]);
+    probeModel = g.toBytes('fastast-studio probe');
+  }
+  const session = await ort.InferenceSession.create(probeModel, options);
+  await session.release();
+}
+let probeModel: Uint8Array | undefined;
 
 /**
  * An HF checkpoint folder as a CheckpointOnDisk: config.json is read now (the spec is needed to
