@@ -29,6 +29,7 @@ import { specFromConfigs, type ModelSpec } from '../app/checkpoint/spec.js';
 import { randomWeights, type Weights } from '../app/checkpoint/weights.js';
 import { forwardFlops } from '../app/tome/flops.js';
 import { applySchedule, constantSchedule } from '../app/tome/schedule.js';
+import { childBuildStart, printBuildBench, runBuildBench, type BuildBenchResult } from './build.bench.js';
 import type { ProfileResult } from './profile-ops.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -58,6 +59,8 @@ const INSTALL_HINT =
   'sudo apt-get update && sudo apt-get install -y python3-torch python3-torchaudio libopenblas0-pthread python3-threadpoolctl';
 
 type ModelKey = 'base' | 'tiny';
+/** Sections `--only` can pick: a model's speed, or `build` (AST-base checkpoint → engine: cold build, cached start, peak RSS; bench/build.bench.ts). */
+type Section = ModelKey | 'build';
 const MODELS: Record<ModelKey, { title: string; source: string; config: string }> = {
   tiny: { title: 'bundled ast-tiny-esc10-cmkd', source: 'models/ast-tiny-esc10-cmkd', config: 'models/ast-tiny-esc10-cmkd/config.json' },
   base: { title: 'AST-base size, random weights', source: 'test/fixtures/ast-base-config.json', config: 'test/fixtures/ast-base-config.json' },
@@ -81,6 +84,8 @@ interface Options {
   /** Seconds to wait at most for a quiet machine before each model (0 = don't wait). */
   waitQuiet: number;
   only: ModelKey[];
+  /** Run the build section (cold build, cached start, peak RSS). */
+  build: boolean;
   /** Rounds per model: each round times every r once on onnxruntime and one PyTorch window per split. */
   runs: Record<ModelKey, number>;
 }
@@ -101,7 +106,7 @@ function parseArgs(argv: string[]): Options {
         '  --json              one JSON object on stdout (the human-readable report goes to stderr); use npm run -s to keep npm\'s banner out',
         '  --threads N         onnxruntime intra-op threads = torch.set_num_threads = OpenBLAS threads (default: all cores)',
         '  --runs N            rounds per model (default base 5, tiny 15): every r once on ORT + one PyTorch window per split',
-        '  --only base|tiny    one model only',
+        '  --only base|tiny|build  one section only (build: AST-base checkpoint → engine, cold build vs cached start, peak RSS)',
         '  --no-pytorch        skip the PyTorch baseline',
         '  --no-pytorch-split  skip the second PyTorch thread split (torch.set_num_threads(1), OpenBLAS N threads)',
         `  --pytorch-plain-malloc  run PyTorch without GLIBC_TUNABLES=${PYTORCH_GLIBC_TUNABLES} (huge pages for its large tensors)`,
@@ -121,7 +126,7 @@ function parseArgs(argv: string[]): Options {
   const runsN = runsArg === undefined ? undefined : Number(runsArg);
   if (runsN !== undefined && (!Number.isInteger(runsN) || runsN < 1)) usage('--runs must be a positive integer');
   const onlyArg = value('--only');
-  if (has('--only') && onlyArg !== 'base' && onlyArg !== 'tiny') usage('--only takes base or tiny');
+  if (has('--only') && onlyArg !== 'base' && onlyArg !== 'tiny' && onlyArg !== 'build') usage('--only takes base, tiny or build');
   const waitArg = value('--wait-quiet');
   const waitQuiet = has('--wait-quiet') ? Number(waitArg ?? 600) : 0;
   if (!Number.isFinite(waitQuiet) || waitQuiet < 0) usage('--wait-quiet takes a number of seconds');
@@ -136,7 +141,8 @@ function parseArgs(argv: string[]): Options {
     profile: has('--profile'),
     oracle: !has('--no-oracle'),
     waitQuiet,
-    only: onlyArg ? [onlyArg as ModelKey] : ['tiny', 'base'],
+    only: onlyArg === 'build' ? [] : onlyArg ? [onlyArg as ModelKey] : ['tiny', 'base'],
+    build: !onlyArg || (onlyArg as Section) === 'build',
     runs: { base: runsN ?? (quick ? 1 : 5), tiny: runsN ?? (quick ? 3 : 15) },
   };
 }
@@ -859,6 +865,12 @@ async function main(): Promise<void> {
     const what = argv[childIdx + 1];
     const threads = Number(argv[argv.indexOf('--threads') + 1]);
     const runs = Number(argv[argv.indexOf('--runs') + 1]);
+    if (what === 'build-start') {
+      const [kind, ckpt, cache] = argv.slice(childIdx + 2, childIdx + 5);
+      const res = await childBuildStart(kind as 'inmemory' | 'cold' | 'cached', ckpt, cache, argv.includes('--demo'), threads);
+      process.stdout.write(JSON.stringify(res) + '\n');
+      process.exit(0); // onnxruntime's thread pool must not keep the child alive
+    }
     if (what === 'ort') {
       await childOrtServer(argv[childIdx + 2] as ModelKey, threads, argv.includes('--oracle'));
       process.exit(0); // onnxruntime's thread pool must not keep the child alive
@@ -892,6 +904,7 @@ async function main(): Promise<void> {
     pytorch: Partial<Record<ModelKey, PytorchResult[]>>;
     pytorchVerify?: Awaited<ReturnType<typeof pytorchVerify>>;
     fbank?: FbankResult;
+    build?: BuildBenchResult;
   } = { ort: {}, pytorch: {} };
   let failed = false;
   const quiet = async () => {
@@ -901,7 +914,7 @@ async function main(): Promise<void> {
     else if (w > 3) log(o, `   (waited ${w} s for other processes to quieten)`);
   };
 
-  if (o.pytorch && existsSync(PYTHON) && existsSync(join(ROOT, 'test/fixtures/tome_cases.safetensors'))) {
+  if (o.pytorch && o.only.length && existsSync(PYTHON) && existsSync(join(ROOT, 'test/fixtures/tome_cases.safetensors'))) {
     const v = await pytorchVerify();
     results.pytorchVerify = v;
     log(
@@ -930,7 +943,24 @@ async function main(): Promise<void> {
     }
   }
 
-  if (o.fbank) {
+  if (o.build) {
+    const rounds = o.quick ? 1 : 3;
+    log(o, `\n… AST-base checkpoint → engine: no cache vs cold build into the graph cache vs cached start, ${rounds} round(s)`);
+    await quiet();
+    try {
+      const before = cpuSnap();
+      results.build = await runBuildBench(fileURLToPath(import.meta.url), rounds, o.threads, (line) => log(o, line));
+      results.build.othersCores = othersLoad(before, cpuSnap());
+      printBuildBench(results.build, (line) => log(o, line));
+      log(o, `   ${o.threads} intra-op threads${noise(results.build.othersCores)}`);
+      if (results.build.demo && !results.build.demo.mapsOk) failed = true;
+    } catch (e) {
+      failed = true;
+      log(o, `   build: FAILED — ${(e as Error).message}`);
+    }
+  }
+
+  if (o.fbank && o.only.length) {
     log(o, `\n… Kaldi fbank on ${FBANK_SECONDS} s of 16 kHz audio`);
     await quiet();
     const before = cpuSnap();

@@ -1,7 +1,8 @@
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadCheckpoint, type Checkpoint } from '../checkpoint/load.js';
-import { createNodeEngine } from '../engine/node-engine.js';
+import type { Checkpoint } from '../checkpoint/load.js';
+import { checkpointOnDisk, createCachedNodeEngine } from '../engine/cached-engine.js';
+import { GraphCache } from '../engine/graph-cache.js';
 import type { Engine, ExecutionProvider } from '../engine/types.js';
 import type { CommonArgs } from './args.js';
 import { resolveModelSource } from '../models/resolve.js';
@@ -11,7 +12,8 @@ export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..
 export const DEFAULT_MODEL_DIR = join(PACKAGE_ROOT, 'models', 'ast-tiny-esc10-cmkd');
 
 export interface OpenModel {
-  checkpoint: Checkpoint;
+  /** The weights stay out: the engine reads them only when it has to build the graph. */
+  checkpoint: Omit<Checkpoint, 'weights'>;
   engine: Engine;
 }
 
@@ -26,10 +28,17 @@ function providers(ep: ExecutionProvider | undefined): ExecutionProvider[] | und
 }
 
 export async function openModel(args: CommonArgs, warn: (line: string) => void): Promise<OpenModel> {
+  // The built graph is cached on disk (app/engine/graph-cache.ts): a second start of a model
+  // neither reads its weights nor rebuilds. Where the cache cannot be written, every start builds.
   const source = await resolveModelSource(args.model ?? DEFAULT_MODEL_DIR, { bundledDir: join(PACKAGE_ROOT, 'models') });
-  // A .pth is imported in memory; a hub snapshot's folder is named by its commit hash, so the repo id is shown instead.
-  const checkpoint = source.kind === 'pth' ? await loadCheckpoint(source.path) : { ...(await loadCheckpoint(source.dir)), id: source.label };
-  const engine = await createNodeEngine(checkpoint, { providers: providers(args.ep), threads: args.threads });
+  const ck = await checkpointOnDisk(source.kind === 'pth' ? source.path : source.dir);
+  const cache = await GraphCache.open({ notice: warn });
+  const { engine, sha256 } = await createCachedNodeEngine(ck, { cache, providers: providers(args.ep), threads: args.threads, notice: warn });
+  // A hub snapshot's folder is named by its commit hash, so the repo id is shown instead.
+  const checkpoint =
+    source.kind === 'pth'
+      ? { id: basename(source.path, extname(source.path)), dir: source.path, spec: ck.spec, sha256 }
+      : { id: source.label, dir: source.dir, spec: ck.spec, sha256 };
   if (args.ep !== undefined && engine.ep !== args.ep) {
     const why = engine.attempts.find((a) => a.ep === args.ep)?.reason ?? 'not available';
     warn(`fastast: --ep ${args.ep} could not be used (${why}); running on ${engine.ep}`);

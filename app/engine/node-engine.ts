@@ -2,15 +2,15 @@ import * as ort from 'onnxruntime-node';
 import type { ModelSpec } from '../checkpoint/spec.js';
 import type { Weights } from '../checkpoint/weights.js';
 import type { GraphOptions } from '../graph/tome-ast.js';
-import { graphCache } from './graph-cache.js';
+import { graphBytesPerForm } from './graph-bytes.js';
 import type { TensorFactory } from './graph-io.js';
 import { defaultProviders } from './providers.js';
 import { engineFromSession, openFirstWorking, type SessionLike } from './session-engine.js';
 import type { Engine, EngineOptions, ExecutionProvider } from './types.js';
 
-const tensor: TensorFactory = (type, data, dims) => new ort.Tensor(type, data, dims);
+export const tensor: TensorFactory = (type, data, dims) => new ort.Tensor(type, data, dims);
 
-function sessionOptions(ep: ExecutionProvider, threads: number): ort.InferenceSession.SessionOptions {
+export function sessionOptions(ep: ExecutionProvider, threads: number): ort.InferenceSession.SessionOptions {
   const options: ort.InferenceSession.SessionOptions = {
     executionProviders: [ep],
     graphOptimizationLevel: 'all',
@@ -30,7 +30,7 @@ export interface NodeEngineOptions extends EngineOptions {
 
 /** The engine on onnxruntime-node: the graph is built once, then opened on the first EP that works. */
 export async function createNodeEngine(model: { spec: ModelSpec; weights: Weights }, opts: NodeEngineOptions = {}): Promise<Engine> {
-  const graphFor = graphCache(model, opts);
+  const graphFor = graphBytesPerForm(model, opts);
   const { session, ep, attempts } = await openFirstWorking(opts.providers ?? defaultProviders(), (candidate) =>
     ort.InferenceSession.create(graphFor(candidate), sessionOptions(candidate, opts.threads ?? 0)),
   );

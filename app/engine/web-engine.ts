@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-web';
 import type { ModelSpec } from '../checkpoint/spec.js';
 import type { Weights } from '../checkpoint/weights.js';
 import type { GraphOptions } from '../graph/tome-ast.js';
-import { graphCache } from './graph-cache.js';
+import { graphBytesPerForm } from './graph-bytes.js';
 import type { TensorFactory } from './graph-io.js';
 import { engineFromSession, openFirstWorking, type SessionLike } from './session-engine.js';
 import type { Engine, EngineOptions } from './types.js';
@@ -19,7 +19,7 @@ export interface WebEngineOptions extends EngineOptions {
  * browsers and to check that a second runtime computes the same numbers.
  */
 export async function createWebEngine(model: { spec: ModelSpec; weights: Weights }, opts: WebEngineOptions = {}): Promise<Engine> {
-  const graphFor = graphCache(model, opts);
+  const graphFor = graphBytesPerForm(model, opts);
   if (opts.threads && opts.threads > 0) ort.env.wasm.numThreads = opts.threads;
   const providers = (opts.providers ?? ['wasm']).filter((p) => p === 'wasm' || p === 'webgpu');
   const { session, ep, attempts } = await openFirstWorking(providers.length ? providers : ['wasm'], (candidate) =>

@@ -6,7 +6,9 @@ import {
   ModelProtoSchema,
   NodeProtoSchema,
   OperatorSetIdProtoSchema,
+  StringStringEntryProtoSchema,
   TensorProtoSchema,
+  TensorProto_DataLocation,
   TensorProto_DataType as DataType,
   TensorShapeProtoSchema,
   TensorShapeProto_DimensionSchema,
@@ -38,15 +40,47 @@ export type Dim = number | string;
 export const OPSET = 17;
 export const MS_DOMAIN = 'com.microsoft';
 
+/**
+ * Receives the encoded model piece by piece (a file, or a list kept in memory). A chunk may be a
+ * view of a weight array: it must be consumed (written or copied) before the call returns.
+ */
+export type ModelSink = (chunk: Uint8Array) => void;
+
+/**
+ * Where a streaming build puts large float weights instead of inside the model: a second file
+ * (`location`, relative to the model's folder) that onnxruntime maps into memory rather than
+ * copying. `write` appends the bytes and returns their offset, aligned as onnxruntime's mmap
+ * needs (a page).
+ */
+export interface ExternalWeights {
+  location: string;
+  /** Weights smaller than this stay inline (ONNX shape inference needs int64 constants inline anyway). */
+  minBytes: number;
+  write(raw: Uint8Array): number;
+}
+
 /** Builds one ONNX graph node by node; names are generated so callers deal in values, not strings. */
 export class GraphBuilder {
   private nodes: NodeProto[] = [];
   private readonly initializers: RawInitializer[] = [];
+  /** Bytes of weights handed to the sink so far (streaming builds report progress with it). */
+  initializerBytes = 0;
   private readonly inputs: ValueInfoProto[] = [];
   private readonly outputs: ValueInfoProto[] = [];
   private counter = 0;
   private scope = '';
   private usesMsDomain = false;
+
+  /**
+   * With a sink, each initializer is encoded and handed over as soon as it is made, and no
+   * reference to its data is kept: building AST-base then never holds the weights twice (the
+   * transposed copies die one by one) nor a 350 MB serialised model. `finish` adds the structure.
+   * Without one, everything is kept until `toBytes`.
+   */
+  constructor(
+    private readonly sink?: ModelSink,
+    private readonly external?: ExternalWeights,
+  ) {}
 
   /** Prefixes generated names (e.g. `layer3/`), which keeps profiles and errors readable. */
   inScope<T>(scope: string, fn: () => T): T {
@@ -125,14 +159,14 @@ export class GraphBuilder {
 
   floatTensor(data: Float32Array, dims: number[], hint = 'w'): string {
     const name = this.fresh(hint);
-    this.initializers.push({ name, dataType: DataType.FLOAT, dims, raw: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+    this.addInitializer({ name, dataType: DataType.FLOAT, dims, raw: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
     return name;
   }
 
   int64Tensor(values: number[], dims: number[] = [values.length], hint = 'c'): string {
     const name = this.fresh(hint);
     const data = BigInt64Array.from(values.map((v) => BigInt(v)));
-    this.initializers.push({ name, dataType: DataType.INT64, dims, raw: new Uint8Array(data.buffer) });
+    this.addInitializer({ name, dataType: DataType.INT64, dims, raw: new Uint8Array(data.buffer) });
     return name;
   }
 
@@ -146,7 +180,39 @@ export class GraphBuilder {
     return this.int64Tensor([value], [], hint);
   }
 
-  toBytes(producer: string): Uint8Array {
+  private addInitializer(t: RawInitializer): void {
+    if (!this.sink) {
+      this.initializers.push(t);
+      return;
+    }
+    // Each initializer goes out as a `graph` field of its own holding just that tensor: protobuf
+    // parsers merge repeated occurrences of a message field (repeated `initializer` fields
+    // concatenate), so the structure can follow at the end, once every node is known.
+    this.initializerBytes += t.raw.byteLength;
+    if (this.external && t.dataType === DataType.FLOAT && t.raw.byteLength >= this.external.minBytes) {
+      const offset = this.external.write(t.raw);
+      const entry = (key: string, value: string) => create(StringStringEntryProtoSchema, { key, value });
+      const proto = create(TensorProtoSchema, {
+        name: t.name,
+        dataType: t.dataType,
+        dims: t.dims.map((d) => BigInt(d)),
+        dataLocation: TensorProto_DataLocation.EXTERNAL,
+        externalData: [entry('location', this.external.location), entry('offset', String(offset)), entry('length', String(t.raw.byteLength))],
+      });
+      this.sink(toBinary(ModelProtoSchema, create(ModelProtoSchema, { graph: create(GraphProtoSchema, { initializer: [proto] }) })));
+      return;
+    }
+    const [head, raw] = encodeTensor(t);
+    const prefix = new Uint8Array(1 + varintSize(head.byteLength + raw.byteLength));
+    prefix[0] = (MODEL_GRAPH_FIELD << 3) | WIRE_LEN;
+    writeVarint(prefix, 1, head.byteLength + raw.byteLength);
+    this.sink(prefix);
+    this.sink(head);
+    this.sink(raw);
+  }
+
+  /** The model without initializers: opsets, inputs, outputs, nodes (a few hundred kB). */
+  private structure(producer: string): Uint8Array {
     const opsets = [create(OperatorSetIdProtoSchema, { domain: '', version: BigInt(OPSET) })];
     if (this.usesMsDomain) opsets.push(create(OperatorSetIdProtoSchema, { domain: MS_DOMAIN, version: 1n }));
     const model = create(ModelProtoSchema, {
@@ -160,20 +226,33 @@ export class GraphBuilder {
         output: this.outputs,
       }),
     });
+    return toBinary(ModelProtoSchema, model);
+  }
+
+  /** Streaming builds: hands the structure to the sink after the initializers; the model is then complete. */
+  finish(producer: string): void {
+    if (!this.sink) throw new Error('finish() is for a builder made with a sink; use toBytes()');
+    this.sink(this.structure(producer));
+  }
+
+  toBytes(producer: string): Uint8Array {
+    if (this.sink) throw new Error('toBytes() is for a builder without a sink; use finish()');
     // The structure goes through the protobuf library; the weights (hundreds of MB for AST-base)
     // are appended as a second `graph` field, which protobuf parsers merge into the first
     // (repeated `initializer` fields concatenate). Encoding them through the library took ~9 s.
-    const structure = toBinary(ModelProtoSchema, model);
+    const structure = this.structure(producer);
     const inits = this.initializers.map(encodeTensor);
-    const graphLen = inits.reduce((n, t) => n + t.byteLength, 0);
+    const graphLen = inits.reduce((n, [head, raw]) => n + head.byteLength + raw.byteLength, 0);
     const out = new Uint8Array(structure.byteLength + 1 + varintSize(graphLen) + graphLen);
     out.set(structure, 0);
     let at = structure.byteLength;
     out[at++] = (MODEL_GRAPH_FIELD << 3) | WIRE_LEN;
     at = writeVarint(out, at, graphLen);
-    for (const t of inits) {
-      out.set(t, at);
-      at += t.byteLength;
+    for (const [head, raw] of inits) {
+      out.set(head, at);
+      at += head.byteLength;
+      out.set(raw, at);
+      at += raw.byteLength;
     }
     return out;
   }
@@ -192,20 +271,23 @@ const GRAPH_INITIALIZER_FIELD = 5; // GraphProto.initializer
 const TENSOR_RAW_DATA_FIELD = 9; // TensorProto.raw_data
 const WIRE_LEN = 2;
 
-/** One `initializer` field of a GraphProto: the tensor header via the library, raw_data by hand. */
-function encodeTensor(t: RawInitializer): Uint8Array {
+/**
+ * One `initializer` field of a GraphProto, as [everything up to the raw bytes, the raw bytes]:
+ * the tensor header via the library, raw_data's tag and length by hand, the weights themselves
+ * not copied.
+ */
+function encodeTensor(t: RawInitializer): [Uint8Array, Uint8Array] {
   const header = toBinary(TensorProtoSchema, create(TensorProtoSchema, { name: t.name, dataType: t.dataType, dims: t.dims.map((d) => BigInt(d)) }));
   const bodyLen = header.byteLength + 1 + varintSize(t.raw.byteLength) + t.raw.byteLength;
-  const out = new Uint8Array(1 + varintSize(bodyLen) + bodyLen);
+  const head = new Uint8Array(1 + varintSize(bodyLen) + header.byteLength + 1 + varintSize(t.raw.byteLength));
   let at = 0;
-  out[at++] = (GRAPH_INITIALIZER_FIELD << 3) | WIRE_LEN;
-  at = writeVarint(out, at, bodyLen);
-  out.set(header, at);
+  head[at++] = (GRAPH_INITIALIZER_FIELD << 3) | WIRE_LEN;
+  at = writeVarint(head, at, bodyLen);
+  head.set(header, at);
   at += header.byteLength;
-  out[at++] = (TENSOR_RAW_DATA_FIELD << 3) | WIRE_LEN;
-  at = writeVarint(out, at, t.raw.byteLength);
-  out.set(t.raw, at);
-  return out;
+  head[at++] = (TENSOR_RAW_DATA_FIELD << 3) | WIRE_LEN;
+  writeVarint(head, at, t.raw.byteLength);
+  return [head, t.raw];
 }
 
 function varintSize(n: number): number {

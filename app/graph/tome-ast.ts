@@ -60,6 +60,12 @@ function get(weights: Weights, name: string): Float32Array {
  */
 export function buildTomeAstGraph(spec: ModelSpec, weights: Weights, options: GraphOptions = { attention: 'mha' }, mergeStep: MergeStep = bipartiteMerge): Uint8Array {
   const g = new GraphBuilder();
+  defineTomeAstGraph(g, spec, weights, options, mergeStep);
+  return g.toBytes('fastast-studio');
+}
+
+/** Adds the whole graph to `g` (a streaming builder writes it out as it goes; see app/engine/graph-file.ts). */
+export function defineTomeAstGraph(g: GraphBuilder, spec: ModelSpec, weights: Weights, options: GraphOptions = { attention: 'mha' }, mergeStep: MergeStep = bipartiteMerge): void {
   const D = spec.hiddenSize;
   const H = spec.numHeads;
   const dh = D / H;
@@ -161,7 +167,6 @@ export function buildTomeAstGraph(spec: ModelSpec, weights: Weights, options: Gr
   const headIn = layerNorm(pooled, E.headLnW, E.headLnB, spec.headLayerNormEps);
   const logits = linear(headIn, get(weights, E.headW), get(weights, E.headB), C, D);
   g.output(GRAPH_IO.logits, logits, DataType.FLOAT, ['batch', C]);
-  return g.toBytes('fastast-studio');
 }
 
 /** r for layer l: the scheduled value clamped to [0, ⌊(N − protected)/2⌋], as a [1] int64. */
