@@ -15,7 +15,7 @@ import {
   type SegmentExportFormat,
   type SelectionWire,
 } from '../../app/contract';
-import { playRange, revealRange, seekTo } from './components/AudioView';
+import { playRange, revealRange, seekTo } from './lib/player';
 
 const isAudio = (p: string) => (AUDIO_EXTENSIONS as readonly string[]).includes(p.split('.').pop()?.toLowerCase() ?? '');
 

@@ -1,7 +1,8 @@
 import { useEffect } from 'react';
 import { openPaths, pickAndOpen } from '../actions';
 import { AnalysisBar } from './AnalysisBar';
-import { AudioView, togglePlay, zoomBy, zoomFit } from './AudioView';
+import { AudioView } from './AudioView';
+import { togglePlay, zoomBy, zoomFit } from '../lib/player';
 import { FileBrowser } from './FileBrowser';
 import { MergePanel } from './MergePanel';
 import { MergeView } from './MergeView';

@@ -7,76 +7,14 @@ import { api } from '../api/client';
 import { fitCanvas } from '../lib/canvas';
 import { useElementSize } from '../lib/hooks';
 import { MAGMA } from '../lib/color';
+import { AXIS_W, SPEC_H, WAVE_H } from '../lib/layout';
 import { formatClock, hzAt, hzTicks, timeTicks } from '../lib/mel';
+import { noteZoom, onTimeWheel, registerPlayer, seekTo, togglePlay, zoomBy, zoomFit } from '../lib/player';
 import { useFile, type Spectrogram } from '../stores/file';
 import { useMerge } from '../stores/merge';
 import { useSegments } from '../stores/segments';
 import { useUi } from '../stores/ui';
 import { LabelLane } from './LabelLane';
-
-export const AXIS_W = 48;
-const WAVE_H = 64;
-const SPEC_H = 120;
-
-/** Imperative handle for keyboard shortcuts and toolbar buttons. */
-let wsRef: WaveSurfer | null = null;
-let pxPerSecNow = 0;
-
-export function zoomBy(factor: number): void {
-  const ws = wsRef;
-  if (!ws) return;
-  const width = useUi.getState().view.widthPx || 800;
-  const dur = ws.getDuration() || 1;
-  const fit = width / dur;
-  const cur = pxPerSecNow || fit;
-  const next = Math.max(fit, Math.min(cur * factor, 4000));
-  pxPerSecNow = next <= fit * 1.0001 ? 0 : next;
-  ws.zoom(pxPerSecNow);
-}
-
-/** Wheel over the spectrogram or label lane: zoom (vertical wheel) or scroll (shift / horizontal). */
-export function onTimeWheel(e: WheelEvent): void {
-  const ws = wsRef;
-  if (!ws) return;
-  e.preventDefault();
-  const horizontal = e.shiftKey || Math.abs(e.deltaX) > Math.abs(e.deltaY);
-  if (horizontal) ws.setScroll(ws.getScroll() + (e.shiftKey ? e.deltaY : e.deltaX));
-  else if (e.deltaY !== 0) zoomBy(e.deltaY < 0 ? 1.25 : 1 / 1.25);
-}
-
-export function zoomFit(): void {
-  pxPerSecNow = 0;
-  wsRef?.zoom(0);
-}
-
-export function togglePlay(): void {
-  void wsRef?.playPause();
-}
-
-export function seekTo(t: number): void {
-  wsRef?.setTime(Math.max(0, t));
-}
-
-/** Plays [startS, endS) and stops there; a second call while it plays pauses. */
-export function playRange(startS: number, endS: number): void {
-  const ws = wsRef;
-  if (!ws) return;
-  if (ws.isPlaying()) {
-    ws.pause();
-    return;
-  }
-  void ws.play(Math.max(0, startS), Math.min(ws.getDuration() || endS, endS));
-}
-
-/** Scrolls the time axis so that [startS, endS) is in view (when zoomed in). */
-export function revealRange(startS: number, endS: number): void {
-  const ws = wsRef;
-  if (!ws) return;
-  const v = useUi.getState().view;
-  const span = v.endS - v.startS;
-  if (span <= 0 || (startS >= v.startS && endS <= v.endS)) return;
-  ws.setScrollTime(Math.max(0, endS - startS < span ? startS - (span - (endS - startS)) / 2 : startS));
-}
 
 export function AudioView() {
   const file = useFile((s) => s.file);
@@ -116,8 +54,7 @@ export function AudioView() {
         ZoomPlugin.create({ scale: 0.25, maxZoom: 4000, exponentialZooming: true, iterations: 40 }),
       ],
     });
-    wsRef = ws;
-    pxPerSecNow = 0;
+    const unregister = registerPlayer(ws);
     void ws.load(api().mediaUrl(file.media), [peaks], file.durationS).catch((e) => {
       if ((e as Error).name !== 'AbortError') useUi.getState().notify('error', `Playback unavailable: ${(e as Error).message}`);
     });
@@ -131,7 +68,7 @@ export function AudioView() {
       const left = ws.getScroll();
       const startS = (left / total) * dur;
       const endS = Math.min(dur, ((left + widthPx) / total) * dur);
-      pxPerSecNow = total / dur > widthPx / dur + 0.01 ? total / dur : 0;
+      noteZoom(total / dur > widthPx / dur + 0.01 ? total / dur : 0);
       useUi.getState().setView({ startS, endS, widthPx });
     };
     ws.on('ready', updateView);
@@ -192,7 +129,7 @@ export function AudioView() {
       ws.destroy();
       media.removeAttribute('src');
       media.load();
-      if (wsRef === ws) wsRef = null;
+      unregister();
       regionsRef.current = null;
       useUi.getState().setPlaying(false);
       useUi.getState().setTime(0);
@@ -361,7 +298,7 @@ function SpectrogramRow() {
         onClick={(e) => {
           const r = e.currentTarget.getBoundingClientRect();
           const t = view.startS + ((e.clientX - r.left) / r.width) * (view.endS - view.startS);
-          wsRef?.setTime(t);
+          seekTo(t);
         }}
         onDoubleClick={(e) => {
           const r = e.currentTarget.getBoundingClientRect();

@@ -10,7 +10,6 @@ import { useMerge } from '../stores/merge';
 import { useModels } from '../stores/models';
 import { useSegments, visibleSegments } from '../stores/segments';
 import { useUi } from '../stores/ui';
-import { AXIS_W } from './AudioView';
 
 const HEAT_H = 84;
 const MAX_ROWS = 4;
@@ -385,5 +384,3 @@ function segmentTip(s: Segment): string {
   const score = s.maxScore !== null ? ` · max ${(s.maxScore * 100).toFixed(0)}%` : ' · by hand';
   return `${s.label}: ${s.startS.toFixed(2)}–${s.endS.toFixed(2)} s${score} · ${s.review}`;
 }
-
-export const LANE_GUTTER = AXIS_W;
