@@ -7,3 +7,6 @@ export const AXIS_W = 48;
 export const WAVE_H = 64;
 /** Height of the spectrogram. */
 export const SPEC_H = 120;
+
+/** Margins of the merge view's plot inside its canvas: room for the Hz axis (left) and the time axis (bottom). */
+export const MERGE_MARGIN = { left: 50, right: 10, top: 8, bottom: 22 };
