@@ -2,8 +2,8 @@
 // drawn after each layer must be the tokens the run says are left, and their colours must follow
 // the patches, not the token numbering.
 import { describe, expect, it } from 'vitest';
-import { composeGroups } from '../app/tome/groups';
-import { GROUP_HUES } from '../renderer/src/lib/color';
+import { composeGroups } from '../app/tome/groups.js';
+import { GROUP_HUES } from '../renderer/src/lib/color.js';
 import {
   cellBins,
   cellFrames,
@@ -16,7 +16,7 @@ import {
   patchLevels,
   type Grid,
   type RunGroups,
-} from '../renderer/src/lib/merge-groups';
+} from '../renderer/src/lib/merge-groups.js';
 
 /** A small deterministic generator (mulberry32), so a failing case can be rerun. */
 function rng(seed: number): () => number {
@@ -74,7 +74,7 @@ function syntheticRun(N: number, r: number[], seed: number, intoDist = false): R
     N,
   );
   const flat = new Int32Array(r.length * N);
-  groups.forEach((g, l) => flat.set(g, l * N));
+  groups.forEach((layerGroup: Int32Array, l: number) => flat.set(layerGroup, l * N));
   return { groups: flat, sourceScores, margins, tokensPerLayer };
 }
 

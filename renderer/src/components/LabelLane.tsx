@@ -237,7 +237,7 @@ export function LabelLane() {
       ctx.lineWidth = 1.5;
       ctx.strokeRect(x(focusS), 1, x(focusS + file.windowS) - x(focusS), H - 2);
     }
-  }, [result, view, W, H, heatH, segH, rowH, threshold, heatRows, labels, focusS, file, progress, segments, selectedId, row, overflow, shown, drag, span]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [result, view, W, H, heatH, segH, rowH, threshold, heatRows, labels, focusS, file, progress, segments, selectedId, row, overflow, shown, drag, span]);
 
   /** The segment under (x, y), and which edge if the press is on one. */
   const hit = (x: number, y: number): { s: Segment; edge: 'start' | 'end' | null } | null => {

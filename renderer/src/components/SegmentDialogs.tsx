@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { SEGMENT_EXPORT_FORMATS, type SegmentExportFormat } from '../../../app/contract';
-import { EXPORT_DIR_KEY, exportSegmentsTo, importSegmentsFrom, type ExportScope } from '../actions';
+import { exportSegmentsTo, importSegmentsFrom, type ExportScope } from '../actions';
+import { loadText, saveText } from '../lib/storage';
 import { useFile } from '../stores/file';
 import { useSegments, visibleSegments } from '../stores/segments';
 import { useUi } from '../stores/ui';
@@ -16,19 +17,10 @@ const FORMAT_NAMES: Record<SegmentExportFormat, string> = {
   clips: 'WAV clips (one per segment)',
 };
 
-const FORMAT_KEY = 'fastast.exportFormat';
-
-function stored(key: string): string | null {
-  try {
-    return localStorage.getItem(key);
-  } catch {
-    return null;
-  }
-}
-
-function parentOf(path: string): string {
-  const i = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
-  return i > 0 ? path.slice(0, i) : path;
+/** The format of the last export, if it is one we still write. */
+function storedFormat(): SegmentExportFormat {
+  const f = loadText('exportFormat') ?? '';
+  return (SEGMENT_EXPORT_FORMATS as readonly string[]).includes(f) ? (f as SegmentExportFormat) : 'audacity';
 }
 
 /** Export: format, which segments, and the folder on the host; written by app/export through the host. */
@@ -40,20 +32,21 @@ export function ExportDialog() {
   const selectedId = useSegments((s) => s.selectedId);
   const filter = useSegments((s) => s.filter);
   const sort = useSegments((s) => s.sort);
-  const [format, setFormat] = useState<SegmentExportFormat>(() => (SEGMENT_EXPORT_FORMATS as readonly string[]).includes(stored(FORMAT_KEY) ?? '') ? (stored(FORMAT_KEY) as SegmentExportFormat) : 'audacity');
+  const [format, setFormat] = useState<SegmentExportFormat>(storedFormat);
   const [scope, setScope] = useState<ExportScope>('all');
   const [folder, setFolder] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<{ files: string[]; segments: number; outDir: string } | null>(null);
 
+  // Every opening starts afresh on the folder the opener chose (actions.openExportDialog).
   useEffect(() => {
     if (!dialog) return;
-    setFolder(dialog.folder ?? stored(EXPORT_DIR_KEY) ?? (file ? parentOf(file.path) : ''));
+    setFolder(dialog.folder);
     setError(null);
     setDone(null);
     setScope('all');
-  }, [dialog]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [dialog]);
 
   if (!dialog) return null;
   const filtered = visibleSegments(edit.segments, filter, sort).length;
@@ -63,11 +56,7 @@ export function ExportDialog() {
     setBusy(true);
     setError(null);
     setDone(null);
-    try {
-      localStorage.setItem(FORMAT_KEY, format);
-    } catch {
-      /* private mode */
-    }
+    saveText('exportFormat', format);
     try {
       const res = await exportSegmentsTo(format, folder.trim(), scope);
       setDone(res);
@@ -169,14 +158,15 @@ export function ImportDialog() {
   const [format, setFormat] = useState<'auto' | 'audacity' | 'raven' | 'json'>('auto');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // A path typed earlier stays; an empty field starts where the opener says (actions.openImportDialog).
   useEffect(() => {
     if (open) {
       setError(null);
-      setPath((p) => p || stored(EXPORT_DIR_KEY) || (file ? parentOf(file.path) : ''));
+      setPath((p) => p || open.startPath);
     }
-  }, [open]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [open]);
   if (!open) return null;
-  const close = () => useUi.getState().setImportDialog(false);
+  const close = () => useUi.getState().closeImport();
   const run = async () => {
     setBusy(true);
     setError(null);

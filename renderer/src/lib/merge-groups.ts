@@ -3,8 +3,9 @@
  * model input, which patches form one token after a layer (with the merge scores and margins
  * behind it), and the colouring of those groups. Pure functions; test/renderer.merge-groups.test.ts.
  */
-import type { ModelInfo, RunView, WindowInput } from '../../../app/contract';
-import { GROUP_HUES } from './color';
+// Imports carry .js: the unit tests load this file through node's module resolution (vite takes either).
+import type { ModelInfo, RunView, WindowInput } from '../../../app/contract.js';
+import { GROUP_HUES } from './color.js';
 
 /** Geometry of the patch grid: patch p owns a stride × stride cell; the last row / column runs to the edge. */
 export interface Grid {

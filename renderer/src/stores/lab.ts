@@ -1,24 +1,21 @@
 /**
  * The lab (issue 5): which view is on screen, the sweep form, the running sweep with its
  * progress, the result, the selected row and the exports. Side effects go through the API
- * client; opening a changed clip in the workstation goes through the app's actions.
+ * client; opening a changed clip in the workstation is an action (actions.openInWorkstation).
  */
 import { create } from 'zustand';
 import {
   SCHEDULE_SHAPES,
   type EventData,
-  type LabChangedClip,
   type LabExportFormat,
   type LabResult,
   type LabRow,
   type ScheduleShapeName,
 } from '../../../app/contract';
 import { api, isCancelled } from '../api/client';
-import { openFile, switchModel } from '../actions';
-import { useFile } from './file';
+import { loadJson, loadText, saveJson, saveText } from '../lib/storage';
 import { useMerge } from './merge';
 import { useModels } from './models';
-import { useUi } from './ui';
 
 export type View = 'workstation' | 'lab';
 export type PropAttnChoice = 'on' | 'off' | 'both';
@@ -66,34 +63,26 @@ interface LabState {
 }
 
 export const DEFAULT_RS = '0, 16, 32, 48';
-const FORM_KEY = 'fastast.lab.form';
-const EXPORT_DIR_KEY = 'fastast.lab.exportDir';
 
+/** The form as saved last time; any field that is missing or malformed takes its default. */
 function loadForm(): LabForm {
   const base: LabForm = { set: '', fold: '', maxClips: '', models: null, rs: DEFAULT_RS, shapes: ['constant'], propAttn: 'on' };
-  try {
-    const v = JSON.parse(localStorage.getItem(FORM_KEY) ?? 'null');
-    if (!v || typeof v !== 'object') return base;
-    return {
-      set: typeof v.set === 'string' ? v.set : base.set,
-      fold: typeof v.fold === 'string' ? v.fold : base.fold,
-      maxClips: typeof v.maxClips === 'string' ? v.maxClips : base.maxClips,
-      models: Array.isArray(v.models) && v.models.every((m: unknown) => typeof m === 'string') ? v.models : null,
-      rs: typeof v.rs === 'string' ? v.rs : base.rs,
-      shapes: Array.isArray(v.shapes) && v.shapes.length && v.shapes.every((x: unknown) => (SCHEDULE_SHAPES as readonly unknown[]).includes(x)) ? v.shapes : base.shapes,
-      propAttn: ['on', 'off', 'both'].includes(v.propAttn) ? v.propAttn : base.propAttn,
-    };
-  } catch {
-    return base;
-  }
-}
-
-function saveForm(form: LabForm): void {
-  try {
-    localStorage.setItem(FORM_KEY, JSON.stringify(form));
-  } catch {
-    /* private mode */
-  }
+  const v = loadJson('labForm');
+  if (!v || typeof v !== 'object') return base;
+  const o = v as Record<string, unknown>;
+  const text = (x: unknown, d: string) => (typeof x === 'string' ? x : d);
+  const strings = (x: unknown): x is string[] => Array.isArray(x) && x.every((m) => typeof m === 'string');
+  const isShape = (x: unknown): x is ScheduleShapeName => (SCHEDULE_SHAPES as readonly unknown[]).includes(x);
+  const isPropAttn = (x: unknown): x is PropAttnChoice => x === 'on' || x === 'off' || x === 'both';
+  return {
+    set: text(o.set, base.set),
+    fold: text(o.fold, base.fold),
+    maxClips: text(o.maxClips, base.maxClips),
+    models: strings(o.models) ? o.models : null,
+    rs: text(o.rs, base.rs),
+    shapes: Array.isArray(o.shapes) && o.shapes.length && o.shapes.every(isShape) ? o.shapes : base.shapes,
+    propAttn: isPropAttn(o.propAttn) ? o.propAttn : base.propAttn,
+  };
 }
 
 /** "0, 16 32" → [0, 16, 32]; a message for anything else. Repeats are dropped, order kept. */
@@ -138,13 +127,7 @@ export const useLab = create<LabState>((set, get) => ({
   selected: null,
   hover: null,
   error: null,
-  exportDir: (() => {
-    try {
-      return localStorage.getItem(EXPORT_DIR_KEY) ?? '';
-    } catch {
-      return '';
-    }
-  })(),
+  exportDir: loadText('labExportDir') ?? '',
   exporting: false,
   exportNote: null,
 
@@ -156,7 +139,7 @@ export const useLab = create<LabState>((set, get) => ({
   setForm(p) {
     const form = { ...get().form, ...p };
     set({ form, error: null });
-    saveForm(form);
+    saveJson('labForm', form);
   },
 
   async loadDefaults() {
@@ -233,11 +216,7 @@ export const useLab = create<LabState>((set, get) => ({
 
   setExportDir(exportDir) {
     set({ exportDir });
-    try {
-      localStorage.setItem(EXPORT_DIR_KEY, exportDir);
-    } catch {
-      /* private mode */
-    }
+    saveText('labExportDir', exportDir);
   },
 
   async exportAs(format, chart) {
@@ -277,33 +256,3 @@ export function currentRowIndex(result: LabResult | null): number {
   const p = useMerge.getState().params;
   return result.rows.findIndex((r) => r.model === model && r.setting.r === p.r && r.setting.shape === p.shape && r.setting.propAttn === p.propAttn && r.setting.protectDistillation === p.protectDistillation);
 }
-
-/**
- * Opens a changed clip in the workstation with the row's model and merge setting: the merge
- * view then shows the clip's window as that setting merges it.
- */
-export async function openInWorkstation(row: LabRow, clip: LabChangedClip): Promise<void> {
-  useLab.getState().setView('workstation');
-  useUi.getState().setLowerTab('merge');
-  if (useModels.getState().active?.id !== row.model) {
-    const ok = await switchModel(row.model).then(
-      () => useModels.getState().active?.id === row.model,
-      () => false,
-    );
-    if (!ok) return;
-  }
-  const m = useModels.getState().active;
-  const max = m ? (row.setting.protectDistillation ? m.maxR.protect : m.maxR.noProtect) : row.setting.r;
-  const params = { r: Math.min(row.setting.r, max), shape: row.setting.shape, propAttn: row.setting.propAttn, protectDistillation: row.setting.protectDistillation };
-  const shapeChanged = useMerge.getState().params.shape !== params.shape || useMerge.getState().params.protectDistillation !== params.protectDistillation;
-  // The merge view opens after the last layer: the groups this setting ends with.
-  useMerge.setState({ params, layer: m?.numLayers ?? useMerge.getState().layer });
-  if (shapeChanged || !useMerge.getState().table) void useMerge.getState().loadTable();
-  void api().call('settings.save', { lastMerge: params }).catch(() => {});
-  await openFile(clip.path);
-}
-
-// Opening a recording (Open…, the file browser, a menu) shows it: back to the workstation.
-useFile.subscribe((s, prev) => {
-  if (s.opening && !prev.opening && useLab.getState().view === 'lab') useLab.getState().setView('workstation');
-});

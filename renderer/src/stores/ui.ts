@@ -20,9 +20,10 @@ interface UiState {
   loop: boolean;
   /** What the lower half shows: the merge view, or the segments table. */
   lowerTab: 'merge' | 'segments';
-  /** The export dialog, open on a folder (Electron's menu gives one) or on the last used. */
-  exportDialog: { folder: string | null } | null;
-  importDialog: boolean;
+  /** The export dialog, open on a folder (actions.openExportDialog chooses it). */
+  exportDialog: { folder: string } | null;
+  /** The import dialog, with where its path field starts when it is empty (actions.openImportDialog). */
+  importDialog: { startPath: string } | null;
   setConnected(up: boolean): void;
   setHostKind(k: 'serve' | 'electron'): void;
   notify(level: Notice['level'], message: string): void;
@@ -34,9 +35,10 @@ interface UiState {
   setSelection(sel: { startS: number; endS: number } | null): void;
   setLoop(loop: boolean): void;
   setLowerTab(tab: 'merge' | 'segments'): void;
-  openExport(folder?: string | null): void;
+  openExport(folder: string): void;
   closeExport(): void;
-  setImportDialog(open: boolean): void;
+  openImport(startPath: string): void;
+  closeImport(): void;
 }
 
 let nextNotice = 1;
@@ -53,7 +55,7 @@ export const useUi = create<UiState>((set, get) => ({
   loop: false,
   lowerTab: 'merge',
   exportDialog: null,
-  importDialog: false,
+  importDialog: null,
   setConnected: (connected) => set({ connected }),
   setHostKind: (hostKind) => set({ hostKind }),
   notify(level, message) {
@@ -73,7 +75,8 @@ export const useUi = create<UiState>((set, get) => ({
   setSelection: (selection) => set({ selection }),
   setLoop: (loop) => set({ loop }),
   setLowerTab: (lowerTab) => set({ lowerTab }),
-  openExport: (folder = null) => set({ exportDialog: { folder } }),
+  openExport: (folder) => set({ exportDialog: { folder } }),
   closeExport: () => set({ exportDialog: null }),
-  setImportDialog: (importDialog) => set({ importDialog }),
+  openImport: (startPath) => set({ importDialog: { startPath } }),
+  closeImport: () => set({ importDialog: null }),
 }));
