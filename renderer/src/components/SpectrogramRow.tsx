@@ -9,7 +9,6 @@ import { useFile, type Spectrogram } from '../stores/file';
 import { useMerge } from '../stores/merge';
 import { useSegments } from '../stores/segments';
 import { useUi } from '../stores/ui';
-
 /** Spectrogram on the waveform's time axis, Hz axis at the left. */
 export function SpectrogramRow() {
   const view = useUi((s) => s.view);

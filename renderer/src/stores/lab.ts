@@ -10,12 +10,12 @@ import {
   type LabExportFormat,
   type LabResult,
   type LabRow,
+  type MergeParams,
+  type ModelInfo,
   type ScheduleShapeName,
 } from '../../../app/contract';
 import { api, isCancelled } from '../api/client';
 import { loadJson, loadText, saveJson, saveText } from '../lib/storage';
-import { useMerge } from './merge';
-import { useModels } from './models';
 
 export type View = 'workstation' | 'lab';
 export type PropAttnChoice = 'on' | 'off' | 'both';
@@ -54,7 +54,8 @@ interface LabState {
   setView(v: View): void;
   setForm(p: Partial<LabForm>): void;
   loadDefaults(): Promise<void>;
-  run(): Promise<void>;
+  /** Sweeps the form over `allModels` (the host's list), with the workstation's distillation choice. */
+  run(allModels: readonly ModelInfo[], protectDistillation: boolean): Promise<void>;
   cancel(): void;
   select(i: number | null): void;
   setHover(i: number | null): void;
@@ -107,9 +108,8 @@ function optionalInt(text: string, what: string, min: number): number | undefine
   return Number(t);
 }
 
-/** The models a form sweeps: the user's pick, or every bundled model. */
-export function formModels(form: LabForm): string[] {
-  const all = useModels.getState().models;
+/** The models a form sweeps, out of the host's `all`: the user's pick, or every bundled model. */
+export function formModels(form: LabForm, all: readonly ModelInfo[]): string[] {
   // In the host's order whatever the order of the clicks: colours and rows stay put.
   return all.filter((m) => (form.models ? form.models.includes(m.id) : m.bundled)).map((m) => m.id);
 }
@@ -153,7 +153,7 @@ export const useLab = create<LabState>((set, get) => ({
     }
   },
 
-  async run() {
+  async run(allModels, protectDistillation) {
     if (get().running) return;
     const { form } = get();
     const rs = parseRs(form.rs);
@@ -162,7 +162,7 @@ export const useLab = create<LabState>((set, get) => ({
     if (typeof fold === 'string') return set({ error: fold });
     const maxClips = optionalInt(form.maxClips, 'max clips', 1);
     if (typeof maxClips === 'string') return set({ error: maxClips });
-    const models = formModels(form);
+    const models = formModels(form, allModels);
     if (models.length === 0) return set({ error: 'pick at least one model' });
     if (form.shapes.length === 0) return set({ error: 'pick at least one schedule shape' });
     if (!form.set.trim()) return set({ error: 'give a labelled set: a CSV file or a folder with one sub-folder per class' });
@@ -188,7 +188,7 @@ export const useLab = create<LabState>((set, get) => ({
           rs,
           shapes: form.shapes,
           propAttn: form.propAttn,
-          protectDistillation: useMerge.getState().params.protectDistillation,
+          protectDistillation,
         },
         { signal: ctl.signal },
       );
@@ -250,9 +250,7 @@ export function sameSetting(a: Pick<LabRow, 'setting'>, b: Pick<LabRow, 'setting
 }
 
 /** The row of the result that is the workstation's current model and merge setting, or -1. */
-export function currentRowIndex(result: LabResult | null): number {
+export function currentRowIndex(result: LabResult | null, model: string | undefined, p: MergeParams): number {
   if (!result) return -1;
-  const model = useModels.getState().active?.id;
-  const p = useMerge.getState().params;
   return result.rows.findIndex((r) => r.model === model && r.setting.r === p.r && r.setting.shape === p.shape && r.setting.propAttn === p.propAttn && r.setting.protectDistillation === p.protectDistillation);
 }
