@@ -41,7 +41,8 @@ interface LabState {
   form: LabForm;
   defaultSet: string | null;
   cacheDir: string | null;
-  running: { sweepId: string; startedAt: number; progress: LabProgress | null } | null;
+  /** The sweep under way; `elapsedMs`: from its start to its latest progress event (the form's estimate of the time left). */
+  running: { sweepId: string; startedAt: number; progress: LabProgress | null; elapsedMs: number } | null;
   result: LabResult | null;
   /** Index into result.rows. */
   selected: number | null;
@@ -170,12 +171,12 @@ export const useLab = create<LabState>((set, get) => ({
       listening = true;
       api().on('lab.progress', (p) => {
         const r = get().running;
-        if (r && r.sweepId === p.sweepId) set({ running: { ...r, progress: p } });
+        if (r && r.sweepId === p.sweepId) set({ running: { ...r, progress: p, elapsedMs: performance.now() - r.startedAt } });
       });
     }
     const sweepId = `s${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
     const ctl = (runCtl = new AbortController());
-    set({ running: { sweepId, startedAt: performance.now(), progress: null }, error: null, exportNote: null });
+    set({ running: { sweepId, startedAt: performance.now(), progress: null, elapsedMs: 0 }, error: null, exportNote: null });
     try {
       const result = await api().call(
         'lab.sweep',

@@ -20,10 +20,13 @@ interface UiState {
   loop: boolean;
   /** What the lower half shows: the merge view, or the segments table. */
   lowerTab: 'merge' | 'segments';
-  /** The export dialog, open on a folder (actions.openExportDialog chooses it). */
-  exportDialog: { folder: string } | null;
+  /**
+   * The export dialog, open on a folder (actions.openExportDialog chooses it). `opening` counts
+   * the openings: the dialog's form starts afresh on each.
+   */
+  exportDialog: { folder: string; opening: number } | null;
   /** The import dialog, with where its path field starts when it is empty (actions.openImportDialog). */
-  importDialog: { startPath: string } | null;
+  importDialog: { startPath: string; opening: number } | null;
   setConnected(up: boolean): void;
   setHostKind(k: 'serve' | 'electron'): void;
   notify(level: Notice['level'], message: string): void;
@@ -42,6 +45,7 @@ interface UiState {
 }
 
 let nextNotice = 1;
+let nextOpening = 1;
 
 export const useUi = create<UiState>((set, get) => ({
   connected: false,
@@ -75,8 +79,8 @@ export const useUi = create<UiState>((set, get) => ({
   setSelection: (selection) => set({ selection }),
   setLoop: (loop) => set({ loop }),
   setLowerTab: (lowerTab) => set({ lowerTab }),
-  openExport: (folder) => set({ exportDialog: { folder } }),
+  openExport: (folder) => set({ exportDialog: { folder, opening: nextOpening++ } }),
   closeExport: () => set({ exportDialog: null }),
-  openImport: (startPath) => set({ importDialog: { startPath } }),
+  openImport: (startPath) => set({ importDialog: { startPath, opening: nextOpening++ } }),
   closeImport: () => set({ importDialog: null }),
 }));

@@ -147,7 +147,7 @@ function Progress() {
   const running = useLab((s) => s.running);
   if (!running) return null;
   const p = running.progress;
-  const elapsedS = (performance.now() - running.startedAt) / 1000;
+  const elapsedS = running.elapsedMs / 1000;
   let text = 'starting…';
   let value = 0;
   let max = 1;
