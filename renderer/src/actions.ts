@@ -1,6 +1,7 @@
 /** Cross-store actions (each store owns its own state; these sequence several). */
 import { useAnalysis } from './stores/analysis';
 import { useFile } from './stores/file';
+import { useLab } from './stores/lab';
 import { useMerge } from './stores/merge';
 import { useModels } from './stores/models';
 import { filterSelection, isEdited, selectedSegment, useSegments, visibleSegments } from './stores/segments';
@@ -11,11 +12,15 @@ import {
   segmentsFromWindows,
   type AnalysisResult,
   type FileInfo,
+  type LabChangedClip,
+  type LabRow,
   type Provenance,
   type SegmentExportFormat,
   type SelectionWire,
 } from '../../app/contract';
-import { playRange, revealRange, seekTo } from './components/AudioView';
+import { framesToSeconds } from '../../app/common/units';
+import { playRange, revealRange, seekTo } from './lib/player';
+import { loadText, saveText } from './lib/storage';
 
 const isAudio = (p: string) => (AUDIO_EXTENSIONS as readonly string[]).includes(p.split('.').pop()?.toLowerCase() ?? '');
 
@@ -47,20 +52,27 @@ export async function switchModel(id: string): Promise<void> {
   const ok = await useModels.getState().select(id);
   if (!ok) return;
   const m = useModels.getState().active!;
-  const p = useMerge.getState().params;
-  const max = p.protectDistillation ? m.maxR.protect : m.maxR.noProtect;
-  if (p.r > max) useMerge.setState({ params: { ...p, r: max } });
+  // Only r changes, when the new model allows less; the run comes with the refocus below.
+  useMerge.getState().setParams({}, 'restore');
   await useMerge.getState().loadTable();
   useAnalysis.getState().clear();
   useSegments.getState().reset([], null);
   const f = useFile.getState().file;
   if (f) {
     // The decoded file stays open on the host; only the window length may differ between models.
-    useFile.setState({ file: { ...f, windowS: m.maxLength / 100 } });
+    useFile.setState({ file: { ...f, windowS: framesToSeconds(m.maxLength) } });
     const focusS = useMerge.getState().focusS;
     useMerge.getState().clear();
     useMerge.getState().focus(focusS);
   }
+}
+
+/** Runs the analysis on the open file, with the merge settings when the bar says so. */
+export function runAnalysis(): Promise<void> {
+  const file = useFile.getState().file;
+  if (!file) return Promise.resolve();
+  const analysis = useAnalysis.getState();
+  return analysis.run(file, analysis.useMerge ? useMerge.getState().params : null);
 }
 
 export function pickAndOpen(): void {
@@ -98,8 +110,11 @@ export function segmentsFromAnalysis(result: AnalysisResult, file: FileInfo, lab
   return segmentsFromWindows(file.path, windows, labels, provenanceOf(result, threshold), labelsMatching(labels, filter));
 }
 
-/** Rebuilds the segments from the analysis; while the user has not edited them, threshold and label filter rebuild them too. */
-function rebuildSegments(force: boolean): void {
+/**
+ * Rebuilds the segments from the analysis; while the user has not edited them, threshold and
+ * label filter rebuild them too (store-links.ts calls it when those change).
+ */
+export function rebuildSegments(force: boolean): void {
   const { result, threshold, filter } = useAnalysis.getState();
   const file = useFile.getState().file;
   const labels = useModels.getState().active?.labels ?? [];
@@ -111,11 +126,6 @@ function rebuildSegments(force: boolean): void {
   }
   seg.reset(segmentsFromAnalysis(result, file, labels, threshold, filter), 'analysis');
 }
-
-useAnalysis.subscribe((s, prev) => {
-  if (s.result !== prev.result) rebuildSegments(s.result !== null);
-  else if (s.threshold !== prev.threshold || s.filter !== prev.filter) rebuildSegments(false);
-});
 
 /** The analysis' segments again, dropping edits (the button says so). */
 export function rebuildFromAnalysis(): void {
@@ -224,15 +234,31 @@ export async function exportSegmentsTo(format: SegmentExportFormat, outDir: stri
     provenance: result && result.fileId === file.fileId ? provenanceOf(result, threshold) : null,
     selection: exportSelection(scope),
   });
-  try {
-    localStorage.setItem(EXPORT_DIR_KEY, res.outDir);
-  } catch {
-    /* private mode */
-  }
+  saveText('exportDir', res.outDir);
   return res;
 }
 
-export const EXPORT_DIR_KEY = 'fastast.exportDir';
+function parentOf(path: string): string {
+  const i = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  return i > 0 ? path.slice(0, i) : path;
+}
+
+/**
+ * Opens the export dialog on the segments tab: on `folder` (Electron's File → Export Segments…
+ * chooses one first), else the folder of the last export, else the recording's.
+ */
+export function openExportDialog(folder: string | null = null): void {
+  const file = useFile.getState().file;
+  if (!file) return useUi.getState().notify('warning', 'Open a recording first: export writes its segments');
+  useUi.getState().setLowerTab('segments');
+  useUi.getState().openExport(folder ?? loadText('exportDir') ?? parentOf(file.path));
+}
+
+/** Opens the import dialog; a path not typed yet starts at the folder of the last export, else the recording's. */
+export function openImportDialog(): void {
+  const file = useFile.getState().file;
+  useUi.getState().openImport(loadText('exportDir') || (file ? parentOf(file.path) : ''));
+}
 
 /** Reads segments back (Audacity labels, a Raven table, our JSON) for the open recording; replaces the list. */
 export async function importSegmentsFrom(path: string, format: 'audacity' | 'raven' | 'json' | null): Promise<number> {
@@ -249,6 +275,31 @@ export async function importSegmentsFrom(path: string, format: 'audacity' | 'rav
   useSegments.getState().reset(rec.segments, 'import', path.split(/[\/]/).pop() ?? path);
   useUi.getState().setLowerTab('segments');
   return rec.segments.length;
+}
+
+// ───────────── lab ─────────────
+
+/**
+ * Opens a changed clip in the workstation with the row's model and merge setting: the merge
+ * view then shows the clip's window as that setting merges it.
+ */
+export async function openInWorkstation(row: LabRow, clip: LabChangedClip): Promise<void> {
+  useLab.getState().setView('workstation');
+  useUi.getState().setLowerTab('merge');
+  if (useModels.getState().active?.id !== row.model) {
+    const ok = await switchModel(row.model).then(
+      () => useModels.getState().active?.id === row.model,
+      () => false,
+    );
+    if (!ok) return;
+  }
+  const merge = useMerge.getState();
+  const { r, shape, propAttn, protectDistillation } = row.setting;
+  merge.setParams({ r, shape, propAttn, protectDistillation }, 'save');
+  if (!useMerge.getState().table) void merge.loadTable();
+  // The merge view opens after the last layer: the groups this setting ends with.
+  merge.setLayer(useModels.getState().active?.numLayers ?? merge.layer);
+  await openFile(clip.path);
 }
 
 export { api, isCancelled };

@@ -1,12 +1,12 @@
-/** Start-up: say hello to the host, load the model, wire host events into the stores. */
-import { DEFAULT_MERGE } from '../../app/contract';
+/** Start-up: link the stores, say hello to the host, load the model, wire host events into the stores. */
 import { api } from './api/client';
 import { useAnalysis } from './stores/analysis';
 import { useFile } from './stores/file';
 import { useMerge } from './stores/merge';
 import { useModels } from './stores/models';
 import { useUi } from './stores/ui';
-import { openPaths } from './actions';
+import { openExportDialog, openPaths } from './actions';
+import { linkStores } from './store-links';
 
 let started = false;
 
@@ -15,15 +15,14 @@ async function hello(): Promise<void> {
   useUi.getState().setHostKind(h.host);
   useFile.getState().setDirs(h.homeDir, h.demoDir);
   useModels.getState().setAll(h.models, h.activeModel, h.engine);
-  if (h.lastMerge && !started) useMerge.setState({ params: h.lastMerge });
+  // The settings saved last session, once: a reconnect keeps what the user has now.
+  if (h.lastMerge && !started) useMerge.getState().setParams(h.lastMerge, 'restore');
   started = true;
   if (h.activeModel) {
     const ok = await useModels.getState().select(h.activeModel);
     if (ok) {
-      const m = useModels.getState().active!;
-      const p = useMerge.getState().params;
-      const max = p.protectDistillation ? m.maxR.protect : m.maxR.noProtect;
-      if (p.r > max) useMerge.setState({ params: { ...DEFAULT_MERGE, ...p, r: max } });
+      // r again, now against the loaded model's limit.
+      useMerge.getState().setParams({}, 'restore');
       await useMerge.getState().loadTable();
     }
   }
@@ -31,6 +30,7 @@ async function hello(): Promise<void> {
 }
 
 export async function bootstrap(): Promise<void> {
+  linkStores();
   const client = api();
   client.onStatus((up, why) => {
     useUi.getState().setConnected(up);
@@ -55,7 +55,7 @@ export async function bootstrap(): Promise<void> {
     if (c.command === 'open-files' || c.command === 'open-folder') void openPaths(c.paths);
     if (c.command === 'open-model' && c.paths[0]) void useModels.getState().importDir(c.paths[0]);
     // Electron's File → Export Segments…: the folder chosen in the native dialog comes along.
-    if (c.command === 'export') window.dispatchEvent(new CustomEvent('fastast:export', { detail: c.paths }));
+    if (c.command === 'export') openExportDialog(c.paths[0] ?? null);
   });
   try {
     useUi.getState().setConnected(true);

@@ -1,7 +1,7 @@
+import { openExportDialog, runAnalysis } from '../actions';
 import { useAnalysis } from '../stores/analysis';
 import { useFile } from '../stores/file';
 import { useSegments } from '../stores/segments';
-import { useUi } from '../stores/ui';
 
 /** Analysis controls: hop, run / cancel with progress, threshold, label filter, segments export. */
 export function AnalysisBar() {
@@ -31,7 +31,7 @@ export function AnalysisBar() {
             </span>
           </>
         ) : (
-          <button className="primary" onClick={() => void a.run()} disabled={!file} data-testid="analysis-run">
+          <button className="primary" onClick={() => void runAnalysis()} disabled={!file} data-testid="analysis-run">
             Run analysis
           </button>
         )}
@@ -60,10 +60,7 @@ export function AnalysisBar() {
         <button
           className="small"
           disabled={!file || segments.length === 0}
-          onClick={() => {
-            useUi.getState().setLowerTab('segments');
-            useUi.getState().openExport();
-          }}
+          onClick={() => openExportDialog()}
           title="Export the segments: Audacity, Raven, BirdNET CSV, TextGrid, Sonic Visualiser, Label Studio, JSON or WAV clips (Ctrl+E)"
           data-testid="analysis-export"
         >

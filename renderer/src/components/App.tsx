@@ -1,7 +1,8 @@
 import { useEffect } from 'react';
-import { openPaths, pickAndOpen } from '../actions';
+import { openExportDialog, openPaths, pickAndOpen } from '../actions';
 import { AnalysisBar } from './AnalysisBar';
-import { AudioView, togglePlay, zoomBy, zoomFit } from './AudioView';
+import { AudioView } from './AudioView';
+import { togglePlay, zoomBy, zoomFit } from '../lib/player';
 import { FileBrowser } from './FileBrowser';
 import { MergePanel } from './MergePanel';
 import { MergeView } from './MergeView';
@@ -33,12 +34,6 @@ export function App() {
       if (bridge) void openPaths(files.map((f) => bridge.pathForFile(f)).filter(Boolean));
       else if (files.length) useUi.getState().notify('info', 'In the browser, open files from the file browser (the host reads them from its own disk)');
     };
-    // Electron's menu: File → Export Segments… (a folder chosen in the native dialog comes along).
-    const onExport = (e: Event) => {
-      if (!useFile.getState().file) return useUi.getState().notify('warning', 'Open a recording first: export writes its segments');
-      useUi.getState().setLowerTab('segments');
-      useUi.getState().openExport(((e as CustomEvent).detail as string[] | undefined)?.[0] ?? null);
-    };
     const onKey = (e: KeyboardEvent) => {
       const target = e.target as HTMLElement | null;
       const tag = target?.tagName;
@@ -55,7 +50,7 @@ export function App() {
       if (ui.exportDialog || ui.importDialog) {
         if (e.key === 'Escape') {
           ui.closeExport();
-          ui.setImportDialog(false);
+          ui.closeImport();
         }
         return;
       }
@@ -76,8 +71,7 @@ export function App() {
       }
       if (mod && e.key.toLowerCase() === 'e') {
         e.preventDefault();
-        ui.setLowerTab('segments');
-        ui.openExport();
+        openExportDialog();
         return;
       }
       if (mod || e.altKey) return;
@@ -102,11 +96,9 @@ export function App() {
     window.addEventListener('keydown', onKey);
     window.addEventListener('dragover', over);
     window.addEventListener('drop', drop);
-    window.addEventListener('fastast:export', onExport);
     return () => {
       window.removeEventListener('dragover', over);
       window.removeEventListener('drop', drop);
-      window.removeEventListener('fastast:export', onExport);
       window.removeEventListener('keydown', onKey);
     };
   }, []);

@@ -6,77 +6,14 @@ import ZoomPlugin from 'wavesurfer.js/dist/plugins/zoom.esm.js';
 import { api } from '../api/client';
 import { fitCanvas } from '../lib/canvas';
 import { useElementSize } from '../lib/hooks';
-import { MAGMA } from '../lib/color';
-import { formatClock, hzAt, hzTicks, timeTicks } from '../lib/mel';
-import { useFile, type Spectrogram } from '../stores/file';
+import { WAVE_H } from '../lib/layout';
+import { formatClock, timeTicks } from '../lib/mel';
+import { noteZoom, registerPlayer, togglePlay, zoomBy, zoomFit } from '../lib/player';
+import { useFile } from '../stores/file';
 import { useMerge } from '../stores/merge';
-import { useSegments } from '../stores/segments';
 import { useUi } from '../stores/ui';
 import { LabelLane } from './LabelLane';
-
-export const AXIS_W = 48;
-const WAVE_H = 64;
-const SPEC_H = 120;
-
-/** Imperative handle for keyboard shortcuts and toolbar buttons. */
-let wsRef: WaveSurfer | null = null;
-let pxPerSecNow = 0;
-
-export function zoomBy(factor: number): void {
-  const ws = wsRef;
-  if (!ws) return;
-  const width = useUi.getState().view.widthPx || 800;
-  const dur = ws.getDuration() || 1;
-  const fit = width / dur;
-  const cur = pxPerSecNow || fit;
-  const next = Math.max(fit, Math.min(cur * factor, 4000));
-  pxPerSecNow = next <= fit * 1.0001 ? 0 : next;
-  ws.zoom(pxPerSecNow);
-}
-
-/** Wheel over the spectrogram or label lane: zoom (vertical wheel) or scroll (shift / horizontal). */
-export function onTimeWheel(e: WheelEvent): void {
-  const ws = wsRef;
-  if (!ws) return;
-  e.preventDefault();
-  const horizontal = e.shiftKey || Math.abs(e.deltaX) > Math.abs(e.deltaY);
-  if (horizontal) ws.setScroll(ws.getScroll() + (e.shiftKey ? e.deltaY : e.deltaX));
-  else if (e.deltaY !== 0) zoomBy(e.deltaY < 0 ? 1.25 : 1 / 1.25);
-}
-
-export function zoomFit(): void {
-  pxPerSecNow = 0;
-  wsRef?.zoom(0);
-}
-
-export function togglePlay(): void {
-  void wsRef?.playPause();
-}
-
-export function seekTo(t: number): void {
-  wsRef?.setTime(Math.max(0, t));
-}
-
-/** Plays [startS, endS) and stops there; a second call while it plays pauses. */
-export function playRange(startS: number, endS: number): void {
-  const ws = wsRef;
-  if (!ws) return;
-  if (ws.isPlaying()) {
-    ws.pause();
-    return;
-  }
-  void ws.play(Math.max(0, startS), Math.min(ws.getDuration() || endS, endS));
-}
-
-/** Scrolls the time axis so that [startS, endS) is in view (when zoomed in). */
-export function revealRange(startS: number, endS: number): void {
-  const ws = wsRef;
-  if (!ws) return;
-  const v = useUi.getState().view;
-  const span = v.endS - v.startS;
-  if (span <= 0 || (startS >= v.startS && endS <= v.endS)) return;
-  ws.setScrollTime(Math.max(0, endS - startS < span ? startS - (span - (endS - startS)) / 2 : startS));
-}
+import { SpectrogramRow } from './SpectrogramRow';
 
 export function AudioView() {
   const file = useFile((s) => s.file);
@@ -116,8 +53,7 @@ export function AudioView() {
         ZoomPlugin.create({ scale: 0.25, maxZoom: 4000, exponentialZooming: true, iterations: 40 }),
       ],
     });
-    wsRef = ws;
-    pxPerSecNow = 0;
+    const unregister = registerPlayer(ws);
     void ws.load(api().mediaUrl(file.media), [peaks], file.durationS).catch((e) => {
       if ((e as Error).name !== 'AbortError') useUi.getState().notify('error', `Playback unavailable: ${(e as Error).message}`);
     });
@@ -131,7 +67,7 @@ export function AudioView() {
       const left = ws.getScroll();
       const startS = (left / total) * dur;
       const endS = Math.min(dur, ((left + widthPx) / total) * dur);
-      pxPerSecNow = total / dur > widthPx / dur + 0.01 ? total / dur : 0;
+      noteZoom(total / dur > widthPx / dur + 0.01 ? total / dur : 0);
       useUi.getState().setView({ startS, endS, widthPx });
     };
     ws.on('ready', updateView);
@@ -192,7 +128,7 @@ export function AudioView() {
       ws.destroy();
       media.removeAttribute('src');
       media.load();
-      if (wsRef === ws) wsRef = null;
+      unregister();
       regionsRef.current = null;
       useUi.getState().setPlaying(false);
       useUi.getState().setTime(0);
@@ -269,158 +205,6 @@ function ViewReadout() {
   );
 }
 
-/** Spectrogram on the waveform's time axis, Hz axis at the left. */
-function SpectrogramRow() {
-  const view = useUi((s) => s.view);
-  const overview = useFile((s) => s.overview);
-  const detail = useFile((s) => s.detail);
-  const loadDetail = useFile((s) => s.loadDetail);
-  const canvasRef = useRef<HTMLCanvasElement>(null);
-  const axisRef = useRef<HTMLCanvasElement>(null);
-  const hoverRef = useRef<HTMLDivElement>(null);
-  const [boxRef, box] = useElementSize<HTMLDivElement>();
-
-  useEffect(() => {
-    if (view.endS > view.startS && view.widthPx > 0) loadDetail(view.startS, view.endS, Math.round(view.widthPx));
-  }, [view, loadDetail]);
-
-  useEffect(() => {
-    const el = boxRef.current;
-    if (!el) return;
-    el.addEventListener('wheel', onTimeWheel, { passive: false });
-    return () => el.removeEventListener('wheel', onTimeWheel);
-  }, [boxRef]);
-
-  useEffect(() => {
-    const canvas = canvasRef.current;
-    if (!canvas || box.width <= 0) return;
-    const ctx = fitCanvas(canvas, box.width, SPEC_H);
-    ctx.fillStyle = '#000';
-    ctx.fillRect(0, 0, box.width, SPEC_H);
-    const span = view.endS - view.startS;
-    if (span <= 0) return;
-    const draw = (sp: Spectrogram) => {
-      const img = specImage(sp);
-      const sx = ((view.startS - sp.startS) / (sp.endS - sp.startS)) * sp.cols;
-      const sw = (span / (sp.endS - sp.startS)) * sp.cols;
-      ctx.imageSmoothingEnabled = sw < box.width;
-      ctx.drawImage(img, sx, 0, sw, sp.bins, 0, 0, box.width, SPEC_H);
-    };
-    if (overview) draw(overview);
-    if (detail && detail.startS <= view.startS + 1e-6 && detail.endS >= view.endS - 1e-6) draw(detail);
-  }, [view, overview, detail, box.width]);
-
-  useEffect(() => {
-    const axis = axisRef.current;
-    const edges = (detail ?? overview)?.melEdgesHz;
-    if (!axis || !edges) return;
-    const ctx = fitCanvas(axis, AXIS_W, SPEC_H);
-    ctx.clearRect(0, 0, AXIS_W, SPEC_H);
-    ctx.fillStyle = '#9aa4b8';
-    ctx.strokeStyle = '#5a6478';
-    ctx.font = '10px system-ui, sans-serif';
-    ctx.textAlign = 'right';
-    ctx.textBaseline = 'middle';
-    for (const t of hzTicks(edges, 14 / SPEC_H)) {
-      const y = SPEC_H - t.frac * SPEC_H;
-      ctx.beginPath();
-      ctx.moveTo(AXIS_W - 4, y);
-      ctx.lineTo(AXIS_W, y);
-      ctx.stroke();
-      ctx.fillText(t.label, AXIS_W - 6, Math.max(6, Math.min(SPEC_H - 6, y)));
-    }
-    ctx.save();
-    ctx.translate(8, SPEC_H / 2);
-    ctx.rotate(-Math.PI / 2);
-    ctx.textAlign = 'center';
-    ctx.fillText('Hz', 0, 0);
-    ctx.restore();
-  }, [detail, overview]);
-
-  const onMove = (e: React.MouseEvent) => {
-    const el = hoverRef.current;
-    const edges = (detail ?? overview)?.melEdgesHz;
-    if (!el || !edges) return;
-    const r = (e.currentTarget as HTMLElement).getBoundingClientRect();
-    const fx = (e.clientX - r.left) / r.width;
-    const fy = 1 - (e.clientY - r.top) / r.height;
-    const t = view.startS + fx * (view.endS - view.startS);
-    el.textContent = `${t.toFixed(2)} s · ${Math.round(hzAt(edges, fy))} Hz`;
-    el.style.display = 'block';
-  };
-
-  return (
-    <div className="spec-row">
-      <canvas ref={axisRef} className="axis-canvas" />
-      <div
-        className="spec"
-        ref={boxRef}
-        data-testid="spectrogram"
-        onMouseMove={onMove}
-        onMouseLeave={() => hoverRef.current && (hoverRef.current.style.display = 'none')}
-        onClick={(e) => {
-          const r = e.currentTarget.getBoundingClientRect();
-          const t = view.startS + ((e.clientX - r.left) / r.width) * (view.endS - view.startS);
-          wsRef?.setTime(t);
-        }}
-        onDoubleClick={(e) => {
-          const r = e.currentTarget.getBoundingClientRect();
-          const t = view.startS + ((e.clientX - r.left) / r.width) * (view.endS - view.startS);
-          const w = useFile.getState().file?.windowS ?? 0;
-          useMerge.getState().focus(t - w / 2);
-        }}
-        title="Click: seek · double-click: put the model window here · wheel: zoom · shift+wheel: scroll"
-      >
-        <canvas ref={canvasRef} />
-        <SegmentBand />
-        <PlayheadLine />
-        <FocusBand />
-        <div className="hover-readout" ref={hoverRef} />
-      </div>
-    </div>
-  );
-}
-
-function PlayheadLine() {
-  const t = useUi((s) => s.currentTime);
-  const view = useUi((s) => s.view);
-  const span = view.endS - view.startS;
-  if (span <= 0 || t < view.startS || t > view.endS) return null;
-  return <div className="playhead" style={{ left: `${((t - view.startS) / span) * 100}%` }} />;
-}
-
-/** The selected segment's span, over the spectrogram (the table and the lane select it). */
-function SegmentBand() {
-  const sel = useSegments((s) => s.edit.segments.find((q) => q.id === s.selectedId) ?? null);
-  const view = useUi((s) => s.view);
-  const span = view.endS - view.startS;
-  if (!sel || span <= 0) return null;
-  const a = Math.max(sel.startS, view.startS);
-  const b = Math.min(sel.endS, view.endS);
-  if (b <= a) return null;
-  return (
-    <div
-      className="segment-band"
-      data-testid="segment-band"
-      style={{ left: `${((a - view.startS) / span) * 100}%`, width: `${((b - a) / span) * 100}%` }}
-      title={`${sel.label}: ${sel.startS.toFixed(2)}–${sel.endS.toFixed(2)} s`}
-    />
-  );
-}
-
-function FocusBand() {
-  const focusS = useMerge((s) => s.focusS);
-  const hasWindow = useMerge((s) => !!s.window);
-  const file = useFile((s) => s.file);
-  const view = useUi((s) => s.view);
-  const span = view.endS - view.startS;
-  if (!file || !hasWindow || span <= 0) return null;
-  const a = Math.max(focusS, view.startS);
-  const b = Math.min(focusS + file.windowS, view.endS);
-  if (b <= a) return null;
-  return <div className="focus-band" style={{ left: `${((a - view.startS) / span) * 100}%`, width: `${((b - a) / span) * 100}%` }} />;
-}
-
 function TimeAxis() {
   const view = useUi((s) => s.view);
   const canvasRef = useRef<HTMLCanvasElement>(null);
@@ -461,30 +245,4 @@ function regionLabel(text: string): HTMLElement {
   el.textContent = text;
   Object.assign(el.style, { fontSize: '10px', padding: '1px 4px', whiteSpace: 'nowrap', color: '#ffd27a', background: 'rgba(10,12,16,0.6)', display: 'inline-block' });
   return el;
-}
-
-const imageCache = new WeakMap<Spectrogram, HTMLCanvasElement>();
-
-/** Column-major u8 spectrogram → an offscreen canvas (cols × bins, low bins at the bottom). */
-function specImage(sp: Spectrogram): HTMLCanvasElement {
-  let c = imageCache.get(sp);
-  if (c) return c;
-  c = document.createElement('canvas');
-  c.width = sp.cols;
-  c.height = sp.bins;
-  const ctx = c.getContext('2d')!;
-  const img = ctx.createImageData(sp.cols, sp.bins);
-  for (let col = 0; col < sp.cols; col++) {
-    for (let b = 0; b < sp.bins; b++) {
-      const v = sp.data[col * sp.bins + b];
-      const o = ((sp.bins - 1 - b) * sp.cols + col) * 4;
-      img.data[o] = MAGMA[v * 3];
-      img.data[o + 1] = MAGMA[v * 3 + 1];
-      img.data[o + 2] = MAGMA[v * 3 + 2];
-      img.data[o + 3] = 255;
-    }
-  }
-  ctx.putImageData(img, 0, 0);
-  imageCache.set(sp, c);
-  return c;
 }

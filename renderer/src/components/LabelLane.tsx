@@ -10,7 +10,6 @@ import { useMerge } from '../stores/merge';
 import { useModels } from '../stores/models';
 import { useSegments, visibleSegments } from '../stores/segments';
 import { useUi } from '../stores/ui';
-import { AXIS_W } from './AudioView';
 
 const HEAT_H = 84;
 const MAX_ROWS = 4;
@@ -238,7 +237,7 @@ export function LabelLane() {
       ctx.lineWidth = 1.5;
       ctx.strokeRect(x(focusS), 1, x(focusS + file.windowS) - x(focusS), H - 2);
     }
-  }, [result, view, W, H, heatH, segH, rowH, threshold, heatRows, labels, focusS, file, progress, segments, selectedId, row, overflow, shown, drag, span]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [result, view, W, H, heatH, segH, rowH, threshold, heatRows, labels, focusS, file, progress, segments, selectedId, row, overflow, shown, drag, span]);
 
   /** The segment under (x, y), and which edge if the press is on one. */
   const hit = (x: number, y: number): { s: Segment; edge: 'start' | 'end' | null } | null => {
@@ -385,5 +384,3 @@ function segmentTip(s: Segment): string {
   const score = s.maxScore !== null ? ` · max ${(s.maxScore * 100).toFixed(0)}%` : ' · by hand';
   return `${s.label}: ${s.startS.toFixed(2)}–${s.endS.toFixed(2)} s${score} · ${s.review}`;
 }
-
-export const LANE_GUTTER = AXIS_W;

@@ -1,4 +1,5 @@
 import { SCHEDULE_SHAPES } from '../../../app/contract';
+import { framesToSeconds } from '../../../app/common/units';
 import { maxRFor, useMerge } from '../stores/merge';
 import { useModels } from '../stores/models';
 
@@ -238,7 +239,7 @@ function Speed() {
   const engine = useModels((s) => s.engine);
   const model = useModels((s) => s.active);
   if (!base || !run || !model) return null;
-  const windowMs = (model.maxLength / 100) * 1000;
+  const windowMs = framesToSeconds(model.maxLength) * 1000;
   return (
     <section className="panel speed" data-testid="speed">
       <div className="panel-title">Speed</div>

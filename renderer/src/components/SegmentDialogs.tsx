@@ -1,6 +1,7 @@
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { SEGMENT_EXPORT_FORMATS, type SegmentExportFormat } from '../../../app/contract';
-import { EXPORT_DIR_KEY, exportSegmentsTo, importSegmentsFrom, type ExportScope } from '../actions';
+import { exportSegmentsTo, importSegmentsFrom, type ExportScope } from '../actions';
+import { loadText, saveText } from '../lib/storage';
 import { useFile } from '../stores/file';
 import { useSegments, visibleSegments } from '../stores/segments';
 import { useUi } from '../stores/ui';
@@ -16,46 +17,35 @@ const FORMAT_NAMES: Record<SegmentExportFormat, string> = {
   clips: 'WAV clips (one per segment)',
 };
 
-const FORMAT_KEY = 'fastast.exportFormat';
-
-function stored(key: string): string | null {
-  try {
-    return localStorage.getItem(key);
-  } catch {
-    return null;
-  }
-}
-
-function parentOf(path: string): string {
-  const i = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
-  return i > 0 ? path.slice(0, i) : path;
+/** The format of the last export, if it is one we still write. */
+function storedFormat(): SegmentExportFormat {
+  const f = loadText('exportFormat') ?? '';
+  return (SEGMENT_EXPORT_FORMATS as readonly string[]).includes(f) ? (f as SegmentExportFormat) : 'audacity';
 }
 
 /** Export: format, which segments, and the folder on the host; written by app/export through the host. */
 export function ExportDialog() {
   const dialog = useUi((s) => s.exportDialog);
+  // The format stays from one opening to the next; the rest of the form starts afresh on each.
+  const [format, setFormat] = useState<SegmentExportFormat>(storedFormat);
+  if (!dialog) return null;
+  return <ExportForm key={dialog.opening} initialFolder={dialog.folder} format={format} setFormat={setFormat} />;
+}
+
+function ExportForm(props: { initialFolder: string; format: SegmentExportFormat; setFormat(f: SegmentExportFormat): void }) {
+  const { format, setFormat } = props;
   const file = useFile((s) => s.file);
   const hostKind = useUi((s) => s.hostKind);
   const edit = useSegments((s) => s.edit);
   const selectedId = useSegments((s) => s.selectedId);
   const filter = useSegments((s) => s.filter);
   const sort = useSegments((s) => s.sort);
-  const [format, setFormat] = useState<SegmentExportFormat>(() => (SEGMENT_EXPORT_FORMATS as readonly string[]).includes(stored(FORMAT_KEY) ?? '') ? (stored(FORMAT_KEY) as SegmentExportFormat) : 'audacity');
   const [scope, setScope] = useState<ExportScope>('all');
-  const [folder, setFolder] = useState('');
+  const [folder, setFolder] = useState(props.initialFolder);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<{ files: string[]; segments: number; outDir: string } | null>(null);
 
-  useEffect(() => {
-    if (!dialog) return;
-    setFolder(dialog.folder ?? stored(EXPORT_DIR_KEY) ?? (file ? parentOf(file.path) : ''));
-    setError(null);
-    setDone(null);
-    setScope('all');
-  }, [dialog]); // eslint-disable-line react-hooks/exhaustive-deps
-
-  if (!dialog) return null;
   const filtered = visibleSegments(edit.segments, filter, sort).length;
   const counts: Record<ExportScope, number> = { all: edit.segments.length, selected: selectedId ? 1 : 0, filtered };
   const close = () => useUi.getState().closeExport();
@@ -63,11 +53,7 @@ export function ExportDialog() {
     setBusy(true);
     setError(null);
     setDone(null);
-    try {
-      localStorage.setItem(FORMAT_KEY, format);
-    } catch {
-      /* private mode */
-    }
+    saveText('exportFormat', format);
     try {
       const res = await exportSegmentsTo(format, folder.trim(), scope);
       setDone(res);
@@ -164,19 +150,28 @@ export function ExportDialog() {
 /** Import: a label file on the host replaces the segments of the open recording. */
 export function ImportDialog() {
   const open = useUi((s) => s.importDialog);
-  const file = useFile((s) => s.file);
   const [path, setPath] = useState('');
-  const [format, setFormat] = useState<'auto' | 'audacity' | 'raven' | 'json'>('auto');
+  const [format, setFormat] = useState<ImportFormat>('auto');
+  const [opening, setOpening] = useState(0);
+  // A new opening: a path typed before stays, an empty one starts where the opener says. Set while
+  // rendering (React's way to adjust state to a changed prop), so the first paint shows it.
+  if (open && open.opening !== opening) {
+    setOpening(open.opening);
+    setPath(path || open.startPath);
+  }
+  if (!open) return null;
+  // Path and format stay from one opening to the next; the form's error and busy state start afresh.
+  return <ImportForm key={open.opening} path={path} setPath={setPath} format={format} setFormat={setFormat} />;
+}
+
+type ImportFormat = 'auto' | 'audacity' | 'raven' | 'json';
+
+function ImportForm(props: { path: string; setPath(path: string): void; format: ImportFormat; setFormat(f: ImportFormat): void }) {
+  const { path, setPath, format, setFormat } = props;
+  const file = useFile((s) => s.file);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    if (open) {
-      setError(null);
-      setPath((p) => p || stored(EXPORT_DIR_KEY) || (file ? parentOf(file.path) : ''));
-    }
-  }, [open]); // eslint-disable-line react-hooks/exhaustive-deps
-  if (!open) return null;
-  const close = () => useUi.getState().setImportDialog(false);
+  const close = () => useUi.getState().closeImport();
   const run = async () => {
     setBusy(true);
     setError(null);

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { canRedo, canUndo, redoLabel, undoLabel, type Segment } from '../../../app/contract';
-import { addSegment, deleteSelected, focusSegment, playSegment, rebuildFromAnalysis, reviewKey } from '../actions';
+import { addSegment, deleteSelected, focusSegment, openExportDialog, openImportDialog, playSegment, rebuildFromAnalysis, reviewKey } from '../actions';
 import { useAnalysis } from '../stores/analysis';
 import { useFile } from '../stores/file';
 import { useModels } from '../stores/models';
@@ -75,10 +75,10 @@ export function SegmentsPanel() {
             Rebuild
           </button>
         )}
-        <button className="small" disabled={!file} onClick={() => useUi.getState().setImportDialog(true)} title="Read segments from Audacity labels, a Raven table or FastAST JSON" data-testid="import-open">
+        <button className="small" disabled={!file} onClick={openImportDialog} title="Read segments from Audacity labels, a Raven table or FastAST JSON" data-testid="import-open">
           Import…
         </button>
-        <button className="small primary" disabled={!file || edit.segments.length === 0} onClick={() => useUi.getState().openExport()} title="Export the segments (Ctrl+E)" data-testid="export-open">
+        <button className="small primary" disabled={!file || edit.segments.length === 0} onClick={() => openExportDialog()} title="Export the segments (Ctrl+E)" data-testid="export-open">
           Export…
         </button>
       </div>

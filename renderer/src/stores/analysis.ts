@@ -1,8 +1,6 @@
 import { create } from 'zustand';
-import type { AnalysisResult } from '../../../app/contract';
+import type { AnalysisResult, FileInfo, MergeParams } from '../../../app/contract';
 import { api, isCancelled } from '../api/client';
-import { useFile } from './file';
-import { useMerge } from './merge';
 import { useUi } from './ui';
 
 interface AnalysisState {
@@ -24,7 +22,8 @@ interface AnalysisState {
   setThreshold(t: number): void;
   setFilter(f: string): void;
   setHeatmap(v: boolean): void;
-  run(): Promise<void>;
+  /** Analyses `file` with `merge` (null = r = 0); actions.runAnalysis passes what is open and set. */
+  run(file: FileInfo, merge: MergeParams | null): Promise<void>;
   cancel(): void;
   clear(): void;
 }
@@ -45,9 +44,7 @@ export const useAnalysis = create<AnalysisState>((set, get) => ({
   setThreshold: (threshold) => set({ threshold }),
   setFilter: (filter) => set({ filter }),
   setHeatmap: (heatmap) => set({ heatmap }),
-  async run() {
-    const file = useFile.getState().file;
-    if (!file) return;
+  async run(file, merge) {
     ctl?.abort();
     const mine = (ctl = new AbortController());
     const hop = get().hopS > 0 ? get().hopS : file.windowS;
@@ -55,7 +52,7 @@ export const useAnalysis = create<AnalysisState>((set, get) => ({
     try {
       const result = await api().call(
         'analysis.run',
-        { fileId: file.fileId, hopS: hop, merge: get().useMerge ? useMerge.getState().params : null },
+        { fileId: file.fileId, hopS: hop, merge },
         { signal: mine.signal, onProgress: (p) => set({ progress: { done: p.done, total: p.total } }) },
       );
       if (mine === ctl) set({ result, running: false, progress: null });

@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { FileInfo, FsEntry } from '../../../app/contract';
 import { api, isCancelled } from '../api/client';
+import { loadJson, saveJson } from '../lib/storage';
 import { useUi } from './ui';
 
 export interface Spectrogram {
@@ -33,14 +34,9 @@ interface FileState {
   loadDetail(startS: number, endS: number, cols: number): void;
 }
 
-const RECENT_KEY = 'fastast.recent';
 const loadRecent = (): string[] => {
-  try {
-    const v = JSON.parse(localStorage.getItem(RECENT_KEY) ?? '[]');
-    return Array.isArray(v) ? v.filter((x) => typeof x === 'string').slice(0, 12) : [];
-  } catch {
-    return [];
-  }
+  const v = loadJson('recentFiles');
+  return Array.isArray(v) ? v.filter((x) => typeof x === 'string').slice(0, 12) : [];
 };
 
 let openCtl: AbortController | null = null;
@@ -90,11 +86,7 @@ export const useFile = create<FileState>((set, get) => ({
       const prev = get().file;
       if (prev && prev.fileId !== file.fileId) void api().call('file.close', { fileId: prev.fileId }).catch(() => {});
       const recent = [path, ...get().recent.filter((p) => p !== path)].slice(0, 12);
-      try {
-        localStorage.setItem(RECENT_KEY, JSON.stringify(recent));
-      } catch {
-        /* private mode */
-      }
+      saveJson('recentFiles', recent);
       set({ file, peaks, overview, detail: null, opening: null, recent });
       window.fastast?.noteOpened(path);
       useUi.getState().setSelection(null);

@@ -1,24 +1,21 @@
 /**
  * The lab (issue 5): which view is on screen, the sweep form, the running sweep with its
  * progress, the result, the selected row and the exports. Side effects go through the API
- * client; opening a changed clip in the workstation goes through the app's actions.
+ * client; opening a changed clip in the workstation is an action (actions.openInWorkstation).
  */
 import { create } from 'zustand';
 import {
   SCHEDULE_SHAPES,
   type EventData,
-  type LabChangedClip,
   type LabExportFormat,
   type LabResult,
   type LabRow,
+  type MergeParams,
+  type ModelInfo,
   type ScheduleShapeName,
 } from '../../../app/contract';
 import { api, isCancelled } from '../api/client';
-import { openFile, switchModel } from '../actions';
-import { useFile } from './file';
-import { useMerge } from './merge';
-import { useModels } from './models';
-import { useUi } from './ui';
+import { loadJson, loadText, saveJson, saveText } from '../lib/storage';
 
 export type View = 'workstation' | 'lab';
 export type PropAttnChoice = 'on' | 'off' | 'both';
@@ -44,7 +41,8 @@ interface LabState {
   form: LabForm;
   defaultSet: string | null;
   cacheDir: string | null;
-  running: { sweepId: string; startedAt: number; progress: LabProgress | null } | null;
+  /** The sweep under way; `elapsedMs`: from its start to its latest progress event (the form's estimate of the time left). */
+  running: { sweepId: string; startedAt: number; progress: LabProgress | null; elapsedMs: number } | null;
   result: LabResult | null;
   /** Index into result.rows. */
   selected: number | null;
@@ -57,7 +55,8 @@ interface LabState {
   setView(v: View): void;
   setForm(p: Partial<LabForm>): void;
   loadDefaults(): Promise<void>;
-  run(): Promise<void>;
+  /** Sweeps the form over `allModels` (the host's list), with the workstation's distillation choice. */
+  run(allModels: readonly ModelInfo[], protectDistillation: boolean): Promise<void>;
   cancel(): void;
   select(i: number | null): void;
   setHover(i: number | null): void;
@@ -66,34 +65,26 @@ interface LabState {
 }
 
 export const DEFAULT_RS = '0, 16, 32, 48';
-const FORM_KEY = 'fastast.lab.form';
-const EXPORT_DIR_KEY = 'fastast.lab.exportDir';
 
+/** The form as saved last time; any field that is missing or malformed takes its default. */
 function loadForm(): LabForm {
   const base: LabForm = { set: '', fold: '', maxClips: '', models: null, rs: DEFAULT_RS, shapes: ['constant'], propAttn: 'on' };
-  try {
-    const v = JSON.parse(localStorage.getItem(FORM_KEY) ?? 'null');
-    if (!v || typeof v !== 'object') return base;
-    return {
-      set: typeof v.set === 'string' ? v.set : base.set,
-      fold: typeof v.fold === 'string' ? v.fold : base.fold,
-      maxClips: typeof v.maxClips === 'string' ? v.maxClips : base.maxClips,
-      models: Array.isArray(v.models) && v.models.every((m: unknown) => typeof m === 'string') ? v.models : null,
-      rs: typeof v.rs === 'string' ? v.rs : base.rs,
-      shapes: Array.isArray(v.shapes) && v.shapes.length && v.shapes.every((x: unknown) => (SCHEDULE_SHAPES as readonly unknown[]).includes(x)) ? v.shapes : base.shapes,
-      propAttn: ['on', 'off', 'both'].includes(v.propAttn) ? v.propAttn : base.propAttn,
-    };
-  } catch {
-    return base;
-  }
-}
-
-function saveForm(form: LabForm): void {
-  try {
-    localStorage.setItem(FORM_KEY, JSON.stringify(form));
-  } catch {
-    /* private mode */
-  }
+  const v = loadJson('labForm');
+  if (!v || typeof v !== 'object') return base;
+  const o = v as Record<string, unknown>;
+  const text = (x: unknown, d: string) => (typeof x === 'string' ? x : d);
+  const strings = (x: unknown): x is string[] => Array.isArray(x) && x.every((m) => typeof m === 'string');
+  const isShape = (x: unknown): x is ScheduleShapeName => (SCHEDULE_SHAPES as readonly unknown[]).includes(x);
+  const isPropAttn = (x: unknown): x is PropAttnChoice => x === 'on' || x === 'off' || x === 'both';
+  return {
+    set: text(o.set, base.set),
+    fold: text(o.fold, base.fold),
+    maxClips: text(o.maxClips, base.maxClips),
+    models: strings(o.models) ? o.models : null,
+    rs: text(o.rs, base.rs),
+    shapes: Array.isArray(o.shapes) && o.shapes.length && o.shapes.every(isShape) ? o.shapes : base.shapes,
+    propAttn: isPropAttn(o.propAttn) ? o.propAttn : base.propAttn,
+  };
 }
 
 /** "0, 16 32" → [0, 16, 32]; a message for anything else. Repeats are dropped, order kept. */
@@ -118,9 +109,8 @@ function optionalInt(text: string, what: string, min: number): number | undefine
   return Number(t);
 }
 
-/** The models a form sweeps: the user's pick, or every bundled model. */
-export function formModels(form: LabForm): string[] {
-  const all = useModels.getState().models;
+/** The models a form sweeps, out of the host's `all`: the user's pick, or every bundled model. */
+export function formModels(form: LabForm, all: readonly ModelInfo[]): string[] {
   // In the host's order whatever the order of the clicks: colours and rows stay put.
   return all.filter((m) => (form.models ? form.models.includes(m.id) : m.bundled)).map((m) => m.id);
 }
@@ -138,13 +128,7 @@ export const useLab = create<LabState>((set, get) => ({
   selected: null,
   hover: null,
   error: null,
-  exportDir: (() => {
-    try {
-      return localStorage.getItem(EXPORT_DIR_KEY) ?? '';
-    } catch {
-      return '';
-    }
-  })(),
+  exportDir: loadText('labExportDir') ?? '',
   exporting: false,
   exportNote: null,
 
@@ -156,7 +140,7 @@ export const useLab = create<LabState>((set, get) => ({
   setForm(p) {
     const form = { ...get().form, ...p };
     set({ form, error: null });
-    saveForm(form);
+    saveJson('labForm', form);
   },
 
   async loadDefaults() {
@@ -170,7 +154,7 @@ export const useLab = create<LabState>((set, get) => ({
     }
   },
 
-  async run() {
+  async run(allModels, protectDistillation) {
     if (get().running) return;
     const { form } = get();
     const rs = parseRs(form.rs);
@@ -179,7 +163,7 @@ export const useLab = create<LabState>((set, get) => ({
     if (typeof fold === 'string') return set({ error: fold });
     const maxClips = optionalInt(form.maxClips, 'max clips', 1);
     if (typeof maxClips === 'string') return set({ error: maxClips });
-    const models = formModels(form);
+    const models = formModels(form, allModels);
     if (models.length === 0) return set({ error: 'pick at least one model' });
     if (form.shapes.length === 0) return set({ error: 'pick at least one schedule shape' });
     if (!form.set.trim()) return set({ error: 'give a labelled set: a CSV file or a folder with one sub-folder per class' });
@@ -187,12 +171,12 @@ export const useLab = create<LabState>((set, get) => ({
       listening = true;
       api().on('lab.progress', (p) => {
         const r = get().running;
-        if (r && r.sweepId === p.sweepId) set({ running: { ...r, progress: p } });
+        if (r && r.sweepId === p.sweepId) set({ running: { ...r, progress: p, elapsedMs: performance.now() - r.startedAt } });
       });
     }
     const sweepId = `s${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
     const ctl = (runCtl = new AbortController());
-    set({ running: { sweepId, startedAt: performance.now(), progress: null }, error: null, exportNote: null });
+    set({ running: { sweepId, startedAt: performance.now(), progress: null, elapsedMs: 0 }, error: null, exportNote: null });
     try {
       const result = await api().call(
         'lab.sweep',
@@ -205,7 +189,7 @@ export const useLab = create<LabState>((set, get) => ({
           rs,
           shapes: form.shapes,
           propAttn: form.propAttn,
-          protectDistillation: useMerge.getState().params.protectDistillation,
+          protectDistillation,
         },
         { signal: ctl.signal },
       );
@@ -233,11 +217,7 @@ export const useLab = create<LabState>((set, get) => ({
 
   setExportDir(exportDir) {
     set({ exportDir });
-    try {
-      localStorage.setItem(EXPORT_DIR_KEY, exportDir);
-    } catch {
-      /* private mode */
-    }
+    saveText('labExportDir', exportDir);
   },
 
   async exportAs(format, chart) {
@@ -271,39 +251,7 @@ export function sameSetting(a: Pick<LabRow, 'setting'>, b: Pick<LabRow, 'setting
 }
 
 /** The row of the result that is the workstation's current model and merge setting, or -1. */
-export function currentRowIndex(result: LabResult | null): number {
+export function currentRowIndex(result: LabResult | null, model: string | undefined, p: MergeParams): number {
   if (!result) return -1;
-  const model = useModels.getState().active?.id;
-  const p = useMerge.getState().params;
   return result.rows.findIndex((r) => r.model === model && r.setting.r === p.r && r.setting.shape === p.shape && r.setting.propAttn === p.propAttn && r.setting.protectDistillation === p.protectDistillation);
 }
-
-/**
- * Opens a changed clip in the workstation with the row's model and merge setting: the merge
- * view then shows the clip's window as that setting merges it.
- */
-export async function openInWorkstation(row: LabRow, clip: LabChangedClip): Promise<void> {
-  useLab.getState().setView('workstation');
-  useUi.getState().setLowerTab('merge');
-  if (useModels.getState().active?.id !== row.model) {
-    const ok = await switchModel(row.model).then(
-      () => useModels.getState().active?.id === row.model,
-      () => false,
-    );
-    if (!ok) return;
-  }
-  const m = useModels.getState().active;
-  const max = m ? (row.setting.protectDistillation ? m.maxR.protect : m.maxR.noProtect) : row.setting.r;
-  const params = { r: Math.min(row.setting.r, max), shape: row.setting.shape, propAttn: row.setting.propAttn, protectDistillation: row.setting.protectDistillation };
-  const shapeChanged = useMerge.getState().params.shape !== params.shape || useMerge.getState().params.protectDistillation !== params.protectDistillation;
-  // The merge view opens after the last layer: the groups this setting ends with.
-  useMerge.setState({ params, layer: m?.numLayers ?? useMerge.getState().layer });
-  if (shapeChanged || !useMerge.getState().table) void useMerge.getState().loadTable();
-  void api().call('settings.save', { lastMerge: params }).catch(() => {});
-  await openFile(clip.path);
-}
-
-// Opening a recording (Open…, the file browser, a menu) shows it: back to the workstation.
-useFile.subscribe((s, prev) => {
-  if (s.opening && !prev.opening && useLab.getState().view === 'lab') useLab.getState().setView('workstation');
-});

@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import { DEFAULT_MERGE, type ComparisonView, type MergeParams, type RunView, type ScheduleTable, type WindowInput } from '../../../app/contract';
+import { FRAMES_PER_SECOND } from '../../../app/common/units';
 import { api, isCancelled } from '../api/client';
 import { useFile } from './file';
 import { useModels } from './models';
@@ -24,7 +25,14 @@ interface MergeState {
   /** Bumps on every comparison update (tests and the latency bench watch it). */
   revision: number;
   error: string | null;
-  setParams(p: Partial<MergeParams>): void;
+  /**
+   * The one way the merge settings change. r is clamped to what the active model allows and a
+   * new shape or distillation choice reloads the schedule table. An `edit` (the controls) also
+   * re-runs the focused window and saves the settings on the host; `apply: 'restore'` (the host's
+   * saved settings, a model switch) only sets them, and `apply: 'save'` (a lab row) sets and saves
+   * without a run (the caller opens a file, which runs).
+   */
+  setParams(p: Partial<MergeParams>, apply?: 'edit' | 'save' | 'restore'): void;
   setRatio(ratio: number): void;
   focus(startS: number): void;
   setLayer(layer: number): void;
@@ -46,6 +54,12 @@ export function maxRFor(protect: boolean): number {
   const m = useModels.getState().active;
   if (!m) return 0;
   return protect ? m.maxR.protect : m.maxR.noProtect;
+}
+
+/** r as a whole number the active model can take; left as it is while no model is loaded (bootstrap clamps once it is). */
+function clampR(r: number, protect: boolean): number {
+  const whole = Math.max(0, Math.round(r));
+  return useModels.getState().active ? Math.min(whole, maxRFor(protect)) : whole;
 }
 
 export const useMerge = create<MergeState>((set, get) => {
@@ -109,17 +123,19 @@ export const useMerge = create<MergeState>((set, get) => {
     latencyMs: null,
     revision: 0,
     error: null,
-    setParams(p) {
+    setParams(p, apply = 'edit') {
       const prev = get().params;
       const next = { ...prev, ...p };
-      const max = maxRFor(next.protectDistillation);
-      next.r = Math.max(0, Math.min(Math.round(next.r), max));
+      next.r = clampR(next.r, next.protectDistillation);
       if (JSON.stringify(next) === JSON.stringify(prev)) return;
       set({ params: next });
-      changedAt = performance.now();
-      if (next.shape !== prev.shape || next.protectDistillation !== prev.protectDistillation) void get().loadTable();
-      save();
-      scheduleRun();
+      // Restoring happens before the model is loaded, or is followed by the caller's own table load.
+      if (apply !== 'restore' && (next.shape !== prev.shape || next.protectDistillation !== prev.protectDistillation)) void get().loadTable();
+      if (apply !== 'restore') save();
+      if (apply === 'edit') {
+        changedAt = performance.now();
+        scheduleRun();
+      }
     },
     setRatio(ratio) {
       const t = get().table;
@@ -133,7 +149,8 @@ export const useMerge = create<MergeState>((set, get) => {
       if (!file || !useModels.getState().engine) return;
       // The last analysis window runs past the end (padded); the focus may too, keeping ≥ 0.5 s of audio.
       const maxStart = Math.max(0, file.durationS - 0.5);
-      const s = Math.max(0, Math.min(Math.round(startS * 100) / 100, maxStart));
+      // Rounded to a whole fbank frame.
+      const s = Math.max(0, Math.min(Math.round(startS * FRAMES_PER_SECOND) / FRAMES_PER_SECOND, maxStart));
       baseCtl?.abort();
       const ctl = (baseCtl = new AbortController());
       set({ focusS: s, error: null });

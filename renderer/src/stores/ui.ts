@@ -20,9 +20,13 @@ interface UiState {
   loop: boolean;
   /** What the lower half shows: the merge view, or the segments table. */
   lowerTab: 'merge' | 'segments';
-  /** The export dialog, open on a folder (Electron's menu gives one) or on the last used. */
-  exportDialog: { folder: string | null } | null;
-  importDialog: boolean;
+  /**
+   * The export dialog, open on a folder (actions.openExportDialog chooses it). `opening` counts
+   * the openings: the dialog's form starts afresh on each.
+   */
+  exportDialog: { folder: string; opening: number } | null;
+  /** The import dialog, with where its path field starts when it is empty (actions.openImportDialog). */
+  importDialog: { startPath: string; opening: number } | null;
   setConnected(up: boolean): void;
   setHostKind(k: 'serve' | 'electron'): void;
   notify(level: Notice['level'], message: string): void;
@@ -34,12 +38,14 @@ interface UiState {
   setSelection(sel: { startS: number; endS: number } | null): void;
   setLoop(loop: boolean): void;
   setLowerTab(tab: 'merge' | 'segments'): void;
-  openExport(folder?: string | null): void;
+  openExport(folder: string): void;
   closeExport(): void;
-  setImportDialog(open: boolean): void;
+  openImport(startPath: string): void;
+  closeImport(): void;
 }
 
 let nextNotice = 1;
+let nextOpening = 1;
 
 export const useUi = create<UiState>((set, get) => ({
   connected: false,
@@ -53,7 +59,7 @@ export const useUi = create<UiState>((set, get) => ({
   loop: false,
   lowerTab: 'merge',
   exportDialog: null,
-  importDialog: false,
+  importDialog: null,
   setConnected: (connected) => set({ connected }),
   setHostKind: (hostKind) => set({ hostKind }),
   notify(level, message) {
@@ -73,7 +79,8 @@ export const useUi = create<UiState>((set, get) => ({
   setSelection: (selection) => set({ selection }),
   setLoop: (loop) => set({ loop }),
   setLowerTab: (lowerTab) => set({ lowerTab }),
-  openExport: (folder = null) => set({ exportDialog: { folder } }),
+  openExport: (folder) => set({ exportDialog: { folder, opening: nextOpening++ } }),
   closeExport: () => set({ exportDialog: null }),
-  setImportDialog: (importDialog) => set({ importDialog }),
+  openImport: (startPath) => set({ importDialog: { startPath, opening: nextOpening++ } }),
+  closeImport: () => set({ importDialog: null }),
 }));

@@ -1,5 +1,6 @@
 import type { LabResult } from '../../../../app/contract';
-import { openInWorkstation, useLab } from '../../stores/lab';
+import { openInWorkstation } from '../../actions';
+import { useLab } from '../../stores/lab';
 import { colourOf, pct, settingText } from './chart';
 
 const name = (path: string) => path.split(/[\\/]/).pop() ?? path;

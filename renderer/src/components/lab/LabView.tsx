@@ -18,9 +18,9 @@ export function LabView() {
   const result = useLab((s) => s.result);
   const running = useLab((s) => s.running);
   // The current setting follows the workstation's merge controls and model.
-  useMerge((s) => s.params);
-  useModels((s) => s.active);
-  const current = currentRowIndex(result);
+  const params = useMerge((s) => s.params);
+  const activeId = useModels((s) => s.active?.id);
+  const current = currentRowIndex(result, activeId, params);
   const svgRef = useRef<SVGSVGElement>(null);
 
   useEffect(() => {

@@ -12,8 +12,8 @@ export function SweepForm() {
   const defaultSet = useLab((s) => s.defaultSet);
   const models = useModels((s) => s.models);
   const currentR = useMerge((s) => s.params.r);
-  useMerge((s) => s.params.protectDistillation);
-  const chosen = formModels(form);
+  const protect = useMerge((s) => s.params.protectDistillation);
+  const chosen = formModels(form, models);
   const rs = parseRs(form.rs);
   const settings = typeof rs === 'string' ? 0 : rs.length * form.shapes.length * (form.propAttn === 'both' ? 2 : 1);
   const busy = !!running;
@@ -117,7 +117,7 @@ export function SweepForm() {
       </div>
 
       <div className="muted small-text" title="Follows the merge controls' 'protect distillation token'">
-        distillation token {useMerge.getState().params.protectDistillation ? 'kept out of merges' : 'merged like the others'} (as in the merge controls)
+        distillation token {protect ? 'kept out of merges' : 'merged like the others'} (as in the merge controls)
       </div>
       <div className="lab-run">
         {running ? (
@@ -125,7 +125,7 @@ export function SweepForm() {
             Cancel
           </button>
         ) : (
-          <button className="primary" onClick={() => void useLab.getState().run()} disabled={chosen.length === 0 || settings === 0 || !form.set.trim()} data-testid="lab-run">
+          <button className="primary" onClick={() => void useLab.getState().run(models, protect)} disabled={chosen.length === 0 || settings === 0 || !form.set.trim()} data-testid="lab-run">
             Run sweep
           </button>
         )}
@@ -147,7 +147,7 @@ function Progress() {
   const running = useLab((s) => s.running);
   if (!running) return null;
   const p = running.progress;
-  const elapsedS = (performance.now() - running.startedAt) / 1000;
+  const elapsedS = running.elapsedMs / 1000;
   let text = 'starting…';
   let value = 0;
   let max = 1;

@@ -32,10 +32,10 @@ export const TradeoffChart = forwardRef<SVGSVGElement, Props>(function TradeoffC
   const setHover = useLab((s) => s.setHover);
   const select = useLab((s) => s.select);
   const model = useMemo(() => chartModel(result), [result]);
-  const all = model.series.flatMap((s) => s.points);
+  const all = useMemo(() => model.series.flatMap((s) => s.points), [model]);
   const W = Math.max(320, Math.floor(size.width));
   const H = Math.max(240, Math.floor(size.height));
-  const { x: xd, y: yd } = useMemo(() => domains(all.length ? all : [{ row: 0, x: 1, y: 50 }]), [result]); // eslint-disable-line react-hooks/exhaustive-deps
+  const { x: xd, y: yd } = useMemo(() => domains(all.length ? all : [{ row: 0, x: 1, y: 50 }]), [all]);
   const pw = W - M.left - M.right;
   const ph = H - M.top - M.bottom;
   const sx = (v: number) => M.left + ((v - xd.lo) / (xd.hi - xd.lo)) * pw;

@@ -1,0 +1,24 @@
+/**
+ * Reactions of one store to another's changes. bootstrap() sets them up once; importing a store
+ * sets nothing up, so that each store can be loaded (and read) on its own.
+ */
+import { rebuildSegments } from './actions';
+import { useAnalysis } from './stores/analysis';
+import { useFile } from './stores/file';
+import { useLab } from './stores/lab';
+
+/** Subscribes the links; the returned function undoes them. */
+export function linkStores(): () => void {
+  const unsubscribe = [
+    // A new analysis rebuilds the segments; so do the threshold and label filter while the list is unedited.
+    useAnalysis.subscribe((s, prev) => {
+      if (s.result !== prev.result) rebuildSegments(s.result !== null);
+      else if (s.threshold !== prev.threshold || s.filter !== prev.filter) rebuildSegments(false);
+    }),
+    // Opening a recording (Open…, the file browser, a menu) shows it: back to the workstation.
+    useFile.subscribe((s, prev) => {
+      if (s.opening && !prev.opening && useLab.getState().view === 'lab') useLab.getState().setView('workstation');
+    }),
+  ];
+  return () => unsubscribe.forEach((u) => u());
+}
