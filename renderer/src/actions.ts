@@ -272,7 +272,7 @@ export async function importSegmentsFrom(path: string, format: 'audacity' | 'rav
     rec = { ...rec, segments: rec.segments.map((s) => ({ ...s, file: file.path })) };
   }
   if (!rec) throw new Error(`${path} holds segments of ${recordings.length} recordings, none of them ${file.path}`);
-  useSegments.getState().reset(rec.segments, 'import', path.split(/[\/]/).pop() ?? path);
+  useSegments.getState().reset(rec.segments, 'import', path.split(/[\\/]/).pop() ?? path);
   useUi.getState().setLowerTab('segments');
   return rec.segments.length;
 }

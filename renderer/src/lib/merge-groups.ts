@@ -4,7 +4,7 @@
  * behind it), and the colouring of those groups. Pure functions; test/renderer.merge-groups.test.ts.
  */
 // Imports carry .js: the unit tests load this file through node's module resolution (vite takes either).
-import type { ModelInfo, RunView, WindowInput } from '../../../app/contract.js';
+import type { ModelInfo, RunView, WindowInput } from '../../../app/contract/index.js';
 import { GROUP_HUES } from './color.js';
 
 /** Geometry of the patch grid: patch p owns a stride × stride cell; the last row / column runs to the edge. */
