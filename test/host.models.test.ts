@@ -168,6 +168,11 @@ describe('host model store', () => {
     expect(overridden).toMatchObject({ mean: -5, std: 3 });
     expect(overridden.assumed.join('\n')).not.toMatch(/normalisation/);
 
+    // A pickle that would run code is refused by name, and nothing is written.
+    const refused = await client.fails('models.import', { path: join(ROOT, 'test', 'fixtures', 'torch-checkpoints', 'runs-code.bin') });
+    expect(refused.message).toMatch(/builtins/);
+    expect(existsSync(join(state, 'models'))).toBe(false);
+
     const { model, report: imported } = await ok('models.import', { path: PTH });
     expect(imported).toEqual(report);
     expect(model).toMatchObject({ id: 'ast-repo-micro', source: 'imported', dir: join(state, 'models', 'ast-repo-micro'), classes: 527, multiLabel: true, numLayers: 2 });

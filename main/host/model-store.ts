@@ -25,6 +25,9 @@ import type { SettingsFile } from './settings.js';
 const PROGRESS_EVERY_MS = 100;
 
 export class ModelStore {
+  /** Repos being pulled now: two pulls of one repo would write the same partial file. */
+  private readonly pulling = new Set<string>();
+
   constructor(
     private readonly registry: ModelRegistry,
     private readonly settings: SettingsFile,
@@ -42,6 +45,16 @@ export class ModelStore {
   }
 
   async pull({ repoId, revision }: Params<'models.pull'>, ctx: CallContext): Promise<Result<'models.pull'>> {
+    if (this.pulling.has(repoId)) throw new HostError('USAGE', `${repoId} is being pulled already; wait for that pull, or cancel it`);
+    this.pulling.add(repoId);
+    try {
+      return await this.pullOnce(repoId, revision, ctx);
+    } finally {
+      this.pulling.delete(repoId);
+    }
+  }
+
+  private async pullOnce(repoId: string, revision: string | undefined, ctx: CallContext): Promise<Result<'models.pull'>> {
     let last = 0;
     const onProgress = (p: PullProgress) => {
       const now = Date.now();
@@ -57,7 +70,11 @@ export class ModelStore {
   }
 
   async inspect({ path, overrides }: Params<'models.inspect'>, ctx: CallContext): Promise<ImportReport> {
-    return report(await this.convert(hostPath(path, 'checkpoint file'), overrides, ctx));
+    const file = hostPath(path, 'checkpoint file');
+    if ((await stat(file).catch(() => null))?.isDirectory()) {
+      throw new HostError('USAGE', `${file}: a folder carries its own config.json; inspect reads a .pth checkpoint of the original AST / FastAST code`);
+    }
+    return report(await this.convert(file, overrides, ctx));
   }
 
   /** A folder is checked in full and remembered where it is; a .pth is converted into <state folder>/models/<name>. */
