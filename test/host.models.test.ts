@@ -60,6 +60,7 @@ function badModel(name: string, edit: (config: Record<string, unknown>) => void)
 
 const longLabel = badModel('bad-long-label', (c) => ((c.id2label as Record<string, string>)['3'] = 'x'.repeat(300)));
 const manyLayers = badModel('bad-300-layers', (c) => (c.num_hidden_layers = 300));
+const gone = join(tmp, 'gone-model');
 
 beforeAll(async () => {
   hub = await startFakeHub([TINY_REPO, SLOW_REPO]);
@@ -67,7 +68,7 @@ beforeAll(async () => {
   // Not an AST: a user's other downloads are left out of the list.
   writePythonCacheRepo('py-org/some-llm', 'eeeeeeeeeeffffffffff0000000000aaaaaaaaaa', { 'config.json': Buffer.from('{"model_type":"llama"}'), 'model.safetensors': WEIGHTS });
   mkdirSync(state, { recursive: true });
-  writeFileSync(join(state, 'settings.json'), JSON.stringify({ lastMerge: null, imported: [longLabel, manyLayers] }));
+  writeFileSync(join(state, 'settings.json'), JSON.stringify({ lastMerge: null, imported: [longLabel, manyLayers, gone] }));
   host = testHost(tmp, { HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: cache, HF_HOME: join(tmp, 'hf-home') });
   await host.start();
   client = rpcClient(host);
@@ -104,7 +105,8 @@ describe('host model store', () => {
     expect(cached.params).toBeGreaterThan(0.99 * (WEIGHTS.length / 4));
     expect(cached.params).toBeLessThan(WEIGHTS.length / 4);
 
-    expect(skipped.map((s: { path: string }) => s.path).sort()).toEqual([manyLayers, longLabel]);
+    expect(skipped.map((s: { path: string }) => s.path).sort()).toEqual([manyLayers, longLabel, gone]);
+    expect(skipped.find((s: { path: string }) => s.path === gone).reason).toMatch(/the folder is gone/);
     expect(skipped.find((s: { path: string }) => s.path === longLabel).reason).toMatch(/labels\[3\]: longer than 256 characters/);
     expect(skipped.find((s: { path: string }) => s.path === manyLayers).reason).toMatch(/numLayers: 300 is above 256/);
 
@@ -207,9 +209,9 @@ describe('host model store', () => {
 
     const dir = join(state, 'models', 'ast-repo-micro');
     expect((await ok('hello', {})).activeModel).toBe('ast-repo-micro');
-    const gone = await ok('models.remove', { id: 'ast-repo-micro' });
-    expect(gone.removed).toEqual(['ast-repo-micro']);
-    expect(gone.freedBytes).toBeGreaterThan(0);
+    const micro = await ok('models.remove', { id: 'ast-repo-micro' });
+    expect(micro.removed).toEqual(['ast-repo-micro']);
+    expect(micro.freedBytes).toBeGreaterThan(0);
     expect(existsSync(dir)).toBe(false);
     expect(JSON.parse(readFileSync(join(state, 'settings.json'), 'utf8')).imported).not.toContain(dir);
     expect((await ok('hello', {})).activeModel).toBe('ast-tiny-esc10-cmkd');
@@ -220,5 +222,10 @@ describe('host model store', () => {
     expect(existsSync(join(cache, 'models--test-org--tiny-ast'))).toBe(false);
     expect(ids((await ok('models.list', {})).models)).toEqual(['ast-tiny-esc10-cmkd', 'ast-tiny-esc10-plain', 'py-org--cached-ast']);
     expect((await client.fails('models.remove', { id: 'test-org--tiny-ast' })).code).toBe('NO_MODEL');
+
+    // A skipped folder has no id: it is forgotten by its path, and its files stay.
+    expect(await ok('models.remove', { path: longLabel })).toEqual({ removed: [], freedBytes: 0 });
+    expect((await ok('models.list', {})).skipped.map((s: { path: string }) => s.path)).toEqual([manyLayers, gone]);
+    expect(existsSync(join(longLabel, 'config.json'))).toBe(true);
   });
 });

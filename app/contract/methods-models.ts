@@ -168,9 +168,10 @@ export const modelMethods = {
   /**
    * Removes a model: a hub repo from the hub cache (every revision: all of them are listed in
    * `removed`), an imported .pth's folder, or forgets an added folder (its files stay). Bundled
-   * models cannot be removed.
+   * models cannot be removed. `path` instead of `id` forgets a remembered folder the scan
+   * skipped (it has no id); its files stay.
    */
-  'models.remove': { params: s.object({ id }), result: s.object({ removed: s.array(id, { max: 1000 }), freedBytes: count }) },
+  'models.remove': { params: s.object({ id: s.optional(id), path: s.optional(path) }), result: s.object({ removed: s.array(id, { max: 1000 }), freedBytes: count }) },
   /** A model's labels in output order, with their AudioSet ontology ancestors (ontology null when the labels are not AudioSet's). */
   'models.labels': {
     params: s.object({ id }),

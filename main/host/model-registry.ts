@@ -6,6 +6,7 @@
  * A model that cannot be read, or whose config is beyond the contract's limits, is skipped with
  * a reason: one bad model never breaks hello or the start.
  */
+import { stat } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import type { ModelInfo, ModelSourceKind, SkippedModel } from '../../app/contract/index.js';
 import { hubCacheDir } from '../../app/models/hub-cache.js';
@@ -84,6 +85,8 @@ export class ModelRegistry {
     for (const path of added) {
       const source = this.sourceOf(path);
       try {
+        // resolve's own message speaks of --model; a remembered folder that went deserves its own.
+        if (!(await stat(path).catch(() => null))) throw new HostError('FILE_NOT_FOUND', `${path}: the folder is gone (moved, deleted, or on a drive not mounted); remove it from the list, or import it again`);
         const found = await resolveModelSource(path, { env: this.env });
         // The settings keep folders: a .pth is converted into one when it is imported.
         if (found.kind !== 'folder') throw new HostError('CHECKPOINT_INVALID', `${path}: a checkpoint file; import it to convert it into a folder`);

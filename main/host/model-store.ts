@@ -102,13 +102,15 @@ export class ModelStore {
    * Removes a model from disk (a hub repo with every revision, an imported .pth's folder) or
    * forgets an added folder; returns the ids that went (the host drops their engines).
    */
-  async remove({ id }: Params<'models.remove'>): Promise<Result<'models.remove'>> {
-    const m = this.registry.require(id);
-    let removed = [id];
+  async remove({ id, path }: Params<'models.remove'>): Promise<Result<'models.remove'>> {
+    if ((id === undefined) === (path === undefined)) throw new HostError('BAD_REQUEST', 'models.remove takes an id, or the path of a skipped folder: one of them');
+    if (path !== undefined) return this.forgetSkipped(path);
+    const m = this.registry.require(id!);
+    let removed = [m.id];
     let freedBytes = 0;
     switch (m.source) {
       case 'bundled':
-        throw new HostError('USAGE', `${id} is bundled with the app and cannot be removed`);
+        throw new HostError('USAGE', `${m.id} is bundled with the app and cannot be removed`);
       case 'hub': {
         const repoId = m.hub!.repoId;
         removed = this.registry.list().filter((x) => x.hub?.repoId === repoId).map((x) => x.id);
@@ -130,6 +132,15 @@ export class ModelStore {
     }
     await this.rescan();
     return { removed, freedBytes };
+  }
+
+  /** Forgets a remembered folder that the scan skipped (gone, unreadable, beyond the limits); its files stay. */
+  private async forgetSkipped(path: string): Promise<Result<'models.remove'>> {
+    const remembered = this.settings.settings.imported.some((d) => resolve(d) === resolve(path));
+    if (!remembered) throw new HostError('NO_MODEL', `${path} is not a remembered model folder`);
+    await this.forget(path);
+    await this.rescan();
+    return { removed: [], freedBytes: 0 };
   }
 
   async labels({ id }: Params<'models.labels'>): Promise<Result<'models.labels'>> {
