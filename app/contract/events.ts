@@ -12,6 +12,19 @@ export const events = {
     total: s.number({ min: 0 }),
     message: s.optional(s.string({ max: 1024 })),
   }),
+  /** Progress of a models.pull (request `id`): bytes of the file at work and of the whole pull, rate and time left. */
+  'models.progress': s.object({
+    id: count,
+    repoId: s.string({ max: 200 }),
+    file: s.string({ max: 1024 }),
+    fileBytes: count,
+    fileSize: count,
+    bytes: count,
+    totalBytes: count,
+    bytesPerSecond: s.number({ min: 0 }),
+    /** Seconds left at the current rate; absent while unknown. */
+    etaSeconds: s.optional(s.number({ min: 0 })),
+  }),
   /** Something the user must be told (engine restarted, a model failed to load …). */
   notice: s.object({ level: s.enum(['info', 'warning', 'error'] as const), message: s.string({ max: 4096 }) }),
   /** A native menu or drop asked the UI to do something (Electron). */

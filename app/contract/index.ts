@@ -26,7 +26,7 @@ export { events, parseEvent, type EventData, type EventName, type Events } from 
 export { isMethod, methods, parseParams, parseResult, type Method, type Methods, type Params, type Result } from './methods.js';
 export { DEFAULT_MERGE, MergeParams } from './fields.js';
 
-export { EngineInfo, ModelInfo, ScheduleTable } from './methods-models.js';
+export { EngineInfo, ImportOverrides, ImportReport, LabelEntry, MODEL_SOURCES, ModelInfo, ScheduleTable, SkippedModel, type ModelSourceKind } from './methods-models.js';
 export { FileInfo, FsEntry } from './methods-files.js';
 export { AnalysisProvenance, AnalysisResult, ComparisonView, LabelScoreSchema, RunView, WindowInput, type LabelScoreView } from './methods-analysis.js';
 export { ProvenanceWire, RecordingWire, SegmentWire, selectionFromWire, SelectionWire } from './methods-segments.js';

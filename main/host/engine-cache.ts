@@ -69,6 +69,15 @@ export class EngineCache {
     return { info, checkpoint, engine };
   }
 
+  /** Drops a removed model's engine (disposed once built; a run still on it fails). */
+  forget(id: string): void {
+    const p = this.loading.peek(id);
+    if (!p) return;
+    this.loading.delete(id);
+    this.up.delete(id);
+    void p.then((m) => m.engine.dispose()).catch(() => {});
+  }
+
   /** The model's engine if it is up now, without waiting. */
   ready(id: string): LoadedModel | undefined {
     return this.up.get(id);

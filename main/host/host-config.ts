@@ -22,6 +22,8 @@ export interface HostConfig extends EngineOptions {
   mediaDir: string;
   demoDir: string | null;
   homeDir: string;
+  /** Where the hub cache is and how to reach the hub (HF_HUB_CACHE, HF_HOME, HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE); default process.env. */
+  env?: NodeJS.ProcessEnv;
   createEngine?: CreateEngine;
   log?: (line: string) => void;
 }

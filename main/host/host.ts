@@ -5,6 +5,7 @@
  *
  * This file is the dispatch table: each method of the contract, answered by the part that owns it.
  */
+import { join } from 'node:path';
 import { PROTOCOL_VERSION, type Method, type Params, type Provenance, type Result } from '../../app/contract/index.js';
 import { analyseFile } from './analysis.js';
 import { EngineCache, type LoadedModel } from './engine-cache.js';
@@ -14,6 +15,7 @@ import { defaultEngine, type HostConfig } from './host-config.js';
 import { LabHost } from './lab-host.js';
 import { scheduleTable } from './merge-schedule.js';
 import { ModelRegistry } from './model-registry.js';
+import { ModelStore } from './model-store.js';
 import { OpenFiles } from './open-files.js';
 import { raceAbort } from './race-abort.js';
 import { HostError, type CallContext, type Handler } from './rpc.js';
@@ -28,6 +30,8 @@ export class Host {
   private readonly log: (line: string) => void;
   private readonly settings: SettingsFile;
   private readonly models: ModelRegistry;
+  /** Pull, import, remove, labels: the model store's methods over the registry. */
+  private readonly store: ModelStore;
   private readonly engines: EngineCache;
   /** One engine run at a time, interactive first (shared with the lab). */
   private readonly queue = new EngineQueue();
@@ -42,7 +46,9 @@ export class Host {
     const createEngine = cfg.createEngine ?? defaultEngine;
     const engineOptions = { providers: cfg.providers, threads: cfg.threads };
     this.settings = new SettingsFile(cfg.stateDir);
-    this.models = new ModelRegistry(cfg.modelsDir, this.log);
+    const env = cfg.env ?? process.env;
+    this.models = new ModelRegistry(cfg.modelsDir, join(cfg.stateDir, 'models'), env, this.log);
+    this.store = new ModelStore(this.models, this.settings, env);
     this.engines = new EngineCache(this.models, createEngine, engineOptions, this.log);
     this.windows = new WindowRuns(this.queue);
     this.files = new OpenFiles(cfg.mediaDir, (fileId) => this.windows.forgetFile(fileId));
@@ -62,7 +68,7 @@ export class Host {
   async start(): Promise<void> {
     await this.files.start();
     await this.settings.load();
-    await this.models.scan(this.settings.settings.imported);
+    await this.store.rescan();
     const first = this.models.get(this.cfg.defaultModel) ? this.cfg.defaultModel : (this.models.list()[0]?.id ?? null);
     if (first) {
       this.active = first;
@@ -112,7 +118,7 @@ export class Host {
       };
     },
 
-    'models.list': async () => this.models.list(),
+    'models.list': async () => this.store.list(),
 
     'models.select': async ({ id }, ctx) => {
       this.models.require(id);
@@ -121,14 +127,19 @@ export class Host {
       return { model: m.info, engine: this.engines.info(m) };
     },
 
-    'models.import': async ({ dir }) => {
-      const info = await this.models.import(dir);
-      const imported = this.settings.settings.imported;
-      if (!imported.includes(info.dir)) {
-        imported.push(info.dir);
-        await this.settings.save();
+    'models.pull': async (params, ctx) => this.store.pull(params, ctx),
+    'models.inspect': async (params, ctx) => this.store.inspect(params, ctx),
+    'models.import': async (params, ctx) => this.store.import(params, ctx),
+    'models.labels': async (params) => this.store.labels(params),
+
+    'models.remove': async (params) => {
+      const res = await this.store.remove(params);
+      for (const id of res.removed) this.engines.forget(id);
+      // The active model went: the default one (or the first there is) takes its place.
+      if (this.active !== null && res.removed.includes(this.active)) {
+        this.active = this.models.get(this.cfg.defaultModel) ? this.cfg.defaultModel : (this.models.list()[0]?.id ?? null);
       }
-      return info;
+      return res;
     },
 
     'schedule.table': async (params) => scheduleTable((await this.current()).checkpoint.spec, params),

@@ -1,97 +1,103 @@
-/** The models the host knows: bundled ones (one sub-folder each of the models folder) and imported ones. */
-import { readdir, readFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
-import type { ModelInfo } from '../../app/contract/index.js';
-import { loadCheckpoint } from '../../app/checkpoint/load.js';
-import { specFromConfigs, type ModelSpec } from '../../app/checkpoint/spec.js';
-import { maxR } from '../../app/tome/schedule.js';
+/**
+ * The models the host knows, found by a scan of three places: the bundled models (one folder
+ * each in the models folder), the Audio Spectrogram Transformers in the Hugging Face hub cache
+ * (what Python or `models.pull` downloaded; other repos are left out), and the folders the
+ * settings remember (.pth checkpoints converted into the state folder, folders the user added).
+ * A model that cannot be read, or whose config is beyond the contract's limits, is skipped with
+ * a reason: one bad model never breaks hello or the start.
+ */
+import { stat } from 'node:fs/promises';
+import { basename, join, relative, resolve, sep } from 'node:path';
+import type { ModelInfo, ModelSourceKind, SkippedModel } from '../../app/contract/index.js';
+import { hubCacheDir } from '../../app/models/hub-cache.js';
+import { listBundled, listHubCache } from '../../app/models/list.js';
+import { resolveModelSource } from '../../app/models/resolve.js';
+import { folderBytes, folderDisplayName, modelInfo, readSpec, type ModelPlace } from './model-info.js';
 import { HostError } from './rpc.js';
 
-export function modelInfo(id: string, dir: string, spec: ModelSpec, bundled: boolean): ModelInfo {
-  const name = id
-    .replace(/^ast-/, 'AST ')
-    .replace(/-cmkd$/, ' (distilled, CMKD)')
-    .replace(/-plain$/, ' (plain)')
-    .replace(/-/g, ' ');
-  return {
-    id,
-    name,
-    dir,
-    bundled,
-    note: `${spec.numLayers} layers × ${spec.hiddenSize}, ${spec.labels.length} classes, ${spec.multiLabel ? 'multi-label (sigmoid)' : 'single-label (softmax)'}`,
-    labels: spec.labels,
-    multiLabel: spec.multiLabel,
-    numLayers: spec.numLayers,
-    numTokens: spec.numTokens,
-    freqPatches: spec.freqPatches,
-    timePatches: spec.timePatches,
-    numMelBins: spec.numMelBins,
-    maxLength: spec.maxLength,
-    patchSize: spec.patchSize,
-    frequencyStride: spec.frequencyStride,
-    timeStride: spec.timeStride,
-    sampleRate: spec.features.sampleRate,
-    maxR: { protect: maxR(spec, true), noProtect: maxR(spec, false) },
-  };
+/** A model id from a name: safe for the contract's id pattern. */
+function safeId(name: string): string {
+  return name.replace(/[^\w.@+-]/g, '_').slice(0, 100) || 'model';
 }
 
-/** The spec from a folder's config files only (a scan must not read every checkpoint's weights). */
-async function readSpec(dir: string): Promise<ModelSpec> {
-  const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
-  let pre = null;
-  try {
-    pre = JSON.parse(await readFile(join(dir, 'preprocessor_config.json'), 'utf8'));
-  } catch {
-    /* optional */
-  }
-  return specFromConfigs(config, pre, dir);
-}
-
-/** A model id from a folder name: safe for the contract's id pattern. */
-function idFor(dir: string): string {
-  return basename(resolve(dir)).replace(/[^\w.@+-]/g, '_').slice(0, 100) || 'model';
+/** A hub model's id: ORG--NAME as the cache names its folder (the hub forbids "--" in names), @REVISION off main. */
+function hubId(repoId: string, revision: string): string {
+  const base = repoId.replace('/', '--');
+  return revision === 'main' ? base : `${base}@${revision}`;
 }
 
 export class ModelRegistry {
-  private readonly models = new Map<string, ModelInfo>();
+  private models = new Map<string, ModelInfo>();
+  private skippedModels: SkippedModel[] = [];
 
   constructor(
     private readonly modelsDir: string,
+    /** Where .pth imports are written: <state folder>/models. */
+    readonly importDir: string,
+    /** HF_HUB_CACHE / HF_HOME say where the hub cache is. */
+    private readonly env: NodeJS.ProcessEnv,
     private readonly log: (line: string) => void,
   ) {}
 
-  /** Reads the bundled models and the `imported` folders; a broken bundled one is logged and skipped. */
-  async scan(imported: readonly string[]): Promise<void> {
-    const dirs: { dir: string; bundled: boolean }[] = [];
-    try {
-      for (const e of await readdir(this.modelsDir, { withFileTypes: true })) {
-        if (e.isDirectory()) dirs.push({ dir: join(this.modelsDir, e.name), bundled: true });
-      }
-    } catch {
-      this.log(`no bundled models in ${this.modelsDir}`);
-    }
-    for (const dir of imported) dirs.push({ dir, bundled: false });
-    for (const { dir, bundled } of dirs) {
-      try {
-        const spec = await readSpec(dir);
-        const id = idFor(dir);
-        this.models.set(id, modelInfo(id, dir, spec, bundled));
-      } catch (e) {
-        if (bundled) this.log(`skipping ${dir}: ${(e as Error).message}`);
-      }
-    }
+  get hubCacheDir(): string {
+    return hubCacheDir(this.env);
   }
 
-  /** Imports a checkpoint folder after a full check (every tensor by name and shape); returns its info. */
-  async import(dir: string): Promise<ModelInfo> {
-    const abs = resolve(dir);
-    const checkpoint = await loadCheckpoint(abs);
-    let id = idFor(abs);
-    const existing = this.models.get(id);
-    if (existing && resolve(existing.dir) !== abs) id = `${id}-${checkpoint.sha256.slice(0, 8)}`;
-    const info = modelInfo(id, abs, checkpoint.spec, false);
-    this.models.set(id, info);
-    return info;
+  /** An added folder is "imported" when the host wrote it (under importDir), else the user's "folder". */
+  sourceOf(dir: string): ModelSourceKind {
+    const rel = relative(this.importDir, resolve(dir));
+    return rel !== '' && !rel.startsWith('..') && !rel.startsWith(sep) ? 'imported' : 'folder';
+  }
+
+  /** Reads every place again and replaces the list at once (a request never sees half a scan). */
+  async scan(added: readonly string[]): Promise<void> {
+    const models = new Map<string, ModelInfo>();
+    const skipped: SkippedModel[] = [];
+    const add = async (place: Omit<ModelPlace, 'id' | 'bytes'> & { id: string; bytes?: number }) => {
+      try {
+        const spec = await readSpec(place.dir);
+        let id = place.id;
+        for (let n = 2; models.has(id); n++) id = `${place.id}-${n}`;
+        const bytes = place.bytes ?? (await folderBytes(place.dir));
+        models.set(id, modelInfo({ ...place, id, bytes }, spec));
+      } catch (e) {
+        const reason = (e as Error).message;
+        skipped.push({ path: place.dir, source: place.source, reason: reason.slice(0, 4096) });
+        this.log(`skipping model ${place.dir}: ${reason}`);
+      }
+    };
+
+    for (const m of await listBundled(this.modelsDir)) {
+      await add({ id: safeId(m.id), name: folderDisplayName(m.id), dir: m.dir, source: 'bundled', hub: null, bytes: m.bytes });
+    }
+    let hub: Awaited<ReturnType<typeof listHubCache>> = [];
+    try {
+      hub = await listHubCache(this.hubCacheDir);
+    } catch (e) {
+      skipped.push({ path: this.hubCacheDir, source: 'hub', reason: `the hub cache could not be read: ${(e as Error).message}` });
+    }
+    for (const m of hub) {
+      const repoId = m.id.split('@')[0];
+      const revision = m.refs?.includes('main') ? 'main' : (m.refs?.[0] ?? m.commit!);
+      const name = revision === 'main' ? repoId : `${repoId}@${revision.slice(0, 12)}`;
+      await add({ id: hubId(repoId, revision), name, dir: m.dir, source: 'hub', hub: { repoId, revision, commit: m.commit! }, bytes: m.bytes });
+    }
+    for (const path of added) {
+      const source = this.sourceOf(path);
+      try {
+        // resolve's own message speaks of --model; a remembered folder that went deserves its own.
+        if (!(await stat(path).catch(() => null))) throw new HostError('FILE_NOT_FOUND', `${path}: the folder is gone (moved, deleted, or on a drive not mounted); remove it from the list, or import it again`);
+        const found = await resolveModelSource(path, { env: this.env });
+        // The settings keep folders: a .pth is converted into one when it is imported.
+        if (found.kind !== 'folder') throw new HostError('CHECKPOINT_INVALID', `${path}: a checkpoint file; import it to convert it into a folder`);
+      } catch (e) {
+        skipped.push({ path, source, reason: (e as Error).message.slice(0, 4096) });
+        continue;
+      }
+      await add({ id: safeId(basename(path)), name: folderDisplayName(basename(path)), dir: path, source, hub: null });
+    }
+    this.models = models;
+    this.skippedModels = skipped;
   }
 
   get(id: string): ModelInfo | undefined {
@@ -105,12 +111,28 @@ export class ModelRegistry {
     return m;
   }
 
+  /** The model in a folder (after a pull or an import, to answer with its info). */
+  byDir(dir: string): ModelInfo | undefined {
+    const abs = resolve(dir);
+    return this.list().find((m) => resolve(m.dir) === abs);
+  }
+
   list(): ModelInfo[] {
     return [...this.models.values()];
+  }
+
+  /** Why models were left out of the list, from the last scan. */
+  skipped(): SkippedModel[] {
+    return this.skippedModels;
   }
 
   /** All models by id (the lab looks its models up here). */
   byId(): ReadonlyMap<string, ModelInfo> {
     return this.models;
+  }
+
+  /** Where a .pth named `name` is converted to. */
+  importFolder(name: string): string {
+    return join(this.importDir, name);
   }
 }

@@ -6,8 +6,12 @@ import { rpcClient, type RpcTestClient } from './rpc-client.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-/** A serve-kind host on the bundled models and demo clips, cpu only, with its state under `tmp`. */
-export function testHost(tmp: string): Host {
+/**
+ * A serve-kind host on the bundled models and demo clips, cpu only, with its state under `tmp`.
+ * Its hub cache is `tmp`/hub unless `env` says otherwise, so models this machine's user
+ * downloaded stay out of the tests.
+ */
+export function testHost(tmp: string, env: NodeJS.ProcessEnv = { HF_HUB_CACHE: join(tmp, 'hub'), HF_HOME: join(tmp, 'hf-home'), HF_HUB_OFFLINE: '1' }): Host {
   return new Host({
     kind: 'serve',
     appVersion: 'test',
@@ -18,6 +22,7 @@ export function testHost(tmp: string): Host {
     demoDir: join(ROOT, 'data', 'demo'),
     homeDir: tmp,
     providers: ['cpu'],
+    env,
   });
 }
 

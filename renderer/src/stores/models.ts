@@ -36,7 +36,7 @@ export const useModels = create<ModelsState>((set, get) => ({
   },
   async importDir(dir) {
     try {
-      const model = await api().call('models.import', { dir });
+      const { model } = await api().call('models.import', { path: dir });
       set({ models: [...get().models.filter((m) => m.id !== model.id), model] });
       useUi.getState().notify('info', `Imported ${model.name} (${model.labels.length} classes)`);
       await get().select(model.id);
