@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeAudioFile, streamAudioFile } from '../app/audio/decode.js';
 import { featuresForFile } from '../app/audio/features.js';
+import { StreamResampler } from '../app/audio/resample.js';
 import { FastAstError, type FastAstErrorCode } from '../app/errors.js';
 import { sineInt16, wavBytes } from './corpus/wav.js';
 
@@ -262,5 +263,14 @@ describe('bad input: the output length is bounded before decoding', () => {
       onProgress: (f: number) => (progress = f),
     });
     expect(progress).toBe(0);
+  });
+});
+
+describe('bad input: the resampler bounds its own expansion', () => {
+  // decode.ts never asks for more than 16× (1 kHz is the lowest rate read); the resampler refuses it anyway.
+  it('100 Hz → 16 kHz (160-fold) is refused; 1 kHz → 16 kHz is taken', async () => {
+    await expect(StreamResampler.create(100, 16000)).rejects.toMatchObject({ code: 'AUDIO_UNSUPPORTED', message: expect.stringMatching(/100 Hz to 16000 Hz would multiply the length 160-fold; at most 16/) });
+    const r = await StreamResampler.create(1000, 16000);
+    expect(r.push(new Float32Array(1000)).reduce((n, y) => n + y.length, 0) + r.end().reduce((n, y) => n + y.length, 0)).toBe(16000);
   });
 });

@@ -15,6 +15,9 @@ const CONVERTER = {
 // libsamplerate-js refuses rates above this (its own check), though the C library only needs the ratio.
 const LIBRARY_MAX_RATE = 192_000;
 
+/** 16 kHz out of the lowest rate read (1 kHz, app/audio/probe-types.ts). */
+const MAX_EXPANSION = 16;
+
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 // libsamplerate-js copies through a fixed 1,008,000-float WASM buffer; stay well below it.
@@ -39,6 +42,11 @@ export class StreamResampler {
   ) {}
 
   static async create(inRate: number, outRate: number, quality: ResampleQuality = 'medium'): Promise<StreamResampler> {
+    // The decoder reads nothing below 1 kHz, so 16 kHz output never needs more than 16×; a larger
+    // factor would turn a small file into a huge array.
+    if (outRate > MAX_EXPANSION * inRate) {
+      throw new FastAstError('AUDIO_UNSUPPORTED', `resampling ${inRate} Hz to ${outRate} Hz would multiply the length ${Math.round(outRate / inRate)}-fold; at most ${MAX_EXPANSION}`);
+    }
     // Only the ratio matters to the converter, and the wrapper takes integer rates up to 192 kHz:
     // 384 kHz → 16 kHz is passed as 24 → 1. A ratio that does not reduce that far is refused.
     const g = gcd(inRate, outRate);
