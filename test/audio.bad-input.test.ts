@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeAudioFile, streamAudioFile } from '../app/audio/decode.js';
 import { featuresForFile } from '../app/audio/features.js';
+import { StreamResampler } from '../app/audio/resample.js';
 import { FastAstError, type FastAstErrorCode } from '../app/errors.js';
 import { sineInt16, wavBytes } from './corpus/wav.js';
 
@@ -146,7 +147,11 @@ describe('bad input: corrupt data in the middle', () => {
 describe('bad input: limits and cancellation', () => {
   it('larger than maxBytes', () => expectError(join(CORPUS, 'speech_16k_s16.wav'), 'AUDIO_TOO_LARGE', /47\.0 KB is over the 1000 bytes limit/, { maxBytes: 1000 }));
 
-  it('longer than maxDurationS', () => expectError(join(CORPUS, 'speech_44k_stereo.mp3'), 'AUDIO_TOO_LARGE', /longer than the 0\.5 s limit/, { maxDurationS: 0.5 }));
+  // Raw AAC declares no length, so the limit is found while decoding; the MP3's Xing header says it up front.
+  it('longer than maxDurationS, found while decoding', () => expectError(join(CORPUS, 'speech_44k_stereo.aac'), 'AUDIO_TOO_LARGE', /longer than the 0\.5 s limit/, { maxDurationS: 0.5 }));
+
+  it('longer than maxDurationS, declared by the header', () =>
+    expectError(join(CORPUS, 'speech_44k_stereo.mp3'), 'AUDIO_TOO_LARGE', /MP3 Info header declares 1\.50 s of audio, over the 0\.5 s limit/, { maxDurationS: 0.5 }));
 
   it('cancelled before it starts', () => {
     const controller = new AbortController();
@@ -171,5 +176,101 @@ describe('bad input: limits and cancellation', () => {
   it('the process is still fine: a good file decodes after all of the above', async () => {
     const d = await decodeAudioFile(join(CORPUS, 'speech_16k_s16.flac'));
     expect(d.samples.length).toBe(24000);
+  });
+});
+
+/** A 32-bit float WAV (format tag 3), channels interleaved in `samples`. */
+function floatWav(sampleRate: number, channels: number, samples: Float32Array): Buffer {
+  const data = Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength);
+  const b = Buffer.alloc(44 + data.length);
+  b.write('RIFFxxxxWAVEfmt ', 0, 'ascii');
+  b.writeUInt32LE(36 + data.length, 4);
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(3, 20);
+  b.writeUInt16LE(channels, 22);
+  b.writeUInt32LE(sampleRate, 24);
+  b.writeUInt32LE(sampleRate * channels * 4, 28);
+  b.writeUInt16LE(channels * 4, 32);
+  b.writeUInt16LE(32, 34);
+  b.write('data', 36, 'ascii');
+  b.writeUInt32LE(data.length, 40);
+  data.copy(b, 44);
+  return b;
+}
+
+/** A 16-bit PCM WAV of `n` bytes of tone whose header claims `rate` (byte rate and all). */
+function wavDeclaring(rate: number, seconds = 0.1): Buffer {
+  const b = wavBytes({ sampleRate: 16000, channels: 1, samples: sineInt16(440, 16000, seconds) });
+  b.writeUInt32LE(rate >>> 0, 24);
+  b.writeUInt32LE((rate * 2) >>> 0 || 2, 28);
+  return b;
+}
+
+describe('bad input: non-finite float samples', () => {
+  // Decision: an error, not silent zeroing: NaN/Inf in a recording means the writer was broken,
+  // and every score computed from it would be NaN (or, zeroed, quietly wrong).
+  it.each([
+    ['NaN', NaN],
+    ['+Inf', Infinity],
+    ['-Inf', -Infinity],
+  ])('a float WAV holding %s names the first bad sample and its time', (what, value) => {
+    const s = new Float32Array(16000).fill(0.25);
+    s[12345] = value;
+    s[15000] = NaN;
+    return expectError(file(`nonfinite-${what}.wav`, floatWav(16000, 1, s)), 'AUDIO_UNREADABLE', new RegExp(`sample 12345 \\(0\\.77 s\\) is ${what.replace('+', '\\+')}; the file holds non-finite float samples`));
+  });
+
+  it('in the second channel of a stereo file, at 44.1 kHz (the time is the source time)', () => {
+    const s = new Float32Array(2 * 44100).fill(0.1);
+    s[2 * 30000 + 1] = NaN;
+    return expectError(file('nonfinite-stereo.wav', floatWav(44100, 2, s)), 'AUDIO_UNREADABLE', /sample 30000 \(0\.68 s\) is NaN/);
+  });
+});
+
+describe('bad input: sample rates outside 1 kHz…768 kHz', () => {
+  it.each([1, 100, 999, 768001, 4_000_000_000])('a WAV declaring %d Hz is refused by name', (rate) =>
+    expectError(file(`rate-${rate}.wav`, wavDeclaring(rate)), 'AUDIO_UNSUPPORTED', new RegExp(`sample rate ${rate} Hz is outside 1 kHz…768 kHz`)),
+  );
+
+  it.each([1000, 768000])('a WAV at %d Hz (the bounds) decodes to finite samples of the right length', async (rate) => {
+    const d = await decodeAudioFile(file(`rate-ok-${rate}.wav`, wavDeclaring(rate)));
+    expect(d.samples.length).toBe(Math.round((1600 * 16000) / rate));
+    expect(d.samples.every(Number.isFinite)).toBe(true);
+  });
+
+  it('a rate above 192 kHz that does not reduce to one the resampler takes is refused by name (keepSourceRate still reads it)', async () => {
+    const path = file('rate-odd.wav', wavDeclaring(700_001));
+    await expectError(path, 'AUDIO_UNSUPPORTED', /resampling 700001 Hz to 16000 Hz needs a ratio the resampler cannot take/);
+    expect((await decodeAudioFile(path, { keepSourceRate: true })).samples.length).toBe(1600);
+  });
+
+  it('a FLAC whose STREAMINFO says 1 Hz is refused by name', () => {
+    const b = original('speech_16k_s16.flac').slice();
+    // STREAMINFO's 20-bit sample rate starts at byte 18 (after "fLaC", the block header and 10 bytes).
+    b[18] = 0;
+    b[19] = 0;
+    b[20] = (b[20] & 0x0f) | 0x10;
+    return expectError(file('rate-1.flac', b), 'AUDIO_UNSUPPORTED', /FLAC sample rate 1 Hz is outside 1 kHz…768 kHz/);
+  });
+});
+
+describe('bad input: the output length is bounded before decoding', () => {
+  it('a WAV whose header declares more audio than maxDurationS is refused before any sample is decoded', async () => {
+    // 8 s at 1 kHz would come out as 128,000 samples at 16 kHz: over a 1 s limit, said up front.
+    let progress = 0;
+    await expectError(file('long-1k.wav', wavDeclaring(1000, 0.5)), 'AUDIO_TOO_LARGE', /declares 8\.00 s of audio, over the 1 s limit/, {
+      maxDurationS: 1,
+      onProgress: (f: number) => (progress = f),
+    });
+    expect(progress).toBe(0);
+  });
+});
+
+describe('bad input: the resampler bounds its own expansion', () => {
+  // decode.ts never asks for more than 16× (1 kHz is the lowest rate read); the resampler refuses it anyway.
+  it('100 Hz → 16 kHz (160-fold) is refused; 1 kHz → 16 kHz is taken', async () => {
+    await expect(StreamResampler.create(100, 16000)).rejects.toMatchObject({ code: 'AUDIO_UNSUPPORTED', message: expect.stringMatching(/100 Hz to 16000 Hz would multiply the length 160-fold; at most 16/) });
+    const r = await StreamResampler.create(1000, 16000);
+    expect(r.push(new Float32Array(1000)).reduce((n, y) => n + y.length, 0) + r.end().reduce((n, y) => n + y.length, 0)).toBe(16000);
   });
 });

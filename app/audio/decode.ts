@@ -4,6 +4,7 @@ import { decodeChunked } from 'audio-decode';
 import { FastAstError } from '../errors.js';
 import { OggPageVerifier } from './ogg-pages.js';
 import { probeAudioFile, seconds, type AudioFormat, type IntegerPcm, type Probe } from './probe.js';
+import { checkSampleRate } from './probe-types.js';
 import { StreamResampler, type ResampleQuality } from './resample.js';
 
 export const TARGET_SAMPLE_RATE = 16000;
@@ -162,6 +163,46 @@ function toMono(block: DecodedBlock, pcm: IntegerPcm | undefined): Float32Array 
   return out;
 }
 
+/** Index of the first NaN or ±Inf in `x`, or −1. */
+function firstNonFinite(x: Float32Array): number {
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) return i;
+  return -1;
+}
+
+/**
+ * NaN or ±Inf in a float file is an error, not something to zero: it means the writer was
+ * broken, and every fbank frame and score touching it would be NaN (zeroed, quietly wrong).
+ * `frame` counts source frames from the file's start, so the time is the file's own.
+ */
+function nonFiniteSample(path: string, block: DecodedBlock, i: number, frame: number, rate: number): FastAstError {
+  const bad = block.channelData.map((c) => c[i]).find((v) => !Number.isFinite(v)) ?? NaN;
+  const what = Number.isNaN(bad) ? 'NaN' : bad > 0 ? '+Inf' : '-Inf';
+  return new FastAstError('AUDIO_UNREADABLE', `${path}: sample ${frame} (${seconds(frame, rate)}) is ${what}; the file holds non-finite float samples`);
+}
+
+/** A header that declares more audio than the limit is refused before anything is decoded. */
+function checkDeclaredDuration(path: string, probe: Probe, maxDurationS: number): void {
+  const d = probe.declared;
+  if (!d) return;
+  const frames = d.frames - d.toleranceFrames;
+  if (frames / d.sampleRate > maxDurationS) {
+    throw new FastAstError(
+      'AUDIO_TOO_LARGE',
+      `${path}: its ${d.source} declares ${seconds(d.frames, d.sampleRate)} of audio, over the ${formatDuration(maxDurationS)} limit for one file; split it or raise the limit`,
+    );
+  }
+}
+
+async function createResampler(path: string, rate: number, outRate: number, quality: ResampleQuality | undefined): Promise<StreamResampler> {
+  try {
+    return await StreamResampler.create(rate, outRate, quality);
+  } catch (e) {
+    if (e instanceof FastAstError) throw new FastAstError(e.code, `${path}: ${e.message}`);
+    // libsamplerate throws plain strings for the settings it refuses.
+    throw new FastAstError('AUDIO_UNSUPPORTED', `${path}: cannot resample ${rate} Hz to ${outRate} Hz (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
 function checkDeclaredLength(path: string, probe: Probe, decodedFrames: number, decodedRate: number): void {
   const d = probe.declared;
   if (!d) return;
@@ -191,6 +232,7 @@ export async function streamAudioFile(path: string, opts: DecodeOptions = {}): P
   const size = await checkedSize(path, opts.maxBytes ?? DEFAULT_MAX_BYTES);
   const probe = await probeFile(path, size);
   const maxDurationS = opts.maxDurationS ?? DEFAULT_MAX_DURATION_S;
+  checkDeclaredDuration(path, probe, maxDurationS);
 
   const blocks = decodeChunked(fileBytes(path, size, probe, opts), probe.decoder) as AsyncGenerator<DecodedBlock>;
   const nextBlock = async (): Promise<DecodedBlock | null> => {
@@ -216,11 +258,17 @@ export async function streamAudioFile(path: string, opts: DecodeOptions = {}): P
     throw new FastAstError('AUDIO_UNREADABLE', `${path}: no audio could be decoded from this ${probe.label} file; it is truncated or corrupt`);
   }
   const rate = first.sampleRate;
-  if (!(rate > 0)) throw new FastAstError('AUDIO_UNREADABLE', `${path}: ${probe.label} decoder reported sample rate ${rate}`);
+  // The probe checked what the header says; this covers containers whose rate only the decoder knows (MP3, M4A, WebM).
+  try {
+    checkSampleRate(path, probe.label, rate);
+  } catch (e) {
+    await blocks.return(undefined).catch(() => undefined);
+    throw e;
+  }
   const outRate = opts.keepSourceRate ? rate : TARGET_SAMPLE_RATE;
 
   async function* monoChunks(): AsyncGenerator<Float32Array> {
-    const resampler = rate === outRate ? null : await StreamResampler.create(rate, outRate, opts.resampleQuality);
+    const resampler = rate === outRate ? null : await createResampler(path, rate, outRate, opts.resampleQuality);
     let inFrames = 0;
     try {
       for (let block: DecodedBlock | null = first; block; block = await nextBlock()) {
@@ -229,6 +277,8 @@ export async function streamAudioFile(path: string, opts: DecodeOptions = {}): P
           throw new FastAstError('AUDIO_UNSUPPORTED', `${path}: the sample rate changes from ${rate} to ${block.sampleRate} Hz after ${seconds(inFrames, rate)} (chained stream); split the file`);
         }
         const mono = toMono(block, probe.pcm);
+        const bad = firstNonFinite(mono);
+        if (bad >= 0) throw nonFiniteSample(path, block, bad, inFrames + bad, rate);
         inFrames += mono.length;
         if (inFrames / rate > maxDurationS) {
           throw new FastAstError('AUDIO_TOO_LARGE', `${path}: longer than the ${formatDuration(maxDurationS)} limit for one file; split it or raise the limit`);

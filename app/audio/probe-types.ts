@@ -1,3 +1,5 @@
+import { FastAstError } from '../errors.js';
+
 /** What probing a file's bytes tells the decoder (app/audio/probe.ts decides, decode.ts uses it). */
 
 export type AudioFormat = 'wav' | 'flac' | 'mp3' | 'ogg' | 'opus' | 'm4a' | 'aac' | 'webm';
@@ -36,6 +38,22 @@ export interface Probe {
   ogg?: boolean;
   pcm?: IntegerPcm;
   declared?: DeclaredLength;
+}
+
+/**
+ * Sample rates the app reads, whatever the container says: 1 kHz (below it a "recording" is a
+ * corrupt header or sensor data, and resampling to 16 kHz would multiply its length) to 768 kHz
+ * (the highest rate converters write). A header outside this range is refused before decoding.
+ */
+export const MIN_SAMPLE_RATE = 1000;
+export const MAX_SAMPLE_RATE = 768_000;
+
+export function checkSampleRate(path: string, label: string, rate: number): void {
+  if (Number.isInteger(rate) && rate >= MIN_SAMPLE_RATE && rate <= MAX_SAMPLE_RATE) return;
+  throw new FastAstError(
+    'AUDIO_UNSUPPORTED',
+    `${path}: ${label} sample rate ${rate} Hz is outside 1 kHz…768 kHz, the rates this app reads (a corrupt header, or not a sound recording)`,
+  );
 }
 
 /** Bound on chunks/boxes walked in a header, so a crafted file cannot loop for long. */

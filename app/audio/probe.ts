@@ -4,7 +4,7 @@ import { AUDIO_EXTENSIONS } from '../common/audio-extensions.js';
 import { FastAstError } from '../errors.js';
 import { ascii, readAt, u16le, u32be, u32le, u64le } from './probe-bytes.js';
 import { probeMp4 } from './probe-mp4.js';
-import { MAX_CHUNKS, SUPPORTED_FORMATS_TEXT, type IntegerPcm, type Probe } from './probe-types.js';
+import { checkSampleRate, MAX_CHUNKS, SUPPORTED_FORMATS_TEXT, type IntegerPcm, type Probe } from './probe-types.js';
 import { probeWebm } from './probe-webm.js';
 
 export { SUPPORTED_FORMATS_TEXT, type AudioFormat, type DeclaredLength, type DecoderName, type IntegerPcm, type Probe } from './probe-types.js';
@@ -119,6 +119,7 @@ async function probeWav(path: string, fh: FileHandle, size: number, start: numbe
       if (fmt.channels === 0 || fmt.sampleRate === 0 || fmt.blockAlign === 0 || fmt.byteRate === 0) {
         throw unreadable(`WAV header is corrupt (channels ${fmt.channels}, sample rate ${fmt.sampleRate}, block size ${fmt.blockAlign})`);
       }
+      checkSampleRate(path, 'WAV', fmt.sampleRate);
       const intPcm = codec === 'pcm' && [8, 16, 24, 32].includes(fmt.bits);
       const floatPcm = codec === 'float' && (fmt.bits === 32 || fmt.bits === 64);
       if ((codec === 'pcm' || codec === 'float') && (!(intPcm || floatPcm) || fmt.blockAlign !== (fmt.channels * fmt.bits) / 8)) {
@@ -183,6 +184,7 @@ function probeFlac(path: string, b: Uint8Array): Probe {
   const info = blockType === 0 ? parseStreamInfo(b, 8) : null;
   if (!info) throw new FastAstError('AUDIO_UNREADABLE', `${path}: FLAC header is truncated or corrupt (no STREAMINFO block)`);
   if (info.sampleRate === 0) throw new FastAstError('AUDIO_UNREADABLE', `${path}: FLAC header is corrupt (sample rate 0)`);
+  checkSampleRate(path, 'FLAC', info.sampleRate);
   const probe: Probe = { format: 'flac', decoder: 'flac', label: 'FLAC', pcm: flacScale(info.bits) };
   // 0 means "unknown" (written by encoders that could not seek back), not "empty".
   if (info.totalSamples > 0) probe.declared = { frames: info.totalSamples, sampleRate: info.sampleRate, toleranceFrames: 0, source: 'FLAC STREAMINFO' };
@@ -290,11 +292,13 @@ async function probeOgg(path: string, fh: FileHandle, size: number, head: Uint8A
   } else if (head[p] === 1 && ascii(head, p + 1, 6) === 'vorbis') {
     probe = { format: 'ogg', decoder: 'oga', label: 'Ogg Vorbis', ogg: true };
     rate = u32le(head, p + 12);
+    checkSampleRate(path, probe.label, rate);
   } else if (head[p] === 0x7f && ascii(head, p + 1, 4) === 'FLAC') {
     const info = parseStreamInfo(head, p + 17);
     if (!info || info.sampleRate === 0) throw unreadable('Ogg FLAC header is truncated or corrupt');
     probe = { format: 'flac', decoder: 'flac', label: 'Ogg FLAC', ogg: true, pcm: flacScale(info.bits) };
     rate = info.sampleRate;
+    checkSampleRate(path, probe.label, rate);
   } else {
     const codec = ascii(head, p, 8).replace(/[^\x20-\x7e]/g, '');
     throw new FastAstError('AUDIO_UNSUPPORTED', `${path}: Ogg file with codec "${codec}" is not supported (only Vorbis, Opus and FLAC); convert it to one of ${SUPPORTED_FORMATS_TEXT}`);

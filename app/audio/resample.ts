@@ -1,4 +1,5 @@
 import libsamplerate from '@alexanderolsen/libsamplerate-js';
+import { FastAstError } from '../errors.js';
 
 // The package is CommonJS; its named exports are only reachable through the default import under Node ESM.
 const { create, ConverterType } = libsamplerate;
@@ -10,6 +11,14 @@ const CONVERTER = {
   medium: ConverterType.SRC_SINC_MEDIUM_QUALITY,
   fastest: ConverterType.SRC_SINC_FASTEST,
 } as const;
+
+// libsamplerate-js refuses rates above this (its own check), though the C library only needs the ratio.
+const LIBRARY_MAX_RATE = 192_000;
+
+/** 16 kHz out of the lowest rate read (1 kHz, app/audio/probe-types.ts). */
+const MAX_EXPANSION = 16;
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 // libsamplerate-js copies through a fixed 1,008,000-float WASM buffer; stay well below it.
 const SLICE = 1 << 16;
@@ -33,7 +42,19 @@ export class StreamResampler {
   ) {}
 
   static async create(inRate: number, outRate: number, quality: ResampleQuality = 'medium'): Promise<StreamResampler> {
-    const src = await create(1, inRate, outRate, { converterType: CONVERTER[quality] });
+    // The decoder reads nothing below 1 kHz, so 16 kHz output never needs more than 16×; a larger
+    // factor would turn a small file into a huge array.
+    if (outRate > MAX_EXPANSION * inRate) {
+      throw new FastAstError('AUDIO_UNSUPPORTED', `resampling ${inRate} Hz to ${outRate} Hz would multiply the length ${Math.round(outRate / inRate)}-fold; at most ${MAX_EXPANSION}`);
+    }
+    // Only the ratio matters to the converter, and the wrapper takes integer rates up to 192 kHz:
+    // 384 kHz → 16 kHz is passed as 24 → 1. A ratio that does not reduce that far is refused.
+    const g = gcd(inRate, outRate);
+    const [a, b] = [inRate / g, outRate / g];
+    if (!Number.isInteger(a) || !Number.isInteger(b) || a > LIBRARY_MAX_RATE || b > LIBRARY_MAX_RATE) {
+      throw new FastAstError('AUDIO_UNSUPPORTED', `resampling ${inRate} Hz to ${outRate} Hz needs a ratio the resampler cannot take; convert the file to 192 kHz or less`);
+    }
+    const src = await create(1, a, b, { converterType: CONVERTER[quality] });
     return new StreamResampler(src, inRate, outRate);
   }
 

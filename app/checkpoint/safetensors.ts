@@ -49,41 +49,14 @@ export async function openSafetensors(path: string): Promise<SafetensorsFile> {
     }
     const headerBuf = Buffer.alloc(headerLen);
     await fh.read(headerBuf, 0, headerLen, 8);
-    let header: Record<string, unknown>;
+    let header: unknown;
     try {
       header = JSON.parse(headerBuf.toString('utf8'));
     } catch {
       throw bad('header is not JSON');
     }
     const dataStart = 8 + headerLen;
-    const dataLen = size - dataStart;
-    const tensors = new Map<string, TensorInfo>();
-    let metadata: Record<string, string> = {};
-    for (const [name, raw] of Object.entries(header)) {
-      if (name === '__metadata__') {
-        metadata = (raw ?? {}) as Record<string, string>;
-        continue;
-      }
-      const entry = raw as { dtype?: string; shape?: unknown; data_offsets?: unknown };
-      if (!entry || typeof entry !== 'object') throw bad(`entry ${name} is not an object`);
-      const dtype = entry.dtype as SafetensorsDtype;
-      if (!(dtype in DTYPE_BYTES)) {
-        throw new FastAstError('CHECKPOINT_INVALID', `${path}: tensor ${name} has dtype ${String(entry.dtype)}; supported: F32, F16, BF16, I32, I64`);
-      }
-      const shape = entry.shape;
-      const offsets = entry.data_offsets;
-      if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) throw bad(`tensor ${name} has an invalid shape`);
-      if (!Array.isArray(offsets) || offsets.length !== 2) throw bad(`tensor ${name} has invalid data_offsets`);
-      const [begin, end] = offsets as number[];
-      const count = (shape as number[]).reduce((a, b) => a * b, 1);
-      if (end - begin !== count * DTYPE_BYTES[dtype]) {
-        throw bad(`tensor ${name}: shape [${shape.join(', ')}] of ${dtype} needs ${count * DTYPE_BYTES[dtype]} bytes, offsets give ${end - begin}`);
-      }
-      if (begin < 0 || end > dataLen) {
-        throw bad(`tensor ${name} lies past the end of the file (truncated download?)`);
-      }
-      tensors.set(name, { name, dtype, shape: shape as number[], begin, end });
-    }
+    const { tensors, metadata } = parseHeader(path, header, size - dataStart);
 
     const readRaw = async (name: string): Promise<{ info: TensorInfo; bytes: Buffer }> => {
       const info = tensors.get(name);
@@ -118,6 +91,64 @@ export async function openSafetensors(path: string): Promise<SafetensorsFile> {
   } finally {
     await fh.close();
   }
+}
+
+const isByteIndex = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/**
+ * Checks the JSON header against the format's promises before anything is read: every entry an
+ * object, a known dtype, a shape of whole sizes, `data_offsets` two whole byte positions whose
+ * span is dtype × shape, and the tensors back to back over the whole data section (no gap, no
+ * overlap, nothing after the last), as the reference implementation requires. A header that
+ * passes can only ever read bytes that belong to the tensor asked for.
+ */
+function parseHeader(path: string, header: unknown, dataLen: number): { tensors: Map<string, TensorInfo>; metadata: Record<string, string> } {
+  const bad = (why: string) => new FastAstError('CHECKPOINT_INVALID', `${path}: not a valid safetensors file (${why})`);
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw bad('header is not a JSON object');
+  const tensors = new Map<string, TensorInfo>();
+  let metadata: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(header)) {
+    if (name === '__metadata__') {
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || !Object.values(raw).every((v) => typeof v === 'string')) {
+        throw bad('__metadata__ is not a map of strings');
+      }
+      metadata = raw as Record<string, string>;
+      continue;
+    }
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw bad(`entry ${name} is not an object`);
+    const entry = raw as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
+    // hasOwn, not `in`: "toString" is in every object.
+    if (typeof entry.dtype !== 'string' || !Object.hasOwn(DTYPE_BYTES, entry.dtype)) {
+      const shown = typeof entry.dtype === 'string' ? entry.dtype : JSON.stringify(entry.dtype);
+      throw new FastAstError('CHECKPOINT_INVALID', `${path}: tensor ${name} has dtype ${shown}; supported: F32, F16, BF16, I32, I64`);
+    }
+    const dtype = entry.dtype as SafetensorsDtype;
+    const { shape, data_offsets: offsets } = entry;
+    if (!Array.isArray(shape) || !shape.every(isByteIndex)) throw bad(`tensor ${name} has an invalid shape ${JSON.stringify(shape)}`);
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isByteIndex) || offsets[0] > offsets[1]) {
+      throw bad(`tensor ${name} has data_offsets ${JSON.stringify(offsets)}; they must be two whole byte positions [begin, end] with begin ≤ end`);
+    }
+    const [begin, end] = offsets as [number, number];
+    if (end > dataLen) throw bad(`tensor ${name} lies past the end of the file (truncated download?)`);
+    // The span is at most the data section, so a shape whose product passes it cannot match: no overflow to worry about.
+    const bytes = (shape as number[]).reduce((a, d) => a * d, DTYPE_BYTES[dtype]);
+    if (end - begin !== bytes) {
+      throw bad(`tensor ${name}: shape [${shape.join(', ')}] of ${dtype} needs ${bytes} bytes, offsets give ${end - begin}`);
+    }
+    tensors.set(name, { name, dtype, shape: shape as number[], begin, end });
+  }
+  const ordered = [...tensors.values()].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let at = 0;
+  let before = '';
+  for (const t of ordered) {
+    if (t.begin !== at) {
+      throw bad(before ? `tensor ${t.name} starts at byte ${t.begin} but the tensor before it ends at byte ${at}` : `tensor ${t.name} starts at byte ${t.begin}, not at the start of the data`);
+    }
+    at = t.end;
+    before = t.name;
+  }
+  if (at !== dataLen) throw bad(`${dataLen - at} bytes after the last tensor`);
+  return { tensors, metadata };
 }
 
 export function decodeTensor(dtype: SafetensorsDtype, bytes: Uint8Array): Float32Array | Int32Array {

@@ -37,9 +37,19 @@ function stateDictOf(root: PickleValue, where: string): Map<string, TensorRecord
   return tensors;
 }
 
+/**
+ * A view may hold more elements than its storage (stride 0 broadcasts), but reading it makes a
+ * row-major copy: past this many extra elements (64 MB of float32) a header is asking for an
+ * absurd allocation, not describing a weight.
+ */
+const MAX_BROADCAST_ELEMENTS = 2 ** 24;
+
 /** Refuses a tensor whose strided view reaches past its storage, or a storage past its zip entry. */
 function checkBounds(zip: TorchZip, name: string, t: TensorRecord): void {
   const count = t.shape.reduce((a, b) => a * b, 1);
+  if (count > Math.max(t.storage.numel, MAX_BROADCAST_ELEMENTS)) {
+    throw new FastAstError('CHECKPOINT_INVALID', `${zip.path}: tensor ${name} has shape [${t.shape.join(', ')}]: ${count} elements from a storage of ${t.storage.numel}`);
+  }
   const last = count === 0 ? t.offset : t.offset + t.shape.reduce((acc, d, i) => acc + (d - 1) * t.stride[i], 0);
   if (count > 0 && last >= t.storage.numel) {
     throw new FastAstError('CHECKPOINT_INVALID', `${zip.path}: tensor ${name} reaches element ${last} of a storage of ${t.storage.numel}`);
