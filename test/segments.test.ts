@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { exportSegments, importSegments } from '../app/export/index.js';
 import {
   canRedo,
   canUndo,
@@ -15,6 +17,7 @@ import {
   type ScoredWindow,
   type Segment,
 } from '../app/segments/index.js';
+import { PROV, tempDir } from './export.fixtures.js';
 
 const LABELS = ['dog', 'rain', 'siren'];
 const prov = (threshold = 0.5, windowS = 10.24, hopS = 10.24): Provenance => ({
@@ -232,5 +235,48 @@ describe('edit model', () => {
     const r = editSegments(s, { type: 'reset', segments: [seg('z', 'dog', 5, 6)] });
     expect(view(r)).toEqual(['z:dog:5-6:unreviewed']);
     expect([canUndo(r), canRedo(r)]).toEqual([false, false]);
+  });
+});
+
+describe('hand-drawn ids stay unique across reset (import, new analysis)', () => {
+  const draw = (s: EditState, startS: number) => editSegments(s, { type: 'add', segment: { file: 'r.wav', label: 'new', startS, endS: startS + 1 } });
+  const ids = (s: EditState) => s.segments.map((x) => x.id).sort();
+
+  it('a fresh session imports a FastAST JSON export holding user-1 and user-3, then draws: the new segment is user-4', async () => {
+    // The export and import are the real ones, so the ids are those a user's file holds.
+    const drawn = (id: string, startS: number): Segment => ({ ...seg(id, 'bird', startS, startS + 1, null), review: 'accepted' });
+    const dir = await tempDir();
+    await exportSegments({
+      format: 'json', outDir: dir, provenance: PROV, combined: true,
+      recordings: [{ file: 'r.wav', durationS: 10, segments: [drawn('user-1', 1), seg('r.wav#dog@0', 'dog', 0, 1), drawn('user-3', 5)] }],
+    });
+    const [imported] = await importSegments(join(dir, 'segments.segments.json'));
+    expect(imported.segments.map((x) => x.id).sort()).toEqual(['r.wav#dog@0', 'user-1', 'user-3']);
+
+    const afterImport = editSegments(initialEditState(), { type: 'reset', segments: imported.segments });
+    const s1 = draw(afterImport, 7);
+    expect(ids(s1)).toEqual(['r.wav#dog@0', 'user-1', 'user-3', 'user-4']);
+    // Edits find segments by id: deleting the new one leaves the imported user-1 alone.
+    const s2 = editSegments(s1, { type: 'delete', id: 'user-4' });
+    expect(ids(s2)).toEqual(['r.wav#dog@0', 'user-1', 'user-3']);
+  });
+
+  it('reset carries the next id on: drawn user-1, user-2, reset to a list without them, the next drawing is user-3', () => {
+    const s1 = draw(draw(initialEditState(), 0), 2);
+    expect(ids(s1)).toEqual(['user-1', 'user-2']);
+    // A new analysis replaces the list; an undo elsewhere in the UI may still hold user-1/user-2.
+    const s2 = draw(editSegments(s1, { type: 'reset', segments: [seg('m', 'dog', 0, 1)] }), 4);
+    expect(ids(s2)).toEqual(['m', 'user-3']);
+  });
+
+  it('an incoming list whose user ids are below the counter does not move it back; ids that only look alike do not count', () => {
+    const s1 = draw(draw(draw(initialEditState(), 0), 1), 2);
+    const s2 = editSegments(s1, { type: 'reset', segments: [seg('user-1', 'a', 0, 1, null), seg('user-9x', 'a', 1, 2, null), seg('x-user-12', 'a', 2, 3, null)] });
+    expect(draw(s2, 5).segments.find((x) => x.startS === 5)!.id).toBe('user-4');
+  });
+
+  it('a state made from a list with user-N numbers above it too', () => {
+    const s = initialEditState([seg('user-7', 'a', 0, 1, null)]);
+    expect(ids(draw(s, 3))).toEqual(['user-7', 'user-8']);
   });
 });
