@@ -12,6 +12,7 @@ import { openStudioPage, type StudioPage } from './studio-page.js';
 
 let studio: StudioPage;
 let page: Page;
+let initial: { r: string; shape: string; tokens: string };
 
 const text = (id: string) => page.getByTestId(id).innerText();
 
@@ -45,6 +46,13 @@ describe('merge view: drawn groups = tokens left after the layer shown', () => {
     await expect.poll(() => text('window-range'), { timeout: 60_000 }).toBe('0.00–5.12 s');
     await page.getByTestId('comparison').waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('protect-dist').isChecked()).toBe(true);
+    // The host remembers merge settings across pages (settings.save): put them back at the end,
+    // so that the e2e files after this one start where they would have.
+    initial = {
+      r: await page.getByTestId('r-input').inputValue(),
+      shape: (await page.locator('[data-testid^="shape-"][aria-checked="true"]').getAttribute('data-testid'))!,
+      tokens: await text('tokens-per-layer'),
+    };
   });
 
   test('constant schedule, r = 16: layers 0, 1, 2, 5, 8, 12', async () => {
@@ -74,7 +82,10 @@ describe('merge view: drawn groups = tokens left after the layer shown', () => {
     await page.getByTestId('shape-constant').click();
   });
 
-  test('no page errors', () => {
+  test('settings restored; no page errors', async () => {
+    await page.getByTestId(initial.shape).click();
+    await page.getByTestId('r-slider').fill(initial.r);
+    await expect.poll(() => text('tokens-per-layer'), { timeout: 60_000 }).toBe(initial.tokens);
     expect(studio.problems).toEqual([]);
   });
 });
