@@ -140,6 +140,35 @@ describe('decode: lossy formats match the lossless reference', () => {
   });
 });
 
+/** Amplitude of the `frequency` component of x (projection on sin and cos), away from the edges. */
+function toneAmplitude(x: Float32Array, frequency: number, sampleRate: number): number {
+  const from = Math.floor(0.05 * sampleRate);
+  const to = x.length - from;
+  let xs = 0;
+  let xc = 0;
+  for (let i = from; i < to; i++) {
+    xs += x[i] * Math.sin((2 * Math.PI * frequency * i) / sampleRate);
+    xc += x[i] * Math.cos((2 * Math.PI * frequency * i) / sampleRate);
+  }
+  return (2 / (to - from)) * Math.hypot(xs, xc);
+}
+
+describe('decode: lossy stereo with different channels downmixes to their mean', () => {
+  // Left 440 Hz at 0.5, right 1000 Hz at 0.3 (test/corpus/make.sh): the mean holds 440 Hz at
+  // 0.25 and 1000 Hz at 0.15. One channel alone would give 0.5 and 0, or 0 and 0.3.
+  it.each([
+    ['tones_44k_stereo_lr.mp3', 'mp3', 44100],
+    ['tones_44k_stereo_lr.ogg', 'ogg', 44100],
+    ['tones_48k_stereo_lr.opus', 'opus', 48000],
+  ])('%s', async (file, format, rate) => {
+    const d = await decodeAudioFile(corpus(file));
+    expect([d.format, d.sourceSampleRate, d.channels]).toEqual([format, rate, 2]);
+    // Codec tolerance: the lossy encoders keep a pure tone's level to well within 10 %.
+    expect(Math.abs(toneAmplitude(d.samples, 440, 16000) - 0.25)).toBeLessThan(0.025);
+    expect(Math.abs(toneAmplitude(d.samples, 1000, 16000) - 0.15)).toBeLessThan(0.015);
+  });
+});
+
 describe('decode: other rates are resampled, more channels downmixed', () => {
   // The tone is fitted (amplitude, phase) on the source samples; the 16 kHz output must lie on
   // the same continuous sine: right frequency, right length, no delay, no gain change.

@@ -49,7 +49,7 @@ export type EditAction =
 export const UNDO_LIMIT = 500;
 
 export function initialEditState(segments: readonly Segment[] = []): EditState {
-  return { segments: [...segments].sort(byTime), past: [], future: [], nextUserId: 1 };
+  return { segments: [...segments].sort(byTime), past: [], future: [], nextUserId: nextUserIdAbove(segments) };
 }
 
 export function canUndo(s: EditState): boolean {
@@ -89,7 +89,9 @@ export function editSegments(state: EditState, action: EditAction): EditState {
       };
     }
     case 'reset':
-      return { ...initialEditState(action.segments), nextUserId: state.nextUserId };
+      // Ids stay unique across the reset: above every id this state gave out, and above every
+      // user-N in the incoming list (an import holds the user-N of the session that exported it).
+      return { ...initialEditState(action.segments), nextUserId: Math.max(state.nextUserId, nextUserIdAbove(action.segments)) };
     case 'add':
       return addSegment(state, action.segment);
     default: {
@@ -97,6 +99,16 @@ export function editSegments(state: EditState, action: EditAction): EditState {
       return next === state.segments ? state : commit(state, action.type, next);
     }
   }
+}
+
+/** 1 + the highest N among ids `user-N` in the list (1 when there is none). */
+function nextUserIdAbove(segments: readonly Segment[]): number {
+  let next = 1;
+  for (const s of segments) {
+    const m = /^user-(\d+)$/.exec(s.id);
+    if (m) next = Math.max(next, Number(m[1]) + 1);
+  }
+  return next;
 }
 
 /** Records the current list for undo and moves to `segments`; a new edit clears redo. */

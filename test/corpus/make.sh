@@ -30,3 +30,11 @@ ff -f lavfi -i "sine=frequency=3000:sample_rate=48000:duration=1" -af "volume=0.
 # 5.1 at 16 kHz, one tone per channel: the downmix must be the plain mean.
 ff -f lavfi -i "aevalsrc=0.5*sin(2*PI*300*t)|0.4*sin(2*PI*500*t)|0.3*sin(2*PI*700*t)|0.2*sin(2*PI*1100*t)|0.1*sin(2*PI*1300*t)|0.25*sin(2*PI*1700*t):s=16000:d=0.5:c=5.1" -c:a pcm_s16le six_channel_16k.wav
 ls -l
+# Stereo with a different tone per channel (left 440 Hz at 0.5, right 1000 Hz at 0.3), in the
+# lossy codecs: the downmix must be the mean of both channels, not one of them. Made with sox
+# and opusenc (apt-get install -y sox libsox-fmt-all opus-tools; Debian 12: sox 14.4.2, opus-tools 0.2).
+sox -n -r 44100 -c 2 -b 16 "$T/lr44.wav" synth 0.5 sine 440 sine 1000 remix 1v0.5 2v0.3
+sox -n -r 48000 -c 2 -b 16 "$T/lr48.wav" synth 0.5 sine 440 sine 1000 remix 1v0.5 2v0.3
+sox "$T/lr44.wav" -C 64 tones_44k_stereo_lr.mp3
+sox "$T/lr44.wav" -C 2 tones_44k_stereo_lr.ogg
+opusenc --quiet --bitrate 64 "$T/lr48.wav" tones_48k_stereo_lr.opus
