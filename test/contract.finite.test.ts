@@ -18,7 +18,7 @@ type Tree = unknown;
 /** A value no schema accepts except `unknown`; its error message names the kind that was expected. */
 const PROBE = Symbol('probe');
 /** Strings tried in turn against a pattern (ids, file names, sweep ids). */
-const STRINGS = ['a', 'a.wav', 'a1', 'abc-1'];
+const STRINGS = ['a', 'a.wav', 'a1', 'abc-1', 'org/name', '0123456789abcdef0123456789abcdef01234567'];
 
 function toks(path: string): Tok[] {
   if (path === '') return [];
