@@ -13,7 +13,7 @@
  */
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const PREFIX = 'fastast-media-';
@@ -30,8 +30,13 @@ export function mediaBase(env: NodeJS.ProcessEnv = process.env, platform: NodeJS
         ? join(homedir(), 'Library', 'Caches')
         : (env.XDG_CACHE_HOME ?? join(homedir(), '.cache'));
   const base = join(cache, 'fastast-studio');
-  mkdirSync(base, { recursive: true, mode: 0o700 });
-  return base;
+  try {
+    mkdirSync(base, { recursive: true, mode: 0o700 });
+    return base;
+  } catch {
+    // A read-only or missing home: the temp folder still gets a random 0700 folder (mkdtemp).
+    return tmpdir();
+  }
 }
 
 /** A real directory (not a symlink) owned by this user (on systems with uids). */
@@ -125,8 +130,13 @@ export class MediaFolder {
     }
   }
 
+  /** Removes the folder; never throws (at exit a child may still be writing: the next start's sweep gets what stays). */
   remove(): void {
-    rmSync(this.dir, { recursive: true, force: true });
+    try {
+      rmSync(this.dir, { recursive: true, force: true });
+    } catch {
+      // left for the sweep
+    }
   }
 }
 
