@@ -17,6 +17,8 @@ import { startServeProcess, type ServeProcess } from './support/serve-process.js
 
 const ROOT = resolve(import.meta.dirname, '..');
 const LONG_CLIP = join(ROOT, 'data', 'demo', 'music_orchestra_brahms_hungarian_dance5.flac');
+/** The page's client, loaded by path: it is browser code (its types need the DOM, not Node's). */
+const CLIENT = join(ROOT, 'renderer', 'src', 'api', 'client.ts');
 
 let served: ServeProcess;
 
@@ -27,18 +29,25 @@ afterAll(async () => {
   await served?.stop();
 });
 
-/** Child pids of a process (every thread's list: Node forks from a worker thread too). */
+/** Live (not yet reaped) child pids of a process, from every thread's list. */
 function childPids(pid: number): number[] {
   const out: number[] = [];
   for (const task of readdirSync(`/proc/${pid}/task`)) {
     const list = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
     if (list) out.push(...list.split(/\s+/).map(Number));
   }
-  return out;
+  return out.filter((child) => {
+    try {
+      return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${child}/stat`, 'utf8'));
+    } catch {
+      return false;
+    }
+  });
 }
 
+/** The host child's pid (waits while it is being restarted). */
 async function hostPid(): Promise<number> {
-  await expect.poll(() => childPids(served.child.pid!).length, { timeout: 60_000 }).toBe(1);
+  await expect.poll(() => childPids(served.child.pid!), { timeout: 60_000 }).toHaveLength(1);
   return childPids(served.child.pid!)[0];
 }
 
@@ -146,6 +155,8 @@ describe('serve survives the death of its host child', () => {
       const c = connect();
       const first = await Promise.race([c.closed, c.opened.then(() => c.call('hello', {}))]);
       if ('code' in first) {
+        // Linked just before serve learnt of the last death: "restarting", so try again.
+        if (first.code === SOCKET_CLOSE.hostRestarting) continue;
         stopped = first;
         break;
       }
@@ -169,5 +180,76 @@ describe('serve survives the death of its host child', () => {
     expect(retried).toEqual({ status: 200, body: '{"restarted":true}' });
     await helloWorks();
     expect(JSON.parse((await post(`/host/retry?token=${served.token}`)).body)).toEqual({ restarted: false });
+  });
+
+  test("the page's client: reports the restart, fails the call in flight, reconnects by itself, stops on a wrong token, retries a stopped host", async () => {
+    // A browser page on serve's own origin: the same Origin header a browser sends.
+    let sockets = 0;
+    const origin = `http://127.0.0.1:${served.port}`;
+    class PageSocket extends WebSocket {
+      constructor(url: string | URL) {
+        super(url, { origin });
+        sockets++;
+        this.on('error', () => {}); // as in a browser, a failed connection is only a close event
+      }
+    }
+    const saved = (globalThis as any).WebSocket;
+    (globalThis as any).WebSocket = PageSocket;
+    const transports: { close(): void }[] = [];
+    try {
+      const { ApiClient, WsTransport } = await import(CLIENT);
+      const statuses: [boolean, string | undefined, string | undefined][] = [];
+      const transport = new WsTransport(new URL(`${origin}/?token=${served.token}`));
+      transports.push(transport);
+      const client = new ApiClient(transport);
+      client.onStatus((up: boolean, why?: string, state?: string) => statuses.push([up, why, state]));
+      const last = () => statuses.at(-1);
+      await expect.poll(() => last()?.[0], { timeout: 60_000 }).toBe(true);
+      expect((await client.call('hello', {})).host).toBe('serve');
+
+      const file = await client.call('file.open', { path: LONG_CLIP });
+      let progressed = false;
+      const analysis = client.call('analysis.run', { fileId: file.fileId, hopS: 0.25, merge: null }, { onProgress: () => (progressed = true) });
+      const failed = analysis.then(
+        () => 'answered',
+        (e: { code: string }) => e.code,
+      );
+      await expect.poll(() => progressed, { timeout: 60_000 }).toBe(true);
+      process.kill(await hostPid(), 'SIGKILL');
+      expect(await failed).toBe('HOST_DIED');
+      expect(statuses.find((st) => !st[0])).toEqual([false, 'host restarting: killed by SIGKILL', 'restarting']);
+      await expect.poll(() => last()?.[0], { timeout: 60_000 }).toBe(true);
+      expect((await client.call('hello', {})).host).toBe('serve');
+
+      // A page whose token serve does not take stops at once and stays stopped.
+      const wrongStatuses: [boolean, string | undefined, string | undefined][] = [];
+      const wrongTransport = new WsTransport(new URL(`${origin}/?token=${'ab'.repeat(24)}`));
+      transports.push(wrongTransport);
+      const wrong = new ApiClient(wrongTransport);
+      wrong.onStatus((up: boolean, why?: string, state?: string) => wrongStatuses.push([up, why, state]));
+      await expect.poll(() => wrongStatuses.at(-1)?.[2], { timeout: 10_000 }).toBe('refused');
+      expect(wrongStatuses.at(-1)?.[1]).toMatch(/serve does not take this page's token/);
+      const before = sockets;
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect(sockets).toBe(before);
+      await expect(wrong.call('hello', {})).rejects.toMatchObject({ code: 'HOST_DIED' });
+
+      // Killed until serve gives up: the client stops; retryHost() brings the host back.
+      while (last()?.[2] !== 'stopped') {
+        await expect.poll(() => last()?.[0], { timeout: 60_000 }).toBe(true);
+        await client.call('hello', {}); // really up before it is killed
+        const n = statuses.length;
+        process.kill(await hostPid(), 'SIGKILL');
+        await expect.poll(() => statuses.length > n && last()?.[0] === false, { timeout: 10_000 }).toBe(true);
+      }
+      expect(last()?.[1]).toMatch(/host stopped after repeated crashes/);
+      expect(client.linkState.state).toBe('stopped');
+      await client.retryHost();
+      await expect.poll(() => last()?.[0], { timeout: 60_000 }).toBe(true);
+      expect((await client.call('hello', {})).host).toBe('serve');
+    } finally {
+      for (const t of transports) t.close();
+      (globalThis as any).WebSocket = saved;
+    }
   });
 });
