@@ -48,8 +48,6 @@ export interface Served {
   url: string;
   port: number;
   token: string;
-  /** The host child's pid while it runs. */
-  hostPid(): number | undefined;
   close(): Promise<void>;
 }
 
@@ -121,7 +119,6 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
     url: `http://${shown}:${access.port}/?token=${access.token}`,
     port: access.port,
     token: access.token,
-    hostPid: () => link.pid,
     async close() {
       await sockets.close();
       await new Promise<void>((r) => server.close(() => r()));
