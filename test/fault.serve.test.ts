@@ -29,7 +29,10 @@ afterAll(async () => {
   await served?.stop();
 });
 
-/** Live (not yet reaped) child pids of a process, from every thread's list. */
+/**
+ * Live (not yet reaped) host children of a process, from every thread's list. Only host-child.ts:
+ * tsx may run an esbuild service as another child.
+ */
 function childPids(pid: number): number[] {
   const out: number[] = [];
   for (const task of readdirSync(`/proc/${pid}/task`)) {
@@ -38,7 +41,8 @@ function childPids(pid: number): number[] {
   }
   return out.filter((child) => {
     try {
-      return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${child}/stat`, 'utf8'));
+      if (/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${child}/stat`, 'utf8'))) return false;
+      return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('host-child');
     } catch {
       return false;
     }
