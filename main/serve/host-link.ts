@@ -18,11 +18,14 @@ import type { FromHostChild, FrontSocket, HostChildConfig, HostConnection, ToHos
 const CHILD_ENTRY = fileURLToPath(new URL('./host-child.ts', import.meta.url));
 /** A child that ignores SIGTERM this long is killed. */
 const STOP_GRACE_MS = 5_000;
+/** A socket that queues more than this while the child starts is closed (1013, try again later). */
+const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 
 interface Linked {
   socket: FrontSocket;
-  /** Frames that came before the child was ready. */
+  /** Frames that came before the child was ready, and their size. */
   queue: Uint8Array[];
+  queued: number;
   /** Whether the current child knows this connection. */
   open: boolean;
 }
@@ -70,13 +73,23 @@ export class HostLink {
       return { receive: () => {}, close: () => {} };
     }
     const conn = this.nextConn++;
-    const entry: Linked = { socket, queue: [], open: false };
+    const entry: Linked = { socket, queue: [], queued: 0, open: false };
     this.linked.set(conn, entry);
     if (this.supervisor.current) this.open(conn, entry);
     return {
       receive: (frame) => {
-        if (entry.open) this.send({ t: 'frame', conn, data: frame });
-        else entry.queue.push(frame);
+        // Unlinked (its child died, or it sent too much): the socket is closing; drop what still comes.
+        if (this.linked.get(conn) !== entry) return;
+        if (entry.open) {
+          this.send({ t: 'frame', conn, data: frame });
+          return;
+        }
+        entry.queue.push(frame);
+        entry.queued += frame.byteLength;
+        if (entry.queued > MAX_QUEUED_BYTES) {
+          this.linked.delete(conn);
+          socket.close(1013, 'too much sent while the host was starting');
+        }
       },
       close: () => {
         if (this.linked.get(conn) !== entry) return;
@@ -119,6 +132,7 @@ export class HostLink {
     entry.open = true;
     this.send({ t: 'open', conn });
     for (const frame of entry.queue.splice(0)) this.send({ t: 'frame', conn, data: frame });
+    entry.queued = 0;
   }
 
   private up(): void {
