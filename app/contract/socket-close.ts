@@ -12,9 +12,11 @@ export const SOCKET_CLOSE = {
   hostStopped: 4500,
 } as const;
 
-/** A WebSocket close reason may hold at most 123 bytes of UTF-8. */
+/** A WebSocket close reason may hold at most 123 bytes of UTF-8: longer text is cut, with "…". */
 export function closeReason(text: string): string {
-  let out = text;
-  while (new TextEncoder().encode(out).length > 123) out = out.slice(0, -2) + '…';
-  return out;
+  const bytes = (t: string) => new TextEncoder().encode(t).length;
+  if (bytes(text) <= 123) return text;
+  let out = text.slice(0, 120);
+  while (bytes(out) > 120) out = out.slice(0, -1);
+  return `${out}…`;
 }
