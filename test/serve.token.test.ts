@@ -3,7 +3,7 @@
  * reconnects after serve restarts instead of retrying a dead token forever; `--token` must be
  * usable as a cookie value.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -26,9 +26,11 @@ describe('serve token', () => {
   test('an unusable token file is replaced', async () => {
     const state = join(tmp, 'state2');
     await persistentToken(state);
-    writeFileSync(join(state, TOKEN_FILE), 'not a token; x=1');
+    writeFileSync(join(state, TOKEN_FILE), 'not a token; x=1', { mode: 0o644 });
+    chmodSync(join(state, TOKEN_FILE), 0o644);
     const token = await persistentToken(state);
     expect(isValidToken(token)).toBe(true);
+    expect(statSync(join(state, TOKEN_FILE)).mode & 0o777).toBe(0o600);
   });
 
   test('--token must be long hex', async () => {

@@ -3,7 +3,7 @@
  * open reconnects by itself instead of being locked out (it cannot learn a new token). `--token`
  * overrides it; deleting the file makes a new one at the next start.
  */
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { newToken } from './access.js';
 
@@ -23,5 +23,6 @@ export async function persistentToken(stateDir: string): Promise<string> {
   const token = newToken();
   // Not 'wx': an unusable file (empty, truncated) is replaced. Mode 0600: the token is a key.
   await writeFile(path, `${token}\n`, { mode: 0o600 });
+  await chmod(path, 0o600); // the mode above applies only to a new file
   return token;
 }
