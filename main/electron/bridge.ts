@@ -12,8 +12,13 @@ export interface DesktopBridge {
   send(frame: ArrayBuffer): void;
   /** Frames from the host. Returns an unsubscribe function. */
   onFrame(cb: (frame: ArrayBuffer) => void): () => void;
-  /** The engine process went down (false, with why) or is (back) up (true). */
-  onHostStatus(cb: (up: boolean, why?: string) => void): () => void;
+  /**
+   * The engine process went down (false, with why) or is (back) up (true). `gaveUp`: it kept
+   * dying and is not restarted until retryEngine().
+   */
+  onHostStatus(cb: (up: boolean, why?: string, gaveUp?: boolean) => void): () => void;
+  /** Starts the engine again after it was given up on (as File → Retry Engine does). */
+  retryEngine(): void;
   /** URL of a decoded media file served by the app protocol. */
   mediaUrl(name: string): string;
   /** Native dialogs. */
@@ -38,8 +43,10 @@ export const IPC = {
   ready: 'fastast:ready',
   /** Main → renderer: here is the port to the engine host (on start and after a respawn). */
   port: 'fastast:port',
-  /** Main → renderer: { up: false, why } when the engine process died (a new port follows). */
+  /** Main → renderer: { up: false, why, gaveUp } when the engine process died (a new port follows unless gaveUp). */
   hostStatus: 'fastast:host-status',
+  /** Renderer → main: start the engine again after it was given up on. */
+  retryEngine: 'fastast:retry-engine',
   /** Renderer → main: a file was opened (for Open Recent). */
   opened: 'fastast:opened',
   /** Main → renderer: a menu or drop command, validated as the contract's `command` event. */

@@ -34,6 +34,9 @@ export function buildMenu(studio: Studio): void {
         { label: 'Import Model Folder…', click: () => void pickThenCommand(studio, 'model', 'open-model') },
         { label: 'Export Segments…', accelerator: 'CmdOrCtrl+E', click: () => void pickThenCommand(studio, 'export', 'export') },
         { type: 'separator' },
+        // After the engine kept crashing and was given up on (a running engine is left alone).
+        { label: 'Retry Engine', click: () => studio.engine.retry() },
+        { type: 'separator' },
         isMac ? { role: 'close' } : { role: 'quit', label: 'Quit' },
       ],
     },

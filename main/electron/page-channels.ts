@@ -1,4 +1,4 @@
-/** What main answers on the page's IPC channels: open dialogs, opened-file notes, and "ready" (then the engine port). */
+/** What main answers on the page's IPC channels: open dialogs, opened-file notes, engine retry, and "ready" (then the engine port). */
 import { s } from '../../app/contract/index.js';
 import { BridgeDialogKind, IPC } from './bridge.js';
 import { pickPaths } from './dialogs.js';
@@ -19,6 +19,8 @@ export function registerPageChannels(studio: Studio): void {
   onFromPage(studio, IPC.opened, s.string({ min: 1, max: 4096 }), (path) => {
     if (isAudioPath(path)) studio.recent.note(path);
   });
+
+  onFromPage(studio, IPC.retryEngine, NO_PAYLOAD, () => studio.engine.retry());
 
   onFromPage(studio, IPC.ready, NO_PAYLOAD, (_none, e) => {
     studio.engine.connect(e.sender);

@@ -12,7 +12,7 @@ import { DialogResult, IPC, type BridgeDialogKind, type DesktopBridge } from './
 import { isMediaName } from '../http/media-name.js';
 
 type FrameListener = (frame: ArrayBuffer) => void;
-type StatusListener = (up: boolean, why?: string) => void;
+type StatusListener = (up: boolean, why?: string, gaveUp?: boolean) => void;
 
 const frameListeners = new Set<FrameListener>();
 const statusListeners = new Set<StatusListener>();
@@ -49,13 +49,13 @@ ipcRenderer.on(IPC.port, (event) => {
 });
 
 ipcRenderer.on(IPC.hostStatus, (_e, msg: unknown) => {
-  const m = msg as { up?: unknown; why?: unknown } | null;
+  const m = msg as { up?: unknown; why?: unknown; gaveUp?: unknown } | null;
   if (!m || typeof m.up !== 'boolean') return;
   const why = typeof m.why === 'string' ? m.why.slice(0, 4096) : undefined;
   if (!m.up) {
     port?.close();
     port = null;
-    for (const l of statusListeners) l(false, why);
+    for (const l of statusListeners) l(false, why, m.gaveUp === true);
   }
 });
 
@@ -91,6 +91,7 @@ const bridge: DesktopBridge = {
     if (!isMediaName(name)) throw new TypeError(`bad media name ${name}`);
     return `fastast-media://media/${name}`;
   },
+  retryEngine: () => ipcRenderer.send(IPC.retryEngine),
   pickFiles: () => dialog('files'),
   pickFolder: async () => (await dialog('folder'))[0] ?? null,
   pickLabelFile: async () => (await dialog('labels'))[0] ?? null,

@@ -1,7 +1,6 @@
 /** Where the desktop app finds its parts, in a source checkout and in a packaged app. */
 import { app } from 'electron';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,11 +13,11 @@ export interface StudioPaths {
   rendererDir: string;
   modelsDir: string;
   demoDir: string | null;
-  /** Decoded audio for playback, written by the engine process, served by the fastast-media: scheme. */
+  /** Decoded audio for playback, written by the engine process, served by the fastast-media: scheme (main/process/media-folder.ts). */
   mediaDir: string;
 }
 
-export function studioPaths(): StudioPaths {
+export function studioPaths(mediaDir: string): StudioPaths {
   // This module is bundled into dist/electron/main.mjs: its URL is the bundle's.
   const bundleDir = fileURLToPath(new URL('.', import.meta.url));
   const root = resolve(bundleDir, '..', '..');
@@ -27,6 +26,6 @@ export function studioPaths(): StudioPaths {
     rendererDir: join(root, 'dist', 'renderer'),
     modelsDir: app.isPackaged ? join(process.resourcesPath, 'models') : join(root, 'models'),
     demoDir: [join(root, 'data', 'demo'), join(process.resourcesPath ?? '', 'demo')].find((d) => existsSync(d)) ?? null,
-    mediaDir: join(tmpdir(), `fastast-media-${process.pid}`),
+    mediaDir,
   };
 }

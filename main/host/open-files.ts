@@ -2,10 +2,11 @@
  * The files open in the workstation: decoded once, with a WAV copy in the media folder for the
  * player. At most MAX_OPEN_FILES stay open; opening another closes the one opened first.
  */
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { FileInfo } from '../../app/contract/index.js';
 import { isMediaName, mediaName } from '../http/media-name.js';
+import { writeMediaFile } from '../process/media-folder.js';
 import { decodeForHost, type DecodedAudio } from './audio-io.js';
 import { LruMap } from './lru-map.js';
 import { HostError, throwIfAborted, type CallContext } from './rpc.js';
@@ -32,7 +33,8 @@ export class OpenFiles {
   ) {}
 
   async start(): Promise<void> {
-    await mkdir(this.mediaDir, { recursive: true });
+    // Usually made (0700, random name) by the process that owns it; made here only for tests and the bench.
+    await mkdir(this.mediaDir, { recursive: true, mode: 0o700 });
   }
 
   /** Decodes `path`, writes its media copy and opens it; `windowS` is the active model's window. */
@@ -42,7 +44,7 @@ export class OpenFiles {
     throwIfAborted(ctx.signal);
     const fileId = `f${++this.counter}`;
     const media = mediaName(fileId);
-    await writeFile(join(this.mediaDir, media), wavBytes(audio.samples, audio.sampleRate));
+    await writeMediaFile(join(this.mediaDir, media), wavBytes(audio.samples, audio.sampleRate));
     const info: FileInfo = {
       fileId,
       path: abs,

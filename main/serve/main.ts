@@ -2,7 +2,10 @@
  * The `npm run serve` command line: parses the flags, starts serve, prints the URL, stops on
  * SIGINT / SIGTERM.
  *
- *   tsx main/serve/main.ts [--port 0] [--model ast-tiny-esc10-cmkd] [--models DIR] [--state DIR]
+ *   tsx main/serve/main.ts [--port 0] [--model ast-tiny-esc10-cmkd] [--models DIR] [--state DIR] [--token HEX]
+ *
+ * This process is serve's front (HTTP, WebSocket, token); the host runs in a child it restarts
+ * (serve.ts).
  */
 import { parseArgs } from 'node:util';
 import { serve } from './serve.js';
@@ -18,6 +21,7 @@ async function main(): Promise<void> {
       renderer: { type: 'string' },
       threads: { type: 'string' },
       ep: { type: 'string' },
+      token: { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -31,7 +35,9 @@ async function main(): Promise<void> {
   --models DIR    bundled models folder (default ./models)
   --state DIR     where settings are kept (default ~/.config/fastast-studio)
   --threads N     onnxruntime intra-op threads (default: onnxruntime's choice)
-  --ep LIST       execution providers to try, e.g. webgpu,cpu`);
+  --ep LIST       execution providers to try, e.g. webgpu,cpu
+  --token HEX     the token to require (default: the one kept in the state folder, made once)
+  --quiet         no host log on stderr`);
     return;
   }
   const served = await serve({
@@ -43,6 +49,7 @@ async function main(): Promise<void> {
     rendererDir: values.renderer,
     threads: values.threads ? Number(values.threads) : undefined,
     providers: values.ep,
+    token: values.token,
     quiet: values.quiet,
   });
   console.log(`FastAST Studio is serving at ${served.url}`);

@@ -1,22 +1,30 @@
 /**
- * `npm run serve`: the host in plain Node, over HTTP + WebSocket on 127.0.0.1, with a random
- * token in the printed URL. The UI then runs in any browser — and the engine can sit on a GPU
- * box while the browser runs on a laptop (forward the port with `ssh -L`). The command line is
+ * `npm run serve`: the host in plain Node, over HTTP + WebSocket on 127.0.0.1, with a token in
+ * the printed URL. The UI then runs in any browser — and the engine can sit on a GPU box while
+ * the browser runs on a laptop (forward the port with `ssh -L`). The command line is
  * main/serve/main.ts.
+ *
+ * Two processes: this one keeps the HTTP/WebSocket front, the token and the media folder; the
+ * host (onnxruntime, decoding) runs in a supervised child (host-link.ts, host-child.ts), so an
+ * engine crash or an out-of-memory kill restarts the child while the front, and the page's
+ * token, stay. The token is kept in the state folder (token-file.ts) so it outlives serve too.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { homedir, tmpdir } from 'node:os';
+import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseProviders } from '../../app/engine/providers.js';
 import { DEFAULT_MODEL } from '../host/default-model.js';
-import { Host } from '../host/host.js';
-import { Access, newToken } from './access.js';
+import { isMediaName } from '../http/media-name.js';
+import { MediaFolder } from '../process/media-folder.js';
+import type { SupervisorPolicy } from '../process/supervisor.js';
+import { Access } from './access.js';
+import { HostLink } from './host-link.js';
 import { handleHttp } from './http-routes.js';
+import { handleRetry, refuseWrongToken } from './link-routes.js';
 import { SocketRoutes } from './socket.js';
+import { isValidToken, persistentToken } from './token-file.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -32,19 +40,22 @@ export interface ServeOptions {
   threads?: number;
   providers?: string;
   quiet?: boolean;
+  /** How the host child is restarted (tests shorten it). */
+  restartPolicy?: SupervisorPolicy;
 }
 
 export interface Served {
   url: string;
   port: number;
   token: string;
-  host: Host;
   close(): Promise<void>;
 }
 
 export async function serve(opts: ServeOptions = {}): Promise<Served> {
   const bind = opts.host ?? '127.0.0.1';
-  const access = new Access(opts.token ?? newToken(), bind);
+  const stateDir = resolve(opts.stateDir ?? join(homedir(), '.config', 'fastast-studio'));
+  if (opts.token !== undefined && !isValidToken(opts.token)) throw new Error('--token must be 32 to 128 hex digits');
+  const access = new Access(opts.token ?? (await persistentToken(stateDir)), bind);
   const rendererDir = resolve(opts.rendererDir ?? join(ROOT, 'dist', 'renderer'));
   if (!existsSync(join(rendererDir, 'index.html'))) {
     throw new Error(`${rendererDir}/index.html is missing: build the UI first (npm run build:renderer)`);
@@ -52,35 +63,55 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
   const demoCandidates = [join(ROOT, 'data', 'demo'), resolve(ROOT, '..', 'shared', 'audio', 'demo')];
   const demoDir = opts.demoDir !== undefined ? opts.demoDir : (demoCandidates.find((d) => existsSync(d)) ?? null);
   const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'));
-  const host = new Host({
-    kind: 'serve',
-    appVersion: String(pkg.version),
-    modelsDir: resolve(opts.modelsDir ?? join(ROOT, 'models')),
-    defaultModel: opts.defaultModel ?? DEFAULT_MODEL,
-    stateDir: resolve(opts.stateDir ?? join(homedir(), '.config', 'fastast-studio')),
-    mediaDir: join(tmpdir(), `fastast-media-${process.pid}-${randomBytes(4).toString('hex')}`),
-    demoDir,
-    homeDir: demoDir ?? homedir(),
-    threads: opts.threads,
-    providers: opts.providers ? parseProviders(opts.providers) : undefined,
-    log: opts.quiet ? () => {} : (line) => console.error(`[host] ${line}`),
-  });
-  await host.start();
+  const log = opts.quiet ? () => {} : (line: string) => console.error(`[serve] ${line}`);
+  const media = MediaFolder.create();
+  const link = new HostLink(
+    {
+      appVersion: String(pkg.version),
+      modelsDir: resolve(opts.modelsDir ?? join(ROOT, 'models')),
+      defaultModel: opts.defaultModel ?? DEFAULT_MODEL,
+      stateDir,
+      mediaDir: media.dir,
+      demoDir,
+      homeDir: demoDir ?? homedir(),
+      threads: opts.threads,
+      providers: opts.providers,
+      quiet: opts.quiet,
+    },
+    media,
+    log,
+    opts.restartPolicy,
+  );
+  try {
+    await link.start();
+  } catch (e) {
+    media.remove();
+    throw e;
+  }
 
-  const routes = { access, rendererDir, mediaPath: (name: string) => host.mediaPath(name) };
+  const routes = { access, rendererDir, mediaPath: async (name: string) => (isMediaName(name) ? media.path(name) : null) };
   const server: Server = createServer((req, res) => {
+    if (handleRetry(access, () => link.retry(), req, res)) return;
     handleHttp(routes, req, res).catch((e) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
       res.end(String((e as Error).message));
     });
   });
-  const sockets = new SocketRoutes(access, host.handle, opts.quiet ? () => {} : (line) => console.error(`[ws] ${line}`));
-  server.on('upgrade', (req, socket, head) => sockets.onUpgrade(req, socket, head));
-
-  await new Promise<void>((res, rej) => {
-    server.once('error', rej);
-    server.listen(opts.port ?? 0, bind, () => res());
+  const sockets = new SocketRoutes(access, (socket) => link.connect(socket), opts.quiet ? () => {} : (line) => console.error(`[ws] ${line}`));
+  server.on('upgrade', (req, socket, head) => {
+    if (!refuseWrongToken(access, req, socket, head)) sockets.onUpgrade(req, socket, head);
   });
+
+  try {
+    await new Promise<void>((res, rej) => {
+      server.once('error', rej);
+      server.listen(opts.port ?? 0, bind, () => res());
+    });
+  } catch (e) {
+    await link.stop();
+    media.remove();
+    throw e;
+  }
   const addr = server.address();
   access.port = typeof addr === 'object' && addr ? addr.port : 0;
   const shown = bind === '0.0.0.0' ? '127.0.0.1' : bind;
@@ -88,12 +119,12 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
     url: `http://${shown}:${access.port}/?token=${access.token}`,
     port: access.port,
     token: access.token,
-    host,
     async close() {
       await sockets.close();
       await new Promise<void>((r) => server.close(() => r()));
       server.closeAllConnections();
-      await host.dispose();
+      await link.stop();
+      media.remove();
     },
   };
 }

@@ -1,6 +1,7 @@
 /**
  * serve's WebSocket side: upgrades on /ws that pass the Host, Origin and token checks become
- * client connections of the host (binary contract frames both ways).
+ * client connections of the host (binary contract frames both ways, piped to the host child by
+ * host-link.ts).
  *
  * Nothing a client sends may end the process: a throw while checking an upgrade answers 400 and
  * drops that socket, and a protocol error on an open socket closes that socket only.
@@ -8,8 +9,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ClientConnection, type Handler } from '../host/rpc.js';
 import type { Access } from './access.js';
+import type { ConnectHost } from './host-wire.js';
 
 /** Frames larger than this close the connection (1009): the largest real ones are a few MB. */
 const MAX_FRAME_BYTES = 64 * 1024 * 1024;
@@ -19,7 +20,7 @@ export class SocketRoutes {
 
   constructor(
     private readonly access: Access,
-    private readonly handler: Handler,
+    private readonly connectHost: ConnectHost,
     private readonly log: (line: string) => void,
   ) {}
 
@@ -46,7 +47,7 @@ export class SocketRoutes {
   }
 
   private connect(ws: WebSocket): void {
-    const conn = new ClientConnection((frame) => ws.send(frame), this.handler, this.log);
+    const conn = this.connectHost({ send: (frame) => ws.send(frame), close: (code, reason) => ws.close(code, reason) });
     ws.on('message', (data, isBinary) => {
       if (!isBinary) return;
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);

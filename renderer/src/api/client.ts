@@ -3,6 +3,11 @@
  * frame format of app/contract over whichever transport the page was started with (a WebSocket
  * to `serve`, or the Electron preload's port), validates every result and event, and turns
  * AbortSignals into `cancel` messages.
+ *
+ * It also says how the link to the host stands (LinkState): up; restarting (the host process
+ * died and is coming back: calls in flight fail, the transport reconnects by itself); stopped
+ * (the host kept dying and was given up on: retryHost() starts it again); refused (serve does
+ * not take this page's token: only the URL serve printed helps, so retrying stops).
  */
 import {
   ContractError,
@@ -17,6 +22,7 @@ import {
   type Params,
   type Result,
 } from '../../../app/contract';
+import { SOCKET_CLOSE } from '../../../app/contract/socket-close';
 import type { DesktopBridge } from '../../../main/electron/bridge';
 
 // A failed call rejects with the project's one coded error, the code as the host sent it.
@@ -25,12 +31,19 @@ export type ApiError = FastAstError;
 
 export const isCancelled = (e: unknown): boolean => e instanceof ApiError && e.code === 'CANCELLED';
 
+export type LinkState = 'up' | 'restarting' | 'stopped' | 'refused';
+
+/** `up` false with why; `state` says whether it comes back by itself (see LinkState). */
+export type StatusListener = (up: boolean, why?: string, state?: LinkState) => void;
+
 export interface Transport {
   readonly kind: 'serve' | 'electron';
   send(frame: ArrayBuffer): void;
   onFrame(cb: (frame: ArrayBuffer) => void): void;
-  onStatus(cb: (up: boolean, why?: string) => void): void;
+  onStatus(cb: StatusListener): void;
   mediaUrl(name: string): string;
+  /** Starts the host again after it was given up on (state 'stopped'). */
+  retryHost(): Promise<void>;
 }
 
 interface Pending {
@@ -51,17 +64,29 @@ export class ApiClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Map<EventName, Set<Listener<EventName>>>();
-  private readonly statusListeners = new Set<(up: boolean, why?: string) => void>();
+  private readonly statusListeners = new Set<StatusListener>();
+  private link: { state: LinkState; why?: string } = { state: 'up' };
 
   constructor(readonly transport: Transport) {
     transport.onFrame((f) => this.receive(f));
-    transport.onStatus((up, why) => {
+    transport.onStatus((up, why, state) => {
       if (!up) {
         for (const [, p] of this.pending) p.reject(new ApiError('HOST_DIED', why ?? 'lost the connection to the host'));
         this.pending.clear();
       }
-      for (const l of this.statusListeners) l(up, why);
+      this.link = { state: up ? 'up' : (state ?? 'restarting'), why };
+      for (const l of this.statusListeners) l(up, why, this.link.state);
     });
+  }
+
+  /** How the link to the host stands now (for a status display; onStatus tells of changes). */
+  get linkState(): { state: LinkState; why?: string } {
+    return this.link;
+  }
+
+  /** After the host was given up on: start it again (the link reports 'up' once it is back). */
+  retryHost(): Promise<void> {
+    return this.transport.retryHost();
   }
 
   get kind() {
@@ -112,7 +137,7 @@ export class ApiClient {
     return () => set!.delete(cb as Listener<EventName>);
   }
 
-  onStatus(cb: (up: boolean, why?: string) => void): () => void {
+  onStatus(cb: StatusListener): () => void {
     this.statusListeners.add(cb);
     return () => this.statusListeners.delete(cb);
   }
@@ -157,28 +182,47 @@ export class ApiClient {
 
 // ───────────── transports ─────────────
 
-/** `serve`: WebSocket on the page's own origin, token from the page URL. Reconnects. */
+/** Reconnect delays: doubled after each failed try, back to the first once a socket opens. */
+const FIRST_RETRY_MS = 500;
+const MAX_RETRY_MS = 8_000;
+
+/**
+ * `serve`: WebSocket on the page's own origin, token from the page URL. Reconnects with backoff,
+ * except when the server's close code says that would not help (SOCKET_CLOSE). URLs are
+ * resolved against the page's own path, so a path prefix in front of the UI carries over.
+ */
 export class WsTransport implements Transport {
   readonly kind = 'serve' as const;
   private ws: WebSocket | null = null;
   private queue: ArrayBuffer[] = [];
   private frameCb: (f: ArrayBuffer) => void = () => {};
-  private statusCb: (up: boolean, why?: string) => void = () => {};
+  private statusCb: StatusListener = () => {};
   private readonly token: string;
+  private retryMs = FIRST_RETRY_MS;
+  /** Set by a close code that says retrying is useless; cleared by retryHost(). */
+  private halted = false;
+  /** Set by close(): nothing reconnects any more. */
+  private ended = false;
 
   constructor(private readonly base: URL = new URL(location.href)) {
     this.token = base.searchParams.get('token') ?? '';
     this.connect();
   }
 
-  private connect(): void {
-    const url = new URL('/ws', this.base);
-    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  private url(path: string): URL {
+    const url = new URL(path, this.base);
     url.search = `?token=${encodeURIComponent(this.token)}`;
+    return url;
+  }
+
+  private connect(): void {
+    const url = this.url('ws');
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     const ws = new WebSocket(url);
     ws.binaryType = 'arraybuffer';
     ws.onopen = () => {
       this.ws = ws;
+      this.retryMs = FIRST_RETRY_MS;
       for (const f of this.queue) ws.send(f);
       this.queue = [];
       this.statusCb(true);
@@ -186,35 +230,81 @@ export class WsTransport implements Transport {
     ws.onmessage = (ev) => {
       if (ev.data instanceof ArrayBuffer) this.frameCb(ev.data);
     };
-    ws.onclose = (ev) => {
-      const wasUp = this.ws === ws;
-      this.ws = null;
-      if (wasUp) this.statusCb(false, `connection to the host closed (${ev.code}${ev.reason ? ': ' + ev.reason : ''})`);
-      if (ev.code !== 4401) setTimeout(() => this.connect(), 1000);
-    };
+    ws.onclose = (ev) => this.closed(ws, ev.code, ev.reason);
+  }
+
+  private closed(ws: WebSocket, code: number, reason: string): void {
+    const wasUp = this.ws === ws;
+    this.ws = null;
+    if (this.ended) return;
+    if (code === SOCKET_CLOSE.wrongToken) {
+      this.halt(`serve does not take this page's token (${reason || 'wrong token'}); open the URL serve printed`, 'refused');
+      return;
+    }
+    if (code === SOCKET_CLOSE.hostStopped) {
+      this.halt(reason || 'the host process kept stopping', 'stopped');
+      return;
+    }
+    // The host is restarting, or serve itself went away (a restart of serve keeps the token):
+    // either way it comes back, so try again, less often each time.
+    if (wasUp || code === SOCKET_CLOSE.hostRestarting) {
+      this.statusCb(false, reason || `connection to the host closed (${code}); reconnecting`, 'restarting');
+    }
+    setTimeout(() => {
+      if (!this.ended) this.connect();
+    }, this.retryMs);
+    this.retryMs = Math.min(MAX_RETRY_MS, this.retryMs * 2);
+  }
+
+  private halt(why: string, state: LinkState): void {
+    this.halted = true;
+    this.queue = [];
+    this.statusCb(false, why, state);
+  }
+
+  /** Closes the socket and stops reconnecting, for good. */
+  close(): void {
+    this.ended = true;
+    this.halted = true;
+    this.queue = [];
+    this.ws?.close();
+  }
+
+  async retryHost(): Promise<void> {
+    const res = await fetch(this.url('host/retry'), { method: 'POST' });
+    if (!res.ok) throw new ApiError('HOST_DIED', `serve refused to retry the host (HTTP ${res.status})`);
+    if (this.halted && !this.ended) {
+      this.halted = false;
+      this.retryMs = FIRST_RETRY_MS;
+      this.connect();
+    }
   }
 
   send(frame: ArrayBuffer): void {
     if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(frame);
-    else this.queue.push(frame);
+    else if (!this.halted) this.queue.push(frame);
+    else throw new Error('not connected to the host');
   }
   onFrame(cb: (f: ArrayBuffer) => void): void {
     this.frameCb = cb;
   }
-  onStatus(cb: (up: boolean, why?: string) => void): void {
+  onStatus(cb: StatusListener): void {
     this.statusCb = cb;
   }
   mediaUrl(name: string): string {
-    return new URL(`/media/${encodeURIComponent(name)}?token=${encodeURIComponent(this.token)}`, this.base).href;
+    return this.url(`media/${encodeURIComponent(name)}`).href;
   }
 }
 
 /** Electron: frames through the preload's bridge (a MessagePort to the engine process). */
 export class BridgeTransport implements Transport {
   readonly kind = 'electron' as const;
-  private statusCb: (up: boolean, why?: string) => void = () => {};
+  private statusCb: StatusListener = () => {};
   constructor(private readonly bridge: DesktopBridge) {
-    bridge.onHostStatus((up, why) => this.statusCb(up, why));
+    bridge.onHostStatus((up, why, gaveUp) => this.statusCb(up, why, up ? 'up' : gaveUp ? 'stopped' : 'restarting'));
+  }
+  async retryHost(): Promise<void> {
+    this.bridge.retryEngine();
   }
   send(frame: ArrayBuffer): void {
     this.bridge.send(frame);
@@ -222,7 +312,7 @@ export class BridgeTransport implements Transport {
   onFrame(cb: (f: ArrayBuffer) => void): void {
     this.bridge.onFrame(cb);
   }
-  onStatus(cb: (up: boolean, why?: string) => void): void {
+  onStatus(cb: StatusListener): void {
     this.statusCb = cb;
   }
   mediaUrl(name: string): string {
