@@ -67,7 +67,7 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
   });
   await host.start();
 
-  const routes = { access, rendererDir, mediaPath: (name: string) => host.mediaPath(name) };
+  const routes = { access, rendererDir, mediaPath: (name: string) => host.mediaPath(name), log: opts.quiet ? undefined : (line: string) => console.error(`[http] ${line}`) };
   const server: Server = createServer((req, res) => {
     handleHttp(routes, req, res).catch((e) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
@@ -83,9 +83,8 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
   });
   const addr = server.address();
   access.port = typeof addr === 'object' && addr ? addr.port : 0;
-  const shown = bind === '0.0.0.0' ? '127.0.0.1' : bind;
   return {
-    url: `http://${shown}:${access.port}/?token=${access.token}`,
+    url: access.pageUrl(),
     port: access.port,
     token: access.token,
     host,
