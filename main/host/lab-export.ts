@@ -3,7 +3,7 @@ import { dirname, extname } from 'node:path';
 import type { LabExportFormat, Params, Result } from '../../app/contract/index.js';
 import type { SweepResult } from '../../app/analysis/sweep.js';
 import { evalCsv, evalJsonFile } from '../../app/cli/format.js';
-import { writeFilesAtomically } from '../../app/export/atomic-write.js';
+import { refuseExisting, writeFilesAtomically } from '../../app/export/atomic-write.js';
 import { hostPath, requireFolder } from './host-paths.js';
 import { HostError } from './rpc.js';
 
@@ -32,6 +32,7 @@ export async function writeLabExport(params: Params<'lab.export'>, result: (swee
     if (!png || png.length < 8 || PNG_SIGNATURE.some((b, i) => png[i] !== b)) throw new HostError('BAD_REQUEST', 'a png export needs the chart as PNG bytes');
     data = png;
   }
+  if (!params.overwrite) await refuseExisting([file]);
   await writeFilesAtomically([{ path: file, data }]);
   return { path: file, bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.length };
 }
