@@ -22,6 +22,8 @@ export interface HostConfig extends EngineOptions {
   mediaDir: string;
   demoDir: string | null;
   homeDir: string;
+  /** serve --root (a real path): the only folder the host may list, read and write under; null or absent: anywhere. */
+  root?: string | null;
   createEngine?: CreateEngine;
   log?: (line: string) => void;
 }

@@ -19,6 +19,7 @@ async function main(): Promise<void> {
       threads: { type: 'string' },
       ep: { type: 'string' },
       quiet: { type: 'boolean' },
+      root: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -31,7 +32,9 @@ async function main(): Promise<void> {
   --models DIR    bundled models folder (default ./models)
   --state DIR     where settings are kept (default ~/.config/fastast-studio)
   --threads N     onnxruntime intra-op threads (default: onnxruntime's choice)
-  --ep LIST       execution providers to try, e.g. webgpu,cpu`);
+  --ep LIST       execution providers to try, e.g. webgpu,cpu
+  --root DIR      the only folder the browser may list, open, import from and export into
+                  (default: every file this user can read or write)`);
     return;
   }
   const served = await serve({
@@ -44,6 +47,7 @@ async function main(): Promise<void> {
     threads: values.threads ? Number(values.threads) : undefined,
     providers: values.ep,
     quiet: values.quiet,
+    root: values.root,
   });
   console.log(`FastAST Studio is serving at ${served.url}`);
   const stop = async () => {

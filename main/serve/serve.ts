@@ -6,10 +6,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { homedir, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseProviders } from '../../app/engine/providers.js';
 import { DEFAULT_MODEL } from '../host/default-model.js';
@@ -32,6 +32,8 @@ export interface ServeOptions {
   threads?: number;
   providers?: string;
   quiet?: boolean;
+  /** The only folder clients may list, read and write under (symlinks followed); default: anywhere. */
+  root?: string;
 }
 
 export interface Served {
@@ -42,6 +44,13 @@ export interface Served {
   close(): Promise<void>;
 }
 
+/** --root as a real path (the confinement compares real paths), or a start-up error. */
+async function rootFolder(dir: string): Promise<string> {
+  const real = await realpath(resolve(dir)).catch(() => null);
+  if (!real || !(await stat(real)).isDirectory()) throw new Error(`--root ${dir}: not a folder`);
+  return real;
+}
+
 export async function serve(opts: ServeOptions = {}): Promise<Served> {
   const bind = opts.host ?? '127.0.0.1';
   const access = new Access(opts.token ?? newToken(), bind);
@@ -50,7 +59,10 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
     throw new Error(`${rendererDir}/index.html is missing: build the UI first (npm run build:renderer)`);
   }
   const demoCandidates = [join(ROOT, 'data', 'demo'), resolve(ROOT, '..', 'shared', 'audio', 'demo')];
-  const demoDir = opts.demoDir !== undefined ? opts.demoDir : (demoCandidates.find((d) => existsSync(d)) ?? null);
+  const root = opts.root === undefined ? null : await rootFolder(opts.root);
+  const foundDemo = opts.demoDir !== undefined ? opts.demoDir : (demoCandidates.find((d) => existsSync(d)) ?? null);
+  // Confined, the demo clips are offered only when they lie inside the root.
+  const demoDir = root && foundDemo && !(await realpath(foundDemo).catch(() => '')).startsWith(root + sep) ? null : foundDemo;
   const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'));
   const host = new Host({
     kind: 'serve',
@@ -60,7 +72,8 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
     stateDir: resolve(opts.stateDir ?? join(homedir(), '.config', 'fastast-studio')),
     mediaDir: join(tmpdir(), `fastast-media-${process.pid}-${randomBytes(4).toString('hex')}`),
     demoDir,
-    homeDir: demoDir ?? homedir(),
+    homeDir: root ?? demoDir ?? homedir(),
+    root,
     threads: opts.threads,
     providers: opts.providers ? parseProviders(opts.providers) : undefined,
     log: opts.quiet ? () => {} : (line) => console.error(`[host] ${line}`),
