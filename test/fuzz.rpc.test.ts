@@ -193,6 +193,8 @@ describe('RPC fuzzing over a real serve WebSocket', () => {
       for (const c of cases(method)) {
         const r = await send(++id, c);
         counts.requests++;
+        // A prototype key is an unexpected field like any other.
+        if (c.protoKey) expect(r.ok ? 'ok' : r.error.code, `${method} with ${c.protoKey}`).toBe('BAD_REQUEST');
         if (r.ok) {
           counts.ok++;
           expect(() => parseResult(method, r.result), method).not.toThrow();

@@ -61,6 +61,13 @@ describe('every frame is answered', () => {
     expect((await c.ok('hello', {})).host).toBe('serve');
     c.close();
   });
+
+  test('a text frame gets a protocol error event', async () => {
+    const c = await wsClient(served);
+    c.text('{"t":"req","id":1,"method":"hello","params":{}}');
+    expect(await c.next()).toMatchObject({ t: 'evt', event: 'protocol.error' });
+    c.close();
+  });
 });
 
 describe('results are checked before they are sent', () => {

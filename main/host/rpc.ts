@@ -121,6 +121,11 @@ export class ClientConnection {
     }
   }
 
+  /** Tells the client that something it sent is outside the protocol and could not be answered by id (e.g. a text frame). */
+  protocolError(message: string): void {
+    this.emit('protocol.error', { message: message.slice(0, 1024) });
+  }
+
   /** Handles one incoming frame. Never throws, never stays silent: a bad frame answers BAD_REQUEST with its id, or a protocol.error event. */
   receive(frame: ArrayBuffer | ArrayBufferView): void {
     let msg: Envelope;
@@ -132,7 +137,7 @@ export class ClientConnection {
       const id = readableRequestId(frame);
       this.log(`malformed frame: ${error.message}`);
       if (id !== null) this.send({ t: 'res', id, ok: false, error: { ...error, code: 'BAD_REQUEST' } });
-      else this.emit('protocol.error', { message: error.message.slice(0, 1024) });
+      else this.protocolError(error.message);
       return;
     }
     if (msg.t === 'cancel') {

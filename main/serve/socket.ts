@@ -48,7 +48,10 @@ export class SocketRoutes {
   private connect(ws: WebSocket): void {
     const conn = new ClientConnection((frame) => ws.send(frame), this.handler, this.log);
     ws.on('message', (data, isBinary) => {
-      if (!isBinary) return;
+      if (!isBinary) {
+        conn.protocolError('text frames are not part of the protocol: send binary frames (app/contract/codec.ts)');
+        return;
+      }
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
       conn.receive(buf);
     });

@@ -14,6 +14,8 @@ export interface WsTestClient {
   fails(method: string, params: unknown): Promise<{ code: string; message: string; paths?: string[] }>;
   /** Sends bytes as one binary frame. */
   raw(frame: Buffer | ArrayBuffer): void;
+  /** Sends a text frame (not part of the protocol). */
+  text(data: string): void;
   /** The next message of any kind (reply or event), or a timeout error. */
   next(timeoutMs?: number): Promise<Envelope>;
   readonly events: (Envelope & { t: 'evt' })[];
@@ -63,6 +65,7 @@ export async function wsClient(served: Pick<ServeProcess, 'port' | 'token' | 'ur
       return r.error;
     },
     raw: (frame) => ws.send(frame),
+    text: (data) => ws.send(data),
     next: (timeoutMs = 10_000) =>
       new Promise<Envelope>((res, rej) => {
         const timer = setTimeout(() => rej(new Error(`no message within ${timeoutMs} ms`)), timeoutMs);
