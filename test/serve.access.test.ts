@@ -62,6 +62,12 @@ describe('the Host guard against DNS rebinding', () => {
     expect((await get(s, `${s.pagePath}?token=${s.token}`, `evil.example:${s.port}`)).status).toBe(421);
   });
 
+  test('takes the bracketed form [::1] too', async () => {
+    const s = await start(['--host', '[::1]']);
+    expect(s.urlHost).toBe('[::1]');
+    expect((await get(s, `${s.pagePath}?token=${s.token}`, `evil.example:${s.port}`)).status).toBe(421);
+  });
+
   test('holds when bound to localhost', async () => {
     const s = await start(['--host', 'localhost']);
     expect((await get(s, `${s.pagePath}?token=${s.token}`)).status).toBe(200);

@@ -52,7 +52,8 @@ async function rootFolder(dir: string): Promise<string> {
 }
 
 export async function serve(opts: ServeOptions = {}): Promise<Served> {
-  const bind = opts.host ?? '127.0.0.1';
+  // "[::1]" as in a URL is "::1" to listen().
+  const bind = (opts.host ?? '127.0.0.1').replace(/^\[(.*)\]$/, '$1');
   const access = new Access(opts.token ?? newToken(), bind);
   const rendererDir = resolve(opts.rendererDir ?? join(ROOT, 'dist', 'renderer'));
   if (!existsSync(join(rendererDir, 'index.html'))) {
