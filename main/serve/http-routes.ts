@@ -70,7 +70,9 @@ async function route(routes: HttpRoutes, req: IncomingMessage, res: ServerRespon
   };
   if (extname(file) === '.html') {
     headers['content-security-policy'] = contentSecurityPolicy({
-      connect: access.allowedHosts().map((h) => `ws://${h}`),
+      // CSP source lists take no IPv6 literal (Chromium drops "ws://[::1]:…" with a console
+      // error); on an IPv6 page 'self' covers its own ws:// origin.
+      connect: access.allowedHosts().filter((h) => !h.startsWith('[')).map((h) => `ws://${h}`),
       media: ["'self'", 'blob:'],
     });
     headers['set-cookie'] = access.cookie();
