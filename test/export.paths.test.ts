@@ -111,11 +111,11 @@ describe('all or nothing', () => {
     expect(await readdir(dir)).toEqual(['b.labels.txt']);
   });
 
-  it('a successful export replaces an older one and leaves no temp file', async () => {
+  it('a successful export with overwrite replaces an older one and leaves no temp file', async () => {
     const dir = await tempDir();
     await mkdir(join(dir, 'sub'));
     await writeFile(join(dir, 'b.labels.txt'), 'old labels\n');
-    await exportSegments({ format: 'audacity', recordings: recordings().slice(1), outDir: dir, provenance: PROV });
+    await exportSegments({ format: 'audacity', recordings: recordings().slice(1), outDir: dir, provenance: PROV, overwrite: true });
     expect(await readFile(join(dir, 'b.labels.txt'), 'utf8')).toBe('0.000000\t12.000000\train\n');
     expect((await readdir(dir)).sort()).toEqual(['b.labels.txt', 'b.labels.txt.fastast.json', 'sub']);
   });

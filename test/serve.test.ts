@@ -41,8 +41,8 @@ afterAll(async () => {
 });
 
 describe('serve', () => {
-  test('prints a loopback URL with a long random token', () => {
-    expect(served.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{48}$/);
+  test('prints a loopback URL under a path prefix with a long random token', () => {
+    expect(served.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{20}\/\?token=[0-9a-f]{48}$/);
   });
 
   test('no token, no page', async () => {
@@ -52,7 +52,8 @@ describe('serve', () => {
   });
 
   test('the token opens the page, with a strict CSP and an HttpOnly cookie for its assets', async () => {
-    const r = await get(`/?token=${served.token}`);
+    const page = new URL(served.url).pathname;
+    const r = await get(`${page}?token=${served.token}`);
     expect(r.status).toBe(200);
     const csp = String(r.headers['content-security-policy']);
     expect(csp).toContain("script-src 'self'");
@@ -61,7 +62,7 @@ describe('serve', () => {
     const cookie = String(r.headers['set-cookie']);
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
-    const asset = await get('/assets/a.js', { cookie: `fastast_token=${served.token}` });
+    const asset = await get(`${page}assets/a.js`, { cookie: `fastast_token=${served.token}` });
     expect(asset.status).toBe(200);
     expect(asset.headers['content-type']).toMatch(/javascript/);
   });

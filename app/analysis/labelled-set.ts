@@ -192,9 +192,10 @@ export async function readLabelledSet(
   const pathColumn = PATH_COLUMNS.find((c) => col(c) >= 0);
   const labelColumn = [...SINGLE_LABEL_COLUMNS, ...MULTI_LABEL_COLUMNS].find((c) => col(c) >= 0);
   if (!pathColumn || !labelColumn) {
+    // The header found is not quoted: an error must not show a file's contents (serve opens any file it is pointed at).
     throw new FastAstError(
       'USAGE',
-      `${csvPath}: needs columns "path", "fold" (optional) and "category" or "label" (one label per clip) or "labels" / "positive_labels" (several, separated by ; or ,); found ${header.map((h) => JSON.stringify(h)).join(', ')}`,
+      `${csvPath}: needs columns "path", "fold" (optional) and "category" or "label" (one label per clip) or "labels" / "positive_labels" (several, separated by ; or ,); its first row has ${header.length} field${header.length === 1 ? '' : 's'} and lacks them`,
     );
   }
   const foldCol = col('fold');

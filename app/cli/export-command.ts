@@ -42,10 +42,13 @@ Options:
   --r N, --inflection X, --schedule a,b,c, --hop SECONDS, --model DIR, --no-prop-attn,
   --unprotect-distillation, --ep EP, --threads N
                             model, merge and window options as in fastast classify --help
+  --overwrite               replace files that exist (without it, an existing file is an
+                            error that names it, and nothing is written)
   --json                    print {"format","segments","files":[…]} instead of one path per line
   -h, --help                this help
 
 Writes are atomic: a failed export names the path and the reason and leaves no partial file.
+Existing files are never replaced without --overwrite.
 A file that cannot be classified is reported on stderr and left out; the exit code is then 1.
 `;
 
@@ -58,10 +61,11 @@ interface ExportArgs {
   outDir: string;
   combined: boolean;
   name?: string;
+  overwrite: boolean;
 }
 
 /** Flags of export itself; everything else is classify's and is parsed by classify's parser. */
-const OWN = { format: 'value', threshold: 'value', labels: 'value', out: 'value', name: 'value', combined: 'flag' } as const;
+const OWN = { format: 'value', threshold: 'value', labels: 'value', out: 'value', name: 'value', combined: 'flag', overwrite: 'flag' } as const;
 /** Classify flags that have no meaning for an export. */
 const NOT_FOR_EXPORT = ['top', 'logits'];
 
@@ -122,6 +126,7 @@ export function parseExportArgs(argv: string[]): ExportArgs | 'help' {
     outDir: typeof own.out === 'string' ? own.out : '.',
     combined,
     name: typeof own.name === 'string' ? own.name : undefined,
+    overwrite: own.overwrite === true,
   };
 }
 
@@ -197,6 +202,7 @@ export async function runExportCommand(argv: string[], io: CliIo): Promise<numbe
         provenance: prov,
         combined: args.combined,
         combinedName: args.name,
+        overwrite: args.overwrite,
       });
       io.out(args.classify.json ? JSON.stringify({ format: args.format, segments: result.segments, files: result.files }) + '\n' : result.files.map((f) => f + '\n').join(''));
     }

@@ -16,6 +16,10 @@ export const ERROR_CODES = [
   'CANCELLED',
   'USAGE',
   'EXPORT_FAILED',
+  /** An export target exists and the call did not ask to overwrite it; the error's `paths` name the files. */
+  'EXISTS',
+  /** A path outside the folder `serve --root` confines the host to (after following symlinks). */
+  'OUTSIDE_ROOT',
   'IMPORT_INVALID',
   /** A hub repo id with no copy in the hub cache (classify and eval never download). */
   'MODEL_NOT_CACHED',
@@ -39,6 +43,8 @@ export class FastAstError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** The files at stake, where a caller may act on them (EXISTS: the targets that would be overwritten). */
+    readonly paths?: readonly string[],
   ) {
     super(message);
     this.name = 'FastAstError';

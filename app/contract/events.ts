@@ -32,6 +32,8 @@ export const events = {
     command: s.enum(['open-files', 'open-folder', 'export', 'open-model'] as const),
     paths: s.array(path, { max: 10_000 }),
   }),
+  /** A frame from this client could not be read far enough to answer it (no request id): what was wrong. */
+  'protocol.error': s.object({ message: s.string({ max: 1024 }) }),
   /** The engine process restarted: caches on the host side are gone. */
   'host.restarted': s.object({ reason: s.string({ max: 4096 }) }),
   /** Progress of a lab.sweep: runs of (model, setting, clip) done of total, cached ones included. */

@@ -179,6 +179,8 @@ export const labMethods = {
       sweepId: s.optional(sweepId),
       svg: s.optional(s.string({ max: 16_000_000 })),
       png: s.optional(s.u8({ max: 64_000_000 })),
+      /** Replace the file if it exists; without it an existing file fails EXISTS (the error's `paths` names it). */
+      overwrite: s.optional(s.boolean()),
     }),
     result: s.object({ path: s.string({ max: 4096 }), bytes: count }),
   },

@@ -75,6 +75,8 @@ export const segmentMethods = {
       provenance: s.nullable(ProvenanceWire),
       selection: SelectionWire,
       combined: s.optional(s.boolean()),
+      /** Replace files that exist; without it an existing target fails EXISTS, the error's `paths` naming them, and nothing is written. */
+      overwrite: s.optional(s.boolean()),
     }),
     result: s.object({ outDir: s.string({ max: 4096 }), files: s.array(s.string({ max: 4096 }), { max: 1_000_000 }), segments: count }),
   },

@@ -12,12 +12,14 @@ export type Envelope =
   | { t: 'req'; id: number; method: string; params: unknown }
   | { t: 'cancel'; id: number }
   | { t: 'res'; id: number; ok: true; result: unknown }
-  | { t: 'res'; id: number; ok: false; error: { code: ErrorCode; message: string } }
+  | { t: 'res'; id: number; ok: false; error: ErrorBody }
   | { t: 'evt'; event: string; data: unknown };
 
 const messageId = s.number({ int: true, min: 0 });
 const name = s.string({ max: 64 });
-const ErrorBody = s.object({ code: s.enum(ERROR_CODES), message: s.string({ max: 16_384 }) });
+/** A coded error; `paths` names files the caller may act on (EXISTS: the targets an overwrite would replace). */
+const ErrorBody = s.object({ code: s.enum(ERROR_CODES), message: s.string({ max: 16_384 }), paths: s.optional(s.array(s.string({ max: 4096 }), { max: 1_000_000 })) });
+export type ErrorBody = { code: ErrorCode; message: string; paths?: string[] };
 
 export const Envelope: Schema<Envelope> = {
   kind: 'envelope',

@@ -126,7 +126,8 @@ export const s = {
         const out: Record<string, unknown> = {};
         const obj = v as Record<string, unknown>;
         for (const key of Object.keys(obj)) {
-          if (!(key in shape)) throw invalid(`${path ? path + '.' : ''}${key}: unexpected field`);
+          // Own keys only: `in` would let "constructor", "__proto__" or "toString" through as if declared.
+          if (!Object.prototype.hasOwnProperty.call(shape, key)) throw invalid(`${path ? path + '.' : ''}${key}: unexpected field`);
         }
         for (const [key, schema] of Object.entries(shape)) {
           const value = obj[key];

@@ -94,6 +94,22 @@ async function folderExists(dir: string): Promise<boolean> {
   );
 }
 
+/**
+ * Exports never replace a file unasked: the targets that exist already, as one EXISTS error whose
+ * `paths` lists them (the UI asks, then calls again with overwrite; the CLI has --overwrite).
+ * Checked before anything is written. A symlink counts as existing (lstat): it is never followed.
+ */
+export async function refuseExisting(paths: readonly string[]): Promise<void> {
+  const existing: string[] = [];
+  for (const p of paths) {
+    if (await lstat(p).then(() => true, () => false)) existing.push(p);
+  }
+  if (existing.length === 0) return;
+  const shown = existing.slice(0, 5).map(shownPath).join(', ') + (existing.length > 5 ? `, and ${existing.length - 5} more` : '');
+  const n = existing.length === 1 ? 'file exists' : `${existing.length} files exist`;
+  throw new FastAstError('EXISTS', `${n} already: ${shown}. Nothing was written; export again with overwrite to replace ${existing.length === 1 ? 'it' : 'them'}.`, existing);
+}
+
 /** A failed write as a message a user can act on: the target path, then why, in words. */
 export async function writeError(path: string, e: unknown): Promise<FastAstError> {
   const err = e as NodeJS.ErrnoException;

@@ -36,7 +36,8 @@ export function readAudacityLabels(text: string, path: string, file: string): Im
     const start = num(fields[0]);
     const end = num(fields[1]);
     if (start === undefined || end === undefined || fields.length < 2) {
-      throw importError(path, i + 1, `expected "start<TAB>end<TAB>label" with times in seconds, got "${line.slice(0, 80)}"`);
+      // The line itself is not quoted: an error must not show a file's contents (serve reads any file it is pointed at).
+      throw importError(path, i + 1, `expected "start<TAB>end<TAB>label" with times in seconds (${fields.length} tab-separated field${fields.length === 1 ? '' : 's'} found)`);
     }
     // Audacity puts everything after the second tab into the label.
     const label = fields.slice(2).join(' ').trim() || 'unlabelled';

@@ -4,7 +4,7 @@ import { decodeAudioFile } from '../audio/decode.js';
 import { FastAstError } from '../errors.js';
 import { ALL, selectSegments, type Selection } from '../segments/select.js';
 import { byTime, type Provenance, type RecordingSegments } from '../segments/types.js';
-import { writeFilesAtomically, type OutputFile } from './atomic-write.js';
+import { refuseExisting, writeFilesAtomically, type OutputFile } from './atomic-write.js';
 import { writeAudacityLabels } from './audacity.js';
 import { writeBirdnetCsv } from './birdnet-csv.js';
 import { writeLabelStudio } from './label-studio.js';
@@ -50,6 +50,8 @@ export interface ExportRequest {
   combined?: boolean;
   /** Name (without ending) of a combined file; default "segments". */
   combinedName?: string;
+  /** Replace existing files; without it an existing target fails EXISTS before anything is written. */
+  overwrite?: boolean;
   /** Clips only: default decodes with app/audio at the file's own rate (mono). */
   loadAudio?: (file: string) => Promise<ClipAudio>;
 }
@@ -88,6 +90,7 @@ export async function exportSegments(req: ExportRequest): Promise<ExportResult> 
     files.push({ path, data: render(format, group, req.provenance, Boolean(req.combined)) });
     files.push(sidecarFile(path, makeSidecar(format, [names[i]], req.provenance, group, selection)));
   });
+  if (!req.overwrite) await refuseExisting(files.map((f) => f.path));
   await writeFilesAtomically(files);
   return { files: files.map((f) => f.path), segments };
 }
@@ -137,12 +140,14 @@ async function exportClips(req: ExportRequest, recordings: RecordingSegments[], 
   const written: string[] = [];
   const used = new Set<string>();
   const sidecarNames = recordings.map((r) => uniqueName(stem(r.file), '.clips' + SIDECAR_SUFFIX, used));
+  // Every name first, so that an existing one fails before any recording is written.
+  const clipNames = recordings.map((rec) => rec.segments.map((s) => uniqueName(clipName(s, rec.durationS).slice(0, -'.wav'.length), '.wav', used)));
+  if (!req.overwrite) await refuseExisting([...sidecarNames, ...clipNames.flat()].map((n) => join(req.outDir, n)));
   for (const [i, rec] of recordings.entries()) {
     const audio = await load(rec.file);
     const files: OutputFile[] = [];
-    for (const s of rec.segments) {
-      const name = uniqueName(clipName(s, rec.durationS).slice(0, -'.wav'.length), '.wav', used);
-      files.push({ path: join(req.outDir, name), data: encodeWav16(clipSamples(audio.samples, audio.sampleRate, s.startS, s.endS), audio.sampleRate) });
+    for (const [k, s] of rec.segments.entries()) {
+      files.push({ path: join(req.outDir, clipNames[i][k]), data: encodeWav16(clipSamples(audio.samples, audio.sampleRate, s.startS, s.endS), audio.sampleRate) });
     }
     const resampled = audio.sourceSampleRate !== undefined && audio.sourceSampleRate !== audio.sampleRate;
     const note = resampled

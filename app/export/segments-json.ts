@@ -37,10 +37,12 @@ export function readSegmentsJson(text: string, path: string): RecordingSegments[
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw importError(path, null, `not valid JSON (${(e as Error).message})`);
+    // Only where: the parser's own message quotes the text around the fault, and an error must not show a file's contents.
+    const at = /at position (\d+)/.exec((e as Error).message);
+    throw importError(path, null, `not valid JSON${at ? ` (at character ${at[1]})` : ''}`);
   }
   if (!isObject(doc) || doc.format !== SEGMENTS_JSON_FORMAT) throw importError(path, null, `not a FastAST segments file ("format": "${SEGMENTS_JSON_FORMAT}" missing)`);
-  if (doc.version !== SEGMENTS_JSON_VERSION) throw importError(path, null, `version ${String(doc.version)} is not supported (this app reads version ${SEGMENTS_JSON_VERSION})`);
+  if (doc.version !== SEGMENTS_JSON_VERSION) throw importError(path, null, `version ${typeof doc.version === 'number' ? doc.version : JSON.stringify(typeof doc.version)} is not supported (this app reads version ${SEGMENTS_JSON_VERSION})`);
   if (!Array.isArray(doc.recordings)) throw importError(path, null, '"recordings" must be an array');
   return doc.recordings.map((r, i) => {
     const where = `recordings[${i}]`;

@@ -24,6 +24,8 @@ export interface HostConfig extends EngineOptions {
   homeDir: string;
   /** Where the hub cache is and how to reach the hub (HF_HUB_CACHE, HF_HOME, HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE); default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** serve --root (a real path): the only folder the host may list, read and write under; null or absent: anywhere. */
+  root?: string | null;
   createEngine?: CreateEngine;
   log?: (line: string) => void;
 }

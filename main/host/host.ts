@@ -12,6 +12,7 @@ import { EngineCache, type LoadedModel } from './engine-cache.js';
 import { EngineQueue } from './engine-queue.js';
 import { listFolder } from './folder-list.js';
 import { defaultEngine, type HostConfig } from './host-config.js';
+import { PathRules } from './host-paths.js';
 import { LabHost } from './lab-host.js';
 import { scheduleTable } from './merge-schedule.js';
 import { ModelRegistry } from './model-registry.js';
@@ -39,10 +40,13 @@ export class Host {
   private readonly files: OpenFiles;
   /** Sweeps of labelled sets: engines of their own, runs queued between the workstation's. */
   private readonly lab: LabHost;
+  /** serve --root's confinement of every path a client names. */
+  private readonly paths: PathRules;
   private active: string | null = null;
 
   constructor(private readonly cfg: HostConfig) {
     this.log = cfg.log ?? (() => {});
+    this.paths = new PathRules(cfg.root ?? null);
     const createEngine = cfg.createEngine ?? defaultEngine;
     const engineOptions = { providers: cfg.providers, threads: cfg.threads };
     this.settings = new SettingsFile(cfg.stateDir);
@@ -61,6 +65,7 @@ export class Host {
       models: () => this.models.byId(),
       queue: this.queue,
       log: this.log,
+      paths: this.paths,
     });
   }
 
@@ -128,8 +133,9 @@ export class Host {
     },
 
     'models.pull': async (params, ctx) => this.store.pull(params, ctx),
-    'models.inspect': async (params, ctx) => this.store.inspect(params, ctx),
-    'models.import': async (params, ctx) => this.store.import(params, ctx),
+    // serve --root confines what may be imported, as it confines every other path.
+    'models.inspect': async (params, ctx) => this.store.inspect({ ...params, path: await this.paths.confine(params.path, 'checkpoint file') }, ctx),
+    'models.import': async (params, ctx) => this.store.import({ ...params, path: await this.paths.confine(params.path, 'model folder or checkpoint file') }, ctx),
     'models.labels': async (params) => this.store.labels(params),
 
     'models.remove': async (params) => {
@@ -144,9 +150,12 @@ export class Host {
 
     'schedule.table': async (params) => scheduleTable((await this.current()).checkpoint.spec, params),
 
-    'fs.list': async ({ dir }) => listFolder(dir ?? this.cfg.demoDir ?? this.cfg.homeDir),
+    'fs.list': async ({ dir }) => {
+      const listed = await listFolder(await this.paths.confine(dir ?? this.cfg.demoDir ?? this.cfg.homeDir, 'folder'));
+      return listed.dir === this.paths.root ? { ...listed, parent: null } : listed; // no way up out of the root
+    },
 
-    'file.open': async ({ path }, ctx) => this.files.open(path, (this.activeInfo()?.maxLength ?? 1024) / 100, ctx),
+    'file.open': async ({ path }, ctx) => this.files.open(await this.paths.confine(path, 'file'), (this.activeInfo()?.maxLength ?? 1024) / 100, ctx),
 
     'file.close': async ({ fileId }) => {
       await this.files.close(fileId);
@@ -190,8 +199,8 @@ export class Host {
       return {};
     },
 
-    'segments.export': async (params) => exportSegmentFiles(params, () => this.fallbackProvenance()),
-    'segments.import': async (params) => importSegmentFile(params),
+    'segments.export': async (params) => exportSegmentFiles(params, () => this.fallbackProvenance(), this.paths),
+    'segments.import': async (params) => importSegmentFile(params, this.paths),
 
     'lab.defaults': async () => this.lab.defaults(),
     'lab.sweep': async (params, ctx) => this.lab.sweep(params, ctx),

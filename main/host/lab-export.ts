@@ -1,10 +1,10 @@
 /** lab.export: the sweep table (CSV / JSON, as `fastast eval --out` writes them) or the chart the UI drew (SVG / PNG). */
-import { dirname, extname } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import type { LabExportFormat, Params, Result } from '../../app/contract/index.js';
 import type { SweepResult } from '../../app/analysis/sweep.js';
 import { evalCsv, evalJsonFile } from '../../app/cli/format.js';
-import { writeFilesAtomically } from '../../app/export/atomic-write.js';
-import { hostPath, requireFolder } from './host-paths.js';
+import { refuseExisting, writeFilesAtomically } from '../../app/export/atomic-write.js';
+import { hostPath, PathRules, requireFolder } from './host-paths.js';
 import { HostError } from './rpc.js';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -13,10 +13,16 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
  * Writes one export file (the format's extension added when missing) into an existing folder.
  * `result` finds a finished sweep by id among the `kept` the host remembers.
  */
-export async function writeLabExport(params: Params<'lab.export'>, result: (sweepId: string) => SweepResult | undefined, kept: number): Promise<Result<'lab.export'>> {
+export async function writeLabExport(
+  params: Params<'lab.export'>,
+  result: (sweepId: string) => SweepResult | undefined,
+  kept: number,
+  paths = new PathRules(),
+): Promise<Result<'lab.export'>> {
   const format: LabExportFormat = params.format;
   let file = hostPath(params.path, 'file to write');
   if (extname(file).toLowerCase() !== `.${format}`) file += `.${format}`;
+  file = join(await paths.confine(dirname(file), 'export folder'), basename(file));
   await requireFolder(dirname(file));
   let data: string | Uint8Array;
   if (format === 'csv' || format === 'json') {
@@ -32,6 +38,7 @@ export async function writeLabExport(params: Params<'lab.export'>, result: (swee
     if (!png || png.length < 8 || PNG_SIGNATURE.some((b, i) => png[i] !== b)) throw new HostError('BAD_REQUEST', 'a png export needs the chart as PNG bytes');
     data = png;
   }
+  if (!params.overwrite) await refuseExisting([file]);
   await writeFilesAtomically([{ path: file, data }]);
   return { path: file, bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.length };
 }

@@ -17,6 +17,7 @@ import type { Engine } from '../../app/engine/types.js';
 import { FastAstError } from '../../app/errors.js';
 import type { EngineQueue } from './engine-queue.js';
 import type { CreateEngine, EngineOptions } from './host-config.js';
+import { PathRules } from './host-paths.js';
 import { writeLabExport } from './lab-export.js';
 import { defaultSet, openSweepSet, spreadClips } from './lab-set.js';
 import { rowWire } from './lab-wire.js';
@@ -34,6 +35,8 @@ export interface LabHostConfig {
   /** The host's engine queue: sweep runs take turns with the workstation's. */
   queue: EngineQueue;
   log: (line: string) => void;
+  /** serve --root: where sets may be read and exports written (default: anywhere). */
+  paths?: PathRules;
 }
 
 interface LabEngine {
@@ -65,7 +68,7 @@ export class LabHost {
   }
 
   defaults(): Result<'lab.defaults'> {
-    return { defaultSet: defaultSet(this.cfg.demoDir, this.cfg.modelsDir), cacheDir: this.cache.dir!, exportDir: homedir(), running: this.running };
+    return { defaultSet: defaultSet(this.cfg.demoDir, this.cfg.modelsDir), cacheDir: this.cache.dir!, exportDir: this.cfg.paths?.root ?? homedir(), running: this.running };
   }
 
   /** The lab's own engine of a model (built once, kept for the next sweep; never the workstation's). */
@@ -117,7 +120,7 @@ export class LabHost {
 
     // The set first: a typo in a path or a label fails before any engine is built.
     progress({ stage: 'open', done: 0, total: infos.length + 1, cached: 0, message: `reading ${basename(params.set)}` }, true);
-    const full = await openSweepSet(params, labels, this.cfg.modelsDir);
+    const full = await openSweepSet(params, labels, this.cfg.modelsDir, this.cfg.paths);
     const set = params.maxClips !== undefined ? spreadClips(full, params.maxClips) : full;
     if (ctx.signal.aborted) throw new HostError('CANCELLED', 'cancelled');
 
@@ -177,7 +180,7 @@ export class LabHost {
   }
 
   async export(params: Params<'lab.export'>): Promise<Result<'lab.export'>> {
-    return writeLabExport(params, (id) => this.results.peek(id), MAX_RESULTS);
+    return writeLabExport(params, (id) => this.results.peek(id), MAX_RESULTS, this.cfg.paths);
   }
 
   async dispose(): Promise<void> {

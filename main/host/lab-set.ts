@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { LabSweepParams } from '../../app/contract/index.js';
 import { audiosetAliases, openLabelledSet, type LabelledSet } from '../../app/analysis/labelled-set.js';
-import { hostPath } from './host-paths.js';
+import { hostPath, PathRules } from './host-paths.js';
 
 /** The bundled ESC-10 fold-5 set, next to the demo clips or the models (a source checkout). */
 export function defaultSet(demoDir: string | null, modelsDir: string): string | null {
@@ -12,15 +12,19 @@ export function defaultSet(demoDir: string | null, modelsDir: string): string | 
 }
 
 /** The set a sweep names, its classes mapped onto `labels` (AudioSet names through the alias table when there is one). */
-export async function openSweepSet(params: LabSweepParams, labels: readonly string[], modelsDir: string): Promise<LabelledSet> {
-  const source = hostPath(params.set, 'labelled set (a CSV file or a folder)');
+export async function openSweepSet(params: LabSweepParams, labels: readonly string[], modelsDir: string, paths = new PathRules()): Promise<LabelledSet> {
+  const source = await paths.confine(hostPath(params.set, 'labelled set (a CSV file or a folder)'), 'labelled set');
+  const audioRoot = params.audioRoot !== undefined ? await paths.confine(hostPath(params.audioRoot, 'audio folder'), 'audio folder') : undefined;
   const aliasFile = join(dirname(modelsDir), 'data', 'labels', 'audioset_class_labels_indices.csv');
   const aliases = existsSync(aliasFile) ? await audiosetAliases(aliasFile) : undefined;
-  return openLabelledSet(source, labels, {
+  const set = await openLabelledSet(source, labels, {
     ...(params.fold !== undefined ? { fold: params.fold } : {}),
-    ...(params.audioRoot !== undefined ? { audioRoot: hostPath(params.audioRoot, 'audio folder') } : {}),
+    ...(audioRoot !== undefined ? { audioRoot } : {}),
     aliases,
   });
+  // A CSV may name clips anywhere ("../", absolute paths, links): each one is a read.
+  if (paths.root) for (const c of set.clips) await paths.confine(c.path, 'clip of the labelled set');
+  return set;
 }
 
 /** At most `n` clips, taken from the classes in turn (each class in set order), then in set order. */

@@ -1,6 +1,8 @@
 /**
  * The files open in the workstation: decoded once, with a WAV copy in the media folder for the
- * player. At most MAX_OPEN_FILES stay open; opening another closes the one opened first.
+ * player. Each connection keeps at most MAX_OPEN_FILES open: opening another closes the one it
+ * opened first, never another client's. A closed connection's files stay readable (a page that
+ * reconnects keeps its file ids) until more than MAX_OPEN_FILES such files are left over.
  */
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
@@ -8,12 +10,13 @@ import type { FileInfo } from '../../app/contract/index.js';
 import { isMediaName, mediaName } from '../http/media-name.js';
 import { writeMediaFile } from '../process/media-folder.js';
 import { decodeForHost, type DecodedAudio } from './audio-io.js';
-import { LruMap } from './lru-map.js';
-import { HostError, throwIfAborted, type CallContext } from './rpc.js';
+import { HostError, throwIfAborted, type CallContext, type ClientConnection } from './rpc.js';
 import { wavBytes } from './spectrogram.js';
 
 export interface OpenFile {
   info: FileInfo;
+  /** The connection that opened it and whose limit it counts against; null once that one has closed. */
+  owner: ClientConnection | null;
   audio: DecodedAudio;
   /** Reference level of the display spectrogram (set by the first, whole-file request). */
   specRefDb?: number;
@@ -22,8 +25,10 @@ export interface OpenFile {
 const MAX_OPEN_FILES = 4;
 
 export class OpenFiles {
-  // Looked up with peek: use does not keep a file open, the one opened first closes first.
-  private readonly files = new LruMap<string, OpenFile>(MAX_OPEN_FILES);
+  // In the order opened: use does not keep a file open, the one opened first closes first.
+  private readonly files = new Map<string, OpenFile>();
+  /** Connections whose close this class listens for. */
+  private readonly watched = new WeakSet<ClientConnection>();
   private counter = 0;
 
   constructor(
@@ -55,19 +60,37 @@ export class OpenFiles {
       media,
       windowS,
     };
-    for (const [oldId, old] of this.files.set(fileId, { info, audio })) await this.removeMedia(oldId, old);
+    const owner = ctx.client;
+    this.files.set(fileId, { info, audio, owner });
+    if (!this.watched.has(owner)) {
+      this.watched.add(owner);
+      owner.onClose(() => void this.orphan(owner));
+    }
+    await this.trim((f) => f.owner === owner);
     return info;
+  }
+
+  /** Closes the oldest of the files `which` picks until at most MAX_OPEN_FILES of them are left. */
+  private async trim(which: (f: OpenFile) => boolean): Promise<void> {
+    const picked = [...this.files].filter(([, f]) => which(f));
+    for (const [oldId] of picked.slice(0, Math.max(0, picked.length - MAX_OPEN_FILES))) await this.close(oldId);
+  }
+
+  /** A connection closed: its files no longer count against it, and the oldest left-overs go. */
+  private async orphan(owner: ClientConnection): Promise<void> {
+    for (const f of this.files.values()) if (f.owner === owner) f.owner = null;
+    await this.trim((f) => f.owner === null).catch(() => {});
   }
 
   /** The open file, or UNKNOWN_FILE. */
   get(fileId: string): OpenFile {
-    const f = this.files.peek(fileId);
+    const f = this.files.get(fileId);
     if (!f) throw new HostError('UNKNOWN_FILE', `file ${fileId} is not open (it may have been closed or the engine restarted)`);
     return f;
   }
 
   async close(fileId: string): Promise<void> {
-    const f = this.files.peek(fileId);
+    const f = this.files.get(fileId);
     if (!f) return;
     this.files.delete(fileId);
     await this.removeMedia(fileId, f);

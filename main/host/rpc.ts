@@ -9,6 +9,7 @@ import {
   events,
   isMethod,
   parseParams,
+  parseResult,
   type Envelope,
   type ErrorCode,
   type EventData,
@@ -41,12 +42,33 @@ export function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw cancelled();
 }
 
-function toError(e: unknown): { code: ErrorCode; message: string } {
+/** The error envelope's message limit is 16 384 characters: longer ones would make the client drop the reply. */
+const MAX_MESSAGE = 16_000;
+
+function toError(e: unknown): { code: ErrorCode; message: string; paths?: string[] } {
   // The contract's validators throw it too, coded BAD_REQUEST.
-  if (isFastAstError(e)) return { code: e.code, message: e.message };
+  if (isFastAstError(e)) return { code: e.code, message: e.message.slice(0, MAX_MESSAGE), ...(e.paths ? { paths: [...e.paths] } : {}) };
   if (e instanceof Error && e.name === 'AbortError') return { code: 'CANCELLED', message: 'cancelled' };
   const message = e instanceof Error ? e.message : String(e);
-  return { code: 'INTERNAL', message: message.slice(0, 16_000) };
+  return { code: 'INTERNAL', message: message.slice(0, MAX_MESSAGE) };
+}
+
+/**
+ * The id of a request whose frame failed to decode, when its header is JSON that names one;
+ * else null (the frame is answered with a protocol.error event instead).
+ */
+function readableRequestId(frame: ArrayBuffer | ArrayBufferView): number | null {
+  try {
+    const bytes = ArrayBuffer.isView(frame) ? new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength) : new Uint8Array(frame);
+    if (bytes.byteLength < 4) return null;
+    const len = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true);
+    if (4 + len > bytes.byteLength) return null;
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + len))) as { t?: unknown; id?: unknown };
+    const id = header?.id;
+    return header?.t === 'req' && typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? id : null;
+  } catch {
+    return null;
+  }
 }
 
 export class ClientConnection {
@@ -54,6 +76,7 @@ export class ClientConnection {
   private closed = false;
   /** Per-client "latest wins" slots: a newer call in the same slot cancels the older one. */
   private readonly slots = new Map<string, AbortController>();
+  private readonly closeListeners: (() => void)[] = [];
 
   constructor(
     private readonly sendFrame: (frame: ArrayBuffer) => void,
@@ -79,21 +102,42 @@ export class ClientConnection {
   }
 
   private send(msg: Envelope): void {
+    let frame: ArrayBuffer;
+    try {
+      frame = encodeFrame(msg);
+    } catch (e) {
+      this.log(`send failed: ${(e as Error).message}`);
+      return;
+    }
+    this.sendBytes(frame);
+  }
+
+  private sendBytes(frame: ArrayBuffer): void {
     if (this.closed) return;
     try {
-      this.sendFrame(encodeFrame(msg));
+      this.sendFrame(frame);
     } catch (e) {
       this.log(`send failed: ${(e as Error).message}`);
     }
   }
 
-  /** Handles one incoming frame. Never throws: bad frames answer BAD_REQUEST where they can. */
+  /** Tells the client that something it sent is outside the protocol and could not be answered by id (e.g. a text frame). */
+  protocolError(message: string): void {
+    this.emit('protocol.error', { message: message.slice(0, 1024) });
+  }
+
+  /** Handles one incoming frame. Never throws, never stays silent: a bad frame answers BAD_REQUEST with its id, or a protocol.error event. */
   receive(frame: ArrayBuffer | ArrayBufferView): void {
     let msg: Envelope;
     try {
       msg = decodeFrame(frame);
     } catch (e) {
-      this.log(`dropped a malformed frame: ${(e as Error).message}`);
+      // Answered, never dropped: a client waiting on a reply would otherwise wait forever.
+      const error = toError(e);
+      const id = readableRequestId(frame);
+      this.log(`malformed frame: ${error.message}`);
+      if (id !== null) this.send({ t: 'res', id, ok: false, error: { ...error, code: 'BAD_REQUEST' } });
+      else this.protocolError(error.message);
       return;
     }
     if (msg.t === 'cancel') {
@@ -122,7 +166,7 @@ export class ClientConnection {
         },
       };
       const result = await this.handler(method, params, ctx);
-      this.send({ t: 'res', id, ok: true, result });
+      this.sendBytes(this.checkedResult(id, method, result));
     } catch (e) {
       const error = ctl.signal.aborted ? { code: 'CANCELLED' as const, message: 'cancelled' } : toError(e);
       if (error.code === 'INTERNAL') this.log(`${method} failed: ${(e as Error)?.stack ?? String(e)}`);
@@ -132,8 +176,33 @@ export class ClientConnection {
     }
   }
 
+  /**
+   * The reply frame for a result, checked the way the client will read it (encoded, decoded,
+   * validated against the contract): a result that breaks the contract (a NaN or an infinity
+   * where a number must be finite, a string too long) throws INTERNAL for this call instead of
+   * being sent and rejected by the client, or read as something else (Infinity travels as null).
+   */
+  private checkedResult(id: number, method: Method, result: unknown): ArrayBuffer {
+    try {
+      const frame = encodeFrame({ t: 'res', id, ok: true, result });
+      const echoed = decodeFrame(frame);
+      parseResult(method, echoed.t === 'res' && echoed.ok ? echoed.result : undefined);
+      return frame;
+    } catch (e) {
+      throw new FastAstError('INTERNAL', `the host produced an invalid ${method} result: ${(e as Error).message}`);
+    }
+  }
+
+  /** Runs `cb` once when this connection closes (per-connection state kept elsewhere, e.g. open files). */
+  onClose(cb: () => void): void {
+    if (this.closed) cb();
+    else this.closeListeners.push(cb);
+  }
+
   close(): void {
+    if (this.closed) return;
     this.closed = true;
+    for (const cb of this.closeListeners.splice(0)) cb();
     for (const ctl of this.inflight.values()) ctl.abort();
     for (const ctl of this.slots.values()) ctl.abort();
     this.inflight.clear();

@@ -14,7 +14,7 @@ import { LruMap } from './lru-map.js';
 import { scheduleFor } from './merge-schedule.js';
 import type { OpenFile } from './open-files.js';
 import { raceAbort } from './race-abort.js';
-import { throwIfAborted } from './rpc.js';
+import { HostError, throwIfAborted } from './rpc.js';
 import { RunTimings, timingKey } from './run-timings.js';
 import { melEdgesHz } from './spectrogram.js';
 import { comparisonView, runView } from './views.js';
@@ -77,6 +77,8 @@ export class WindowRuns {
 
   /** The window's input and baseline, from the cache or computed once for every caller. */
   private entry(m: LoadedModel, f: OpenFile, startS: number, signal: AbortSignal): Promise<WindowEntry> {
+    // Past the end there is no window; a start like 1e308 would also round to an infinite frame.
+    if (startS > f.info.durationS) throw new HostError('BAD_REQUEST', `window start ${startS} s is past the end of ${f.info.name} (${f.info.durationS.toFixed(2)} s)`);
     const startFrame = Math.round(startS * 100);
     const key = `${m.info.id}|${f.info.fileId}|${startFrame}`;
     const cached = this.windows.get(key);

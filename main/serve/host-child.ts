@@ -27,6 +27,7 @@ async function run(): Promise<void> {
     mediaDir: cfg.mediaDir,
     demoDir: cfg.demoDir,
     homeDir: cfg.homeDir,
+    root: cfg.root,
     threads: cfg.threads,
     providers: cfg.providers ? parseProviders(cfg.providers) : undefined,
     log,

@@ -17,6 +17,8 @@ export interface HostChildConfig {
   mediaDir: string;
   demoDir: string | null;
   homeDir: string;
+  /** serve --root as a real path: the only folder clients may list, read and write under. */
+  root: string | null;
   threads?: number;
   /** As given to --ep (parsed in the child). */
   providers?: string;

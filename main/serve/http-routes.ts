@@ -1,6 +1,10 @@
 /**
- * serve's HTTP side: the built UI (with its CSP and the token cookie) and the decoded media
- * (with byte ranges), both for GET and HEAD, behind the token and the Host check.
+ * serve's HTTP side: the built UI under the page's path prefix (with its CSP and the token
+ * cookie scoped to that path) and the decoded media (with byte ranges, the token in the query),
+ * both for GET and HEAD, behind the token and the Host check.
+ *
+ * It never throws and never shows a client internal error text: a bad %-escape is a 400, any
+ * other failure a bare 500 (the details go to the log).
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -17,9 +21,21 @@ export interface HttpRoutes {
   rendererDir: string;
   /** Path of a decoded media file, or null when the name is not one of the host's. */
   mediaPath(name: string): Promise<string | null>;
+  log?: (line: string) => void;
 }
 
 export async function handleHttp(routes: HttpRoutes, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  try {
+    await route(routes, req, res);
+  } catch (e) {
+    const badEscape = e instanceof URIError;
+    if (!badEscape) routes.log?.(`${req.method} failed: ${(e as Error)?.stack ?? String(e)}`);
+    if (!res.headersSent) res.writeHead(badEscape ? 400 : 500, { 'content-type': 'text/plain' });
+    res.end(badEscape ? 'bad request: the URL has a bad %-escape' : 'internal error');
+  }
+}
+
+async function route(routes: HttpRoutes, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { access } = routes;
   if (!access.hostAllowed(req.headers.host)) {
     res.writeHead(421, { 'content-type': 'text/plain' }).end('wrong host');
@@ -35,7 +51,12 @@ export async function handleHttp(routes: HttpRoutes, req: IncomingMessage, res: 
     return;
   }
   if (url.pathname.startsWith('/media/')) return sendMedia(routes, decodeURIComponent(url.pathname.slice(7)), req, res);
-  const file = rendererFile(routes.rendererDir, url.pathname);
+  // The page's old address and the prefix without its slash lead to the page.
+  if (url.pathname === '/' || url.pathname === access.prefix.slice(0, -1)) {
+    res.writeHead(302, { location: access.prefix + url.search, 'referrer-policy': 'no-referrer' }).end();
+    return;
+  }
+  const file = url.pathname.startsWith(access.prefix) ? rendererFile(routes.rendererDir, url.pathname.slice(access.prefix.length - 1)) : null;
   const st = file ? await stat(file).catch(() => null) : null;
   if (!file || !st?.isFile()) {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
@@ -49,7 +70,9 @@ export async function handleHttp(routes: HttpRoutes, req: IncomingMessage, res: 
   };
   if (extname(file) === '.html') {
     headers['content-security-policy'] = contentSecurityPolicy({
-      connect: [`ws://127.0.0.1:${access.port}`, `ws://localhost:${access.port}`],
+      // CSP source lists take no IPv6 literal (Chromium drops "ws://[::1]:…" with a console
+      // error); on an IPv6 page 'self' covers its own ws:// origin.
+      connect: access.allowedHosts().filter((h) => !h.startsWith('[')).map((h) => `ws://${h}`),
       media: ["'self'", 'blob:'],
     });
     headers['set-cookie'] = access.cookie();

@@ -23,6 +23,7 @@ async function main(): Promise<void> {
       ep: { type: 'string' },
       token: { type: 'string' },
       quiet: { type: 'boolean' },
+      root: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -37,7 +38,9 @@ async function main(): Promise<void> {
   --threads N     onnxruntime intra-op threads (default: onnxruntime's choice)
   --ep LIST       execution providers to try, e.g. webgpu,cpu
   --token HEX     the token to require (default: the one kept in the state folder, made once)
-  --quiet         no host log on stderr`);
+  --quiet         no host log on stderr
+  --root DIR      the only folder the browser may list, open, import from and export into
+                  (default: every file this user can read or write)`);
     return;
   }
   const served = await serve({
@@ -51,6 +54,7 @@ async function main(): Promise<void> {
     providers: values.ep,
     token: values.token,
     quiet: values.quiet,
+    root: values.root,
   });
   console.log(`FastAST Studio is serving at ${served.url}`);
   const stop = async () => {

@@ -10,10 +10,10 @@
  * token, stay. The token is kept in the state folder (token-file.ts) so it outlives serve too.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_MODEL } from '../host/default-model.js';
 import { isMediaName } from '../http/media-name.js';
@@ -42,6 +42,8 @@ export interface ServeOptions {
   quiet?: boolean;
   /** How the host child is restarted (tests shorten it). */
   restartPolicy?: SupervisorPolicy;
+  /** The only folder clients may list, read and write under (symlinks followed); default: anywhere. */
+  root?: string;
 }
 
 export interface Served {
@@ -51,8 +53,16 @@ export interface Served {
   close(): Promise<void>;
 }
 
+/** --root as a real path (the confinement compares real paths), or a start-up error. */
+async function rootFolder(dir: string): Promise<string> {
+  const real = await realpath(resolve(dir)).catch(() => null);
+  if (!real || !(await stat(real)).isDirectory()) throw new Error(`--root ${dir}: not a folder`);
+  return real;
+}
+
 export async function serve(opts: ServeOptions = {}): Promise<Served> {
-  const bind = opts.host ?? '127.0.0.1';
+  // "[::1]" as in a URL is "::1" to listen().
+  const bind = (opts.host ?? '127.0.0.1').replace(/^\[(.*)\]$/, '$1');
   const stateDir = resolve(opts.stateDir ?? join(homedir(), '.config', 'fastast-studio'));
   if (opts.token !== undefined && !isValidToken(opts.token)) throw new Error('--token must be 32 to 128 hex digits');
   const access = new Access(opts.token ?? (await persistentToken(stateDir)), bind);
@@ -61,7 +71,10 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
     throw new Error(`${rendererDir}/index.html is missing: build the UI first (npm run build:renderer)`);
   }
   const demoCandidates = [join(ROOT, 'data', 'demo'), resolve(ROOT, '..', 'shared', 'audio', 'demo')];
-  const demoDir = opts.demoDir !== undefined ? opts.demoDir : (demoCandidates.find((d) => existsSync(d)) ?? null);
+  const root = opts.root === undefined ? null : await rootFolder(opts.root);
+  const foundDemo = opts.demoDir !== undefined ? opts.demoDir : (demoCandidates.find((d) => existsSync(d)) ?? null);
+  // Confined, the demo clips are offered only when they lie inside the root.
+  const demoDir = root && foundDemo && !(await realpath(foundDemo).catch(() => '')).startsWith(root + sep) ? null : foundDemo;
   const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'));
   const log = opts.quiet ? () => {} : (line: string) => console.error(`[serve] ${line}`);
   const media = MediaFolder.create();
@@ -73,7 +86,8 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
       stateDir,
       mediaDir: media.dir,
       demoDir,
-      homeDir: demoDir ?? homedir(),
+      homeDir: root ?? demoDir ?? homedir(),
+      root,
       threads: opts.threads,
       providers: opts.providers,
       quiet: opts.quiet,
@@ -89,7 +103,12 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
     throw e;
   }
 
-  const routes = { access, rendererDir, mediaPath: async (name: string) => (isMediaName(name) ? media.path(name) : null) };
+  const routes = {
+    access,
+    rendererDir,
+    mediaPath: async (name: string) => (isMediaName(name) ? media.path(name) : null),
+    log: opts.quiet ? undefined : (line: string) => console.error(`[http] ${line}`),
+  };
   const server: Server = createServer((req, res) => {
     if (handleRetry(access, () => link.retry(), req, res)) return;
     handleHttp(routes, req, res).catch((e) => {
@@ -114,9 +133,8 @@ export async function serve(opts: ServeOptions = {}): Promise<Served> {
   }
   const addr = server.address();
   access.port = typeof addr === 'object' && addr ? addr.port : 0;
-  const shown = bind === '0.0.0.0' ? '127.0.0.1' : bind;
   return {
-    url: `http://${shown}:${access.port}/?token=${access.token}`,
+    url: access.pageUrl(),
     port: access.port,
     token: access.token,
     async close() {

@@ -9,6 +9,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { encodeFrame } from '../../app/contract/index.js';
 import type { Access } from './access.js';
 import type { ConnectHost } from './host-wire.js';
 
@@ -49,7 +50,11 @@ export class SocketRoutes {
   private connect(ws: WebSocket): void {
     const conn = this.connectHost({ send: (frame) => ws.send(frame), close: (code, reason) => ws.close(code, reason) });
     ws.on('message', (data, isBinary) => {
-      if (!isBinary) return;
+      if (!isBinary) {
+        // Answered here: the parent never hands the host a frame it cannot pipe as bytes.
+        ws.send(encodeFrame({ t: 'evt', event: 'protocol.error', data: { message: 'text frames are not part of the protocol: send binary frames (app/contract/codec.ts)' } }));
+        return;
+      }
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
       conn.receive(buf);
     });

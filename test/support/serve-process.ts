@@ -12,6 +12,10 @@ export const SERVE_ENTRY = 'main/serve/main.ts';
 export interface ServeProcess {
   port: number;
   token: string;
+  /** The URL serve printed, and its parts: the bind address as a URL host ("[::1]") and the page's path ("/<prefix>/"). */
+  url: string;
+  urlHost: string;
+  pagePath: string;
   child: ChildProcess;
   /** Exit code once the process has ended (null while it runs). */
   exitCode(): number | null;
@@ -20,13 +24,13 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
-/** Starts serve on a free port with a stub UI and its state in a temp folder; resolves once it prints its URL. */
-export function startServeProcess(): Promise<ServeProcess> {
+/** Starts serve on a free port with a stub UI and its state in a temp folder; resolves once it prints its URL. `args` go to serve's command line. */
+export function startServeProcess(args: string[] = []): Promise<ServeProcess> {
   const tmp = mkdtempSync(join(tmpdir(), 'fastast-serve-proc-'));
   const ui = join(tmp, 'ui');
   mkdirSync(ui, { recursive: true });
   writeFileSync(join(ui, 'index.html'), '<!doctype html><title>t</title>');
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVE_ENTRY, '--port', '0', '--state', join(tmp, 'state'), '--renderer', ui, '--ep', 'cpu', '--quiet'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVE_ENTRY, '--port', '0', '--state', join(tmp, 'state'), '--renderer', ui, '--ep', 'cpu', '--quiet', ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -40,19 +44,23 @@ export function startServeProcess(): Promise<ServeProcess> {
     void exited.then(() => rej(new Error(`serve exited with ${exit} before printing its URL\n${err}`)));
     child.stdout!.on('data', (d) => {
       out += d;
-      const m = /serving at http:\/\/127\.0\.0\.1:(\d+)\/\?token=([0-9a-f]+)/.exec(out);
+      const m = /serving at (http:\/\/(\[[^\]]+\]|[^/:]+):(\d+)(\/[^?\s]*)\?token=([0-9a-f]+))/.exec(out);
       if (!m) return;
       clearTimeout(timer);
-      const port = Number(m[1]);
-      const token = m[2];
+      const [, url, urlHost, portText, pagePath, token] = m;
+      const port = Number(portText);
+      const address = urlHost.replace(/^\[|\]$/g, '');
       res({
         port,
         token,
+        url,
+        urlHost,
+        pagePath,
         child,
         exitCode: () => exit,
         authedStatus: () =>
           new Promise((ok, fail) => {
-            const req = request({ host: '127.0.0.1', port, path: `/?token=${token}`, headers: { host: `127.0.0.1:${port}` } }, (r) => {
+            const req = request({ host: address, port, path: `${pagePath}?token=${token}`, headers: { host: `${urlHost}:${port}` } }, (r) => {
               r.resume();
               r.on('end', () => ok(r.statusCode ?? 0));
             });
