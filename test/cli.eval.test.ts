@@ -45,7 +45,9 @@ describe('fastast eval (end to end, child process)', () => {
       expect(row.clips_per_s).toBeGreaterThan(0);
       expect(row.accuracy * 4).toBe(row.correct);
       expect(row).toMatchObject({ shape: 'constant', prop_attn: true, metric: 'accuracy', batch_size: 1, timing_from_cache: false, computed_clips: 4 });
-      expect(row.ms_per_clip).toBeCloseTo(1000 / row.clips_per_s, 0);
+      // clips_per_s is rounded to 0.01, so 1000 / clips_per_s is off by up to 1000 · 0.005 / clips_per_s²
+      // (1.8 ms at 1.67 clips/s on a loaded machine), plus ms_per_clip's own rounding.
+      expect(Math.abs(row.ms_per_clip - 1000 / row.clips_per_s)).toBeLessThanOrEqual((1000 * 0.0051) / row.clips_per_s ** 2 + 0.006);
     }
     expect(out.rows[0].agreement).toBe(1);
     expect(out.rows.map((r: { tokens_after_last: number }) => r.tokens_after_last)).toEqual([602, 410, 38]);
