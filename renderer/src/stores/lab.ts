@@ -148,7 +148,9 @@ export const useLab = create<LabState>((set, get) => ({
       const d = await api().call('lab.defaults', {});
       set({ defaultSet: d.defaultSet, cacheDir: d.cacheDir });
       if (!get().form.set && d.defaultSet) set({ form: { ...get().form, set: d.defaultSet } });
-      if (!get().exportDir) set({ exportDir: d.exportDir });
+      // No folder used yet: the labelled set's own folder (beside the data), else the host's default.
+      const setPath = get().form.set || d.defaultSet;
+      if (!get().exportDir) set({ exportDir: setPath ? folderOf(setPath) : d.exportDir });
     } catch (e) {
       if (!isCancelled(e)) set({ error: `lab defaults: ${(e as Error).message}` });
     }
@@ -238,6 +240,8 @@ export const useLab = create<LabState>((set, get) => ({
         ...(chart?.png !== undefined ? { png: chart.png } : {}),
       });
       set({ exportNote: { ok: true, text: `wrote ${res.path} (${(res.bytes / 1024).toFixed(1)} kB)` } });
+      // The folder that worked is the next default, typed or not.
+      saveText('labExportDir', dir);
     } catch (e) {
       set({ exportNote: { ok: false, text: (e as Error).message } });
     } finally {
@@ -245,6 +249,13 @@ export const useLab = create<LabState>((set, get) => ({
     }
   },
 }));
+
+/** A labelled set is a folder or a list file (CSV…): exports go to the folder, or the file's folder. */
+export function folderOf(setPath: string): string {
+  const trimmed = setPath.replace(/[\\/]+$/, '');
+  const name = trimmed.split(/[\\/]/).pop() ?? '';
+  return /\.[a-z0-9]{1,5}$/i.test(name) ? trimmed.slice(0, trimmed.length - name.length).replace(/[\\/]+$/, '') || trimmed : trimmed;
+}
 
 export function sameSetting(a: Pick<LabRow, 'setting'>, b: Pick<LabRow, 'setting'>): boolean {
   return a.setting.r === b.setting.r && a.setting.shape === b.setting.shape && a.setting.propAttn === b.setting.propAttn && a.setting.protectDistillation === b.setting.protectDistillation;

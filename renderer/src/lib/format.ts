@@ -1,0 +1,52 @@
+/**
+ * Number and text formatting the panels share, pure (test/renderer.format.test.ts): no negative
+ * zero, plurals, short reasons for long error texts.
+ */
+
+/** `v.toFixed(digits)`, but a value that rounds to zero prints as 0 (never "-0.0"). */
+export function fixed(v: number, digits: number): string {
+  const text = v.toFixed(digits);
+  return Number(text) === 0 ? (0).toFixed(digits) : text;
+}
+
+/**
+ * A signed difference with a true minus sign: "+1.2", "−0.4", and "0.0" (no sign) for anything
+ * that rounds to zero, so a tiny negative change does not read as "−0.0".
+ */
+export function signed(v: number, digits: number): string {
+  const text = fixed(Math.abs(v), digits);
+  if (Number(text) === 0) return text;
+  return `${v > 0 ? '+' : '−'}${text}`;
+}
+
+/** "1 segment", "2 segments", "0 segments"; `many` for irregular plurals. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/**
+ * The first sentence or line of a long technical message (an execution provider's C++ error),
+ * cut at `max` characters: what a tooltip or badge shows; the full text stays one click away.
+ */
+export function shortReason(text: string, max = 90): string {
+  const first = text.trim().split(/\r?\n/)[0] ?? '';
+  // onnxruntime prefixes "[ErrorCode:...] ... Exception: " and file:line chatter before the reason.
+  const tail = first.replace(/^.*?(?:Exception|Error)\s*:\s*/i, '').replace(/^\S+\.(?:cc|cpp|h):\d+\s+\S+\s*/, '');
+  const reason = (tail || first).trim();
+  return reason.length > max ? `${reason.slice(0, max - 1).trimEnd()}…` : reason;
+}
+
+/** A frequency for labels: "850 Hz", "2.4 kHz". */
+export function hz(v: number): string {
+  return v >= 1000 ? `${fixed(v / 1000, v >= 10000 ? 0 : 1)} kHz` : `${Math.round(v)} Hz`;
+}
+
+/**
+ * A message that names a file once: "Cannot open x.wav: ENOENT …/x.wav" repeats the path,
+ * so the path is replaced by the file's name, and dropped from the reason when it is there.
+ */
+export function fileMessage(prefix: string, path: string, reason: string): string {
+  const name = path.split(/[\\/]/).filter(Boolean).pop() ?? path;
+  const why = path ? reason.split(path).join('').replace(/\s*[:,]\s*$/, '').replace(/\s{2,}/g, ' ').trim() : reason;
+  return `${prefix} ${name}: ${why || 'failed'}`;
+}
