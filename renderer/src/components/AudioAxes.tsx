@@ -92,6 +92,7 @@ export function SpectrogramScale() {
   const colorMap = useUi((s) => s.colorMap);
   return (
     <span className="spec-scale" data-testid="spec-scale">
+      spectrogram
       <select
         value={colorMap}
         onChange={(e) => isColorMapName(e.target.value) && useUi.getState().setColorMap(e.target.value)}

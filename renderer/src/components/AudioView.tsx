@@ -12,7 +12,7 @@ import { noteZoom, registerPlayer, togglePlay, zoomBy, zoomFit } from '../lib/pl
 import { useFile } from '../stores/file';
 import { useMerge } from '../stores/merge';
 import { useUi, type Selection } from '../stores/ui';
-import { AmplitudeAxis, SpectrogramScale, TimeAxis } from './AudioAxes';
+import { AmplitudeAxis, TimeAxis } from './AudioAxes';
 import { TargetIcon } from './icons';
 import { LabelLane } from './LabelLane';
 import { LaneFoot } from './LaneFoot';
@@ -73,13 +73,7 @@ export function AudioView() {
       noteZoom(total / dur > widthPx / dur + 0.01 ? total / dur : 0);
       useUi.getState().setView({ startS, endS, widthPx });
     };
-    ws.on('ready', () => {
-      updateView();
-      // The band is placed before wavesurfer knows the duration; coming back to the workstation
-      // (from the Lab) it was then drawn at 0 s. Placing it again once ready puts it where the store says.
-      placeFocus();
-      syncSelection(useUi.getState().selection);
-    });
+    ws.on('ready', updateView);
     ws.on('redrawcomplete', updateView);
     ws.on('scroll', updateView);
     ws.on('zoom', () => requestAnimationFrame(updateView));
@@ -131,6 +125,14 @@ export function AudioView() {
     regions.on('region-updated', (r: Region) => {
       if (r.id === 'focus') useMerge.getState().focus(r.start);
       else useUi.getState().setSelection({ ...useUi.getState().selection, startS: r.start, endS: r.end });
+    });
+    // A region added before wavesurfer knows the duration has its start clamped to 0 s (coming
+    // back from the Lab, the band sat at 0 s while the merge view showed another window). This
+    // listener comes after the plugin's own 'ready' one, which sets the duration: placed again
+    // here, the band goes where the store says.
+    ws.on('ready', () => {
+      placeFocus();
+      syncSelection(useUi.getState().selection);
     });
     const unsubSelection = useUi.subscribe((s, prev) => {
       if (s.selection !== prev.selection) syncSelection(s.selection);
@@ -196,7 +198,6 @@ export function AudioView() {
         </label>
         {selection && <SelectionTools selection={selection} onPlay={playSelection} />}
         <span className="grow" />
-        <SpectrogramScale />
         <button className="small" onClick={() => useMerge.getState().focus(useUi.getState().currentTime)} title="Move the model window to the playhead">
           Window at playhead
         </button>

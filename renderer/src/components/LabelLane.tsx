@@ -98,6 +98,10 @@ export function LabelLane() {
           : 'segments: run the analysis, or drag here to add one';
       ctx.fillText(msg, 8, y0 + segH / 2 - 2);
     }
+    const plateW = (r: number) => {
+      ctx.font = '10px system-ui, sans-serif';
+      return names[r] ? Math.min(ctx.measureText(names[r]).width, 160) + 8 : 0;
+    };
     const drawSeg = (s: Segment, a: number, b: number) => {
       const r = row.get(s.id) ?? 0;
       const x0 = x(a);
@@ -117,7 +121,11 @@ export function LabelLane() {
         ctx.strokeRect(x0 + 0.5, y + 0.5, Math.max(1, x1 - x0 - 2), h - 1);
         ctx.setLineDash([]);
       }
-      const text = `${s.review === 'accepted' ? '✓ ' : s.review === 'rejected' ? '✗ ' : ''}${s.label}${s.maxScore !== null ? ` ${(s.maxScore * 100).toFixed(0)}%` : ''}`;
+      // On a class's own track the row names the label: the segment says only its review and score.
+      const name = tracks ? '' : s.label;
+      const text = `${s.review === 'accepted' ? '✓ ' : s.review === 'rejected' ? '✗ ' : ''}${name}${s.maxScore !== null ? ` ${(s.maxScore * 100).toFixed(0)}%` : ''}`.trim();
+      // Text starts past the track's name plate, so the two never overlap.
+      const textX = Math.max(x0, tracks ? plateW(r) : 0) + 4;
       const avail = x1 - x0 - 8;
       if (avail > 14 && (!overflow.has(s.id) || s.id === selectedId)) {
         ctx.save();
@@ -126,7 +134,7 @@ export function LabelLane() {
         ctx.clip();
         ctx.fillStyle = dim ? 'rgba(225,230,240,0.75)' : textOnClass(labelIndex(s.label, labels), alpha);
         ctx.font = `${rowH >= 20 ? 11 : 10}px system-ui, sans-serif`;
-        ctx.fillText(text, Math.max(x0, 0) + 4, y + h / 2 + 0.5);
+        ctx.fillText(text, textX, y + h / 2 + 0.5);
         ctx.restore();
       }
       if (s.id === selectedId) {
@@ -143,7 +151,6 @@ export function LabelLane() {
       if (drag?.kind === 'resize' && drag.id === s.id) continue;
       if (s.id !== selectedId) drawSeg(s, s.startS, s.endS);
     }
-    if (tracks) drawTrackNames(ctx, names, y0, rowH);
     if (overflow.size > 0 && !tracks) {
       const label = `+${overflow.size} more overlapping (see the table)`;
       ctx.font = '10px system-ui, sans-serif';
@@ -170,6 +177,7 @@ export function LabelLane() {
       ctx.lineWidth = 1;
       ctx.strokeRect(a + 0.5, y0 + 0.5, b - a - 1, segH - 5);
     }
+    if (tracks) drawTrackNames(ctx, names, y0, rowH);
     if (file) {
       ctx.strokeStyle = 'rgba(255, 200, 80, 0.9)';
       ctx.lineWidth = 1.5;

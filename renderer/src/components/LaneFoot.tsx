@@ -1,10 +1,12 @@
 import { heatGradient } from '../lib/heatmap';
 import { useAnalysis } from '../stores/analysis';
 import { useUi } from '../stores/ui';
+import { SpectrogramScale } from './AudioAxes';
 
 /**
  * Under the time axis: the label lane's layout (stacked, or one track per class as in
- * Audacity) and, while the heatmap shows, its score colour scale with the threshold marked.
+ * Audacity), the spectrogram's colour map and dB bar, and, while the heatmap shows, its score
+ * colour scale with the threshold marked.
  */
 export function LaneFoot() {
   const mode = useUi((s) => s.laneMode);
@@ -22,6 +24,7 @@ export function LaneFoot() {
         </button>
       </span>
       <span className="grow" />
+      <SpectrogramScale />
       {heatmap && (
         <span className="heat-scale muted" data-testid="heat-scale" title="Heatmap colour: the class's score in each window; from the threshold up the colours brighten">
           heatmap score 0

@@ -30,9 +30,15 @@ export function plural(n: number, one: string, many = `${one}s`): string {
  */
 export function shortReason(text: string, max = 90): string {
   const first = text.trim().split(/\r?\n/)[0] ?? '';
-  // onnxruntime prefixes "[ErrorCode:...] ... Exception: " and file:line chatter before the reason.
-  const tail = first.replace(/^.*?(?:Exception|Error)\s*:\s*/i, '').replace(/^\S+\.(?:cc|cpp|h):\d+\s+\S+\s*/, '');
-  const reason = (tail || first).trim();
+  // onnxruntime wraps the reason: "[ErrorCode:…] Exception during initialization: file.cc:123
+  // void ns::Class::Method <reason>". Each step peels one of those layers off when it is there.
+  const reason =
+    first
+      .replace(/^(\[[^\]]*\]\s*)+/, '')
+      .replace(/^[^:]*?(?:exception|error)[^:]*:\s*/i, '')
+      .replace(/^\S+\.(?:cc|cpp|c|h|hpp):\d+\s+/, '')
+      .replace(/^(?:[\w<>*&]+\s+)?\w+(?:::\w+)+\s+/, '')
+      .trim() || first;
   return reason.length > max ? `${reason.slice(0, max - 1).trimEnd()}…` : reason;
 }
 

@@ -34,9 +34,11 @@ export function heatGradient(threshold: number): string {
   const at = (v: number, pct: number) => stops.push(`${heatColor(v, threshold)} ${(pct * 100).toFixed(1)}%`);
   for (let i = 0; i <= 20; i++) {
     const v = i / 20;
-    if (v > threshold && (i - 1) / 20 < threshold) {
+    if (v >= threshold && (i - 1) / 20 < threshold && threshold > 0) {
+      // The step: the dim colour up to the threshold, the bright one from it.
       at(threshold - 1e-6, threshold);
       at(threshold, threshold);
+      if (v === threshold) continue;
     }
     at(v, v);
   }
