@@ -101,6 +101,13 @@ describe('analyst views', () => {
     await expect.poll(() => text('layer-readout')).toBe('after 8/12');
     await page.getByTestId('layer-slider').fill('12');
     await shots('merge-last-layer');
+    // At 1024×640 the lower panel scrolls into view at a usable height instead of shrinking to a strip.
+    await page.setViewportSize({ width: 1024, height: 640 });
+    await page.getByTestId('merge-view').scrollIntoViewIfNeeded();
+    await page.waitForTimeout(400);
+    expect((await canvas.boundingBox())!.height).toBeGreaterThan(200);
+    await page.screenshot({ path: join(ARTIFACTS, 'views-merge-last-layer-1024x640-scrolled.png') });
+    await page.setViewportSize({ width: 1280, height: 800 });
   });
 
   test('the colour map switches both spectrograms, grey included', async () => {
