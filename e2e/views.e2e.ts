@@ -99,6 +99,12 @@ describe('analyst views', () => {
     // Reload: the layer choice and the tint are kept.
     await page.getByTestId('layer-slider').fill('8');
     await expect.poll(() => text('layer-readout')).toBe('after 8/12');
+    await page.reload();
+    await expect.poll(() => page.getByTestId('ep-badge').innerText(), { timeout: 90_000 }).toMatch(/EP \w+/);
+    if (!(await page.getByTestId('merge-canvas').isVisible())) await page.getByTestId('demo-file').filter({ hasText: 'church_bells' }).click();
+    await expect.poll(() => text('layer-readout'), { timeout: 60_000 }).toBe('after 8/12');
+    expect(await num(canvas, 'data-tint')).toBe(0.45);
+    await expect.poll(() => text('tokens-left'), { timeout: 60_000 }).toMatch(/^\d+ tokens/);
     await page.getByTestId('layer-slider').fill('12');
     await shots('merge-last-layer');
     // At 1024×640 the lower panel scrolls into view at a usable height instead of shrinking to a strip.

@@ -141,7 +141,7 @@ export function MergeView() {
         )}
         {shading ? (
           <>
-            <span>tint: the smallest margin of the merges behind each token, cosine units, up to this layer:</span>
+            <span data-testid="clarity-legend">tint: the smallest margin of the merges behind each token, cosine units, up to this layer:</span>
             <span className="margin-scale">
               <span className="margin-bar" style={{ background: marginGradient() }} />
               <span className="margin-ticks">
