@@ -2,7 +2,7 @@
 // frequencies, the amplitude axis, the label lane's rows and the heatmap's scale and hover.
 import { describe, expect, it } from 'vitest';
 import { COLOR_MAP_NAMES, COLOR_MAPS, GREY, isColorMapName, mapGradient, VIRIDIS } from '../renderer/src/lib/color.js';
-import { fileMessage, fixed, hz, plural, shortReason, signed } from '../renderer/src/lib/format.js';
+import { fileMessage, fixed, folderOf, hz, plural, shortReason, signed } from '../renderer/src/lib/format.js';
 import { heatCell, heatGradient, heatIndex, heatLayout, HEAT_MAX_ROWS, HEAT_ROW_H, ownedSpan, windowAt } from '../renderer/src/lib/heatmap.js';
 import { labelIndex, laneGeometry, MAX_STACKED_ROWS, stackRows, trackRows } from '../renderer/src/lib/lane-rows.js';
 import { amplitudeTicks, boxSelection, hzAt, hzFrac } from '../renderer/src/lib/mel.js';
@@ -71,6 +71,12 @@ describe('number formats', () => {
   it('name a file once in a message', () => {
     expect(fileMessage('Cannot open', '/data/demo/x.wav', 'ENOENT: no such file: /data/demo/x.wav')).toBe('Cannot open x.wav: ENOENT: no such file');
     expect(fileMessage('Cannot open', 'C:\\a\\y.flac', 'unsupported codec')).toBe('Cannot open y.flac: unsupported codec');
+  });
+
+  it('take a labelled set\'s folder for the Lab export', () => {
+    expect(folderOf('/data/esc50/meta/esc50.csv')).toBe('/data/esc50/meta');
+    expect(folderOf('/data/esc10/')).toBe('/data/esc10');
+    expect(folderOf('C:\\sets\\birds\\list.csv')).toBe('C:\\sets\\birds');
   });
 
   it('write frequencies in Hz and kHz', () => {

@@ -56,3 +56,14 @@ export function fileMessage(prefix: string, path: string, reason: string): strin
   const why = path ? reason.split(path).join('').replace(/\s*[:,]\s*$/, '').replace(/\s{2,}/g, ' ').trim() : reason;
   return `${prefix} ${name}: ${why || 'failed'}`;
 }
+
+/**
+ * The folder of a labelled set: the set itself when it is a folder, the list file's folder when
+ * it is a file (a name with an extension: CSV…). The Lab exports there until the user picks one.
+ */
+export function folderOf(setPath: string): string {
+  const trimmed = setPath.replace(/[\\/]+$/, '');
+  const name = trimmed.split(/[\\/]/).pop() ?? '';
+  if (!/\.[a-z0-9]{1,5}$/i.test(name)) return trimmed;
+  return trimmed.slice(0, trimmed.length - name.length).replace(/[\\/]+$/, '') || trimmed;
+}

@@ -15,6 +15,7 @@ import {
   type ScheduleShapeName,
 } from '../../../app/contract';
 import { api, isCancelled } from '../api/client';
+import { folderOf } from '../lib/format';
 import { loadJson, loadText, saveJson, saveText } from '../lib/storage';
 
 export type View = 'workstation' | 'lab';
@@ -249,13 +250,6 @@ export const useLab = create<LabState>((set, get) => ({
     }
   },
 }));
-
-/** A labelled set is a folder or a list file (CSV…): exports go to the folder, or the file's folder. */
-export function folderOf(setPath: string): string {
-  const trimmed = setPath.replace(/[\\/]+$/, '');
-  const name = trimmed.split(/[\\/]/).pop() ?? '';
-  return /\.[a-z0-9]{1,5}$/i.test(name) ? trimmed.slice(0, trimmed.length - name.length).replace(/[\\/]+$/, '') || trimmed : trimmed;
-}
 
 export function sameSetting(a: Pick<LabRow, 'setting'>, b: Pick<LabRow, 'setting'>): boolean {
   return a.setting.r === b.setting.r && a.setting.shape === b.setting.shape && a.setting.propAttn === b.setting.propAttn && a.setting.protectDistillation === b.setting.protectDistillation;
