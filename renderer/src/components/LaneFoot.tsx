@@ -1,4 +1,4 @@
-import { heatGradient } from '../lib/heatmap';
+import { HEAT_MAX_ROWS, heatGradient } from '../lib/heatmap';
 import { useAnalysis } from '../stores/analysis';
 import { useUi } from '../stores/ui';
 import { SpectrogramScale } from './AudioAxes';
@@ -12,6 +12,7 @@ export function LaneFoot() {
   const mode = useUi((s) => s.laneMode);
   const heatmap = useAnalysis((s) => s.heatmap && !!s.result);
   const threshold = useAnalysis((s) => s.threshold);
+  const classes = useAnalysis((s) => s.result?.classes ?? 0);
   return (
     <div className="lane-foot">
       <div className="axis-gutter" />
@@ -32,6 +33,7 @@ export function LaneFoot() {
             <span className="heat-threshold" style={{ left: `${threshold * 100}%` }} />
           </span>
           1 · threshold {threshold.toFixed(2)}
+          {classes > HEAT_MAX_ROWS && ` · the ${HEAT_MAX_ROWS} classes scoring highest, of ${classes}`}
         </span>
       )}
     </div>
