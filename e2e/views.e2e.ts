@@ -5,7 +5,8 @@
  * per-class tracks, the heatmap's names and hover, and the polish (toasts, file browser keys,
  * the model-window marker after a Lab visit). Screenshots at three sizes go to e2e/artifacts/.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -157,6 +158,26 @@ describe('analyst views', () => {
     await row.waitFor();
     expect(`· ${await row.getByTestId('seg-band').innerText()}`).toBe(band);
     expect(await text('segments-shown')).toMatch(/^1 segment · 1 reviewed/);
+    // Raven's selection table carries the band in its Low / High Freq columns.
+    const out = mkdtempSync(join(tmpdir(), 'fastast-e2e-views-'));
+    try {
+      await page.getByTestId('export-open').click();
+      await page.getByTestId('export-format').selectOption('raven');
+      await page.getByTestId('export-folder').fill(out);
+      await page.getByTestId('export-run').click();
+      await expect.poll(() => page.getByTestId('export-done').isVisible(), { timeout: 30_000 }).toBe(true);
+      await page.keyboard.press('Escape');
+      const table = readdirSync(out).find((f) => f.endsWith('.txt'))!;
+      const [header, row] = readFileSync(join(out, table), 'utf8').trimEnd().split('\n').map((l) => l.split('\t'));
+      const low = Number(row[header.indexOf('Low Freq (Hz)')]);
+      const high = Number(row[header.indexOf('High Freq (Hz)')]);
+      const [lowText, highText] = band.replace(/^· /, '').split('–');
+      const inHz = (t: string) => (t.endsWith('kHz') ? parseFloat(t) * 1000 : parseFloat(t));
+      expect(low).toBe(inHz(lowText)); // whole Hz, shown as such
+      expect(Math.abs(high - inHz(highText))).toBeLessThanOrEqual(50); // shown to 0.1 kHz
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   test('per-class tracks give each label its own row; the heatmap names its rows and says what is under the mouse', async () => {
