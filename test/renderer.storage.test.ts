@@ -34,6 +34,10 @@ describe('renderer preferences', () => {
       exportFormat: 'fastast.exportFormat',
       labForm: 'fastast.lab.form',
       labExportDir: 'fastast.lab.exportDir',
+      mergeLayer: 'fastast.merge.layer',
+      mergeTint: 'fastast.merge.tint',
+      colorMap: 'fastast.colorMap',
+      laneMode: 'fastast.laneMode',
     });
   });
 

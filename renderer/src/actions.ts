@@ -176,15 +176,20 @@ export function reviewKey(key: 'ArrowUp' | 'ArrowDown' | 'ArrowLeft' | 'ArrowRig
   }
 }
 
-/** A new segment over [startS, endS): labelled with the model's best label there (or the selected segment's). */
-export function addSegment(startS: number, endS: number, label?: string): void {
+/**
+ * A new segment over [startS, endS): labelled with the model's best label there (or the selected
+ * segment's); `band` (a box drawn on the spectrogram) gives it a frequency range.
+ */
+export function addSegment(startS: number, endS: number, label?: string, band?: { lowHz?: number; highHz?: number }): void {
   const file = useFile.getState().file;
   if (!file) return;
   const a = Math.max(0, Math.min(startS, endS));
   const b = Math.min(file.durationS, Math.max(startS, endS));
   if (b - a < 0.01) return;
   const name = label ?? bestLabelOver(a, b) ?? selectedSegment()?.label ?? 'label';
-  useSegments.getState().dispatch({ type: 'add', segment: { file: file.path, label: name, startS: a, endS: b } });
+  const hasBand = band?.lowHz !== undefined && band.highHz !== undefined && band.highHz > band.lowHz;
+  const freq = hasBand ? { lowHz: band.lowHz, highHz: band.highHz } : {};
+  useSegments.getState().dispatch({ type: 'add', segment: { file: file.path, label: name, startS: a, endS: b, ...freq } });
   useUi.getState().setLowerTab('segments');
 }
 

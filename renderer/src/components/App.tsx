@@ -13,10 +13,12 @@ import { useSegments } from '../stores/segments';
 import { TopBar } from './TopBar';
 import { useFile } from '../stores/file';
 import { useUi } from '../stores/ui';
-import { useMerge } from '../stores/merge';
+import { shownLayer, useMerge } from '../stores/merge';
 import { useModels } from '../stores/models';
 import { useLab } from '../stores/lab';
 import { LabView } from './lab/LabView';
+
+const layers = () => useModels.getState().active?.numLayers ?? 0;
 
 export function App() {
   const file = useFile((s) => s.file);
@@ -90,8 +92,8 @@ export function App() {
       else if (e.key === '0') zoomFit();
       else if (e.key === '[') merge.focus(merge.focusS - w / 2);
       else if (e.key === ']') merge.focus(merge.focusS + w / 2);
-      else if (e.key === ',' || e.key === '<') merge.setLayer(Math.max(0, merge.layer - 1));
-      else if (e.key === '.' || e.key === '>') merge.setLayer(Math.min(useModels.getState().active?.numLayers ?? 0, merge.layer + 1));
+      else if (e.key === ',' || e.key === '<') merge.setLayer(Math.max(0, shownLayer(merge.layer, layers()) - 1));
+      else if (e.key === '.' || e.key === '>') merge.setLayer(Math.min(layers(), shownLayer(merge.layer, layers()) + 1));
     };
     window.addEventListener('keydown', onKey);
     window.addEventListener('dragover', over);

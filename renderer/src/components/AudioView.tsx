@@ -3,16 +3,19 @@ import WaveSurfer from 'wavesurfer.js';
 import MinimapPlugin from 'wavesurfer.js/dist/plugins/minimap.esm.js';
 import RegionsPlugin, { type Region } from 'wavesurfer.js/dist/plugins/regions.esm.js';
 import ZoomPlugin from 'wavesurfer.js/dist/plugins/zoom.esm.js';
+import { addSegment } from '../actions';
 import { api } from '../api/client';
-import { fitCanvas } from '../lib/canvas';
-import { useElementSize } from '../lib/hooks';
+import { hz } from '../lib/format';
 import { WAVE_H } from '../lib/layout';
-import { formatClock, timeTicks } from '../lib/mel';
+import { formatClock } from '../lib/mel';
 import { noteZoom, registerPlayer, togglePlay, zoomBy, zoomFit } from '../lib/player';
 import { useFile } from '../stores/file';
 import { useMerge } from '../stores/merge';
-import { useUi } from '../stores/ui';
+import { useUi, type Selection } from '../stores/ui';
+import { AmplitudeAxis, TimeAxis } from './AudioAxes';
+import { TargetIcon } from './icons';
 import { LabelLane } from './LabelLane';
+import { LaneFoot } from './LaneFoot';
 import { SpectrogramRow } from './SpectrogramRow';
 
 export function AudioView() {
@@ -97,15 +100,42 @@ export function AudioView() {
       focus.element.style.borderRight = '1px solid rgba(255, 200, 80, 0.9)';
       focus.element.title = 'The model window shown in the merge view: drag to move it';
     }
-    regions.enableDragSelection({ color: 'rgba(120, 200, 255, 0.22)' }, 3);
+    const placeFocus = () => {
+      const s = useMerge.getState().focusS;
+      focus.setOptions({ start: s, end: Math.min(file.durationS, s + file.windowS) });
+    };
+    regions.enableDragSelection({ color: SELECTION_COLOR }, 3);
+    // A box drawn on the spectrogram shows here as a time span; while it is placed, the region
+    // events it raises are not a new selection (they would drop its band).
+    let syncing = false;
+    const syncSelection = (sel: Selection | null) => {
+      const cur = regions.getRegions().find((x) => x.id !== 'focus');
+      if (!sel) return cur?.remove();
+      if (cur && Math.abs(cur.start - sel.startS) < 1e-3 && Math.abs(cur.end - sel.endS) < 1e-3) return;
+      syncing = true;
+      cur?.remove();
+      regions.addRegion({ start: sel.startS, end: sel.endS, color: SELECTION_COLOR });
+      syncing = false;
+    };
     regions.on('region-created', (r: Region) => {
-      if (r.id === 'focus') return;
+      if (r.id === 'focus' || syncing) return;
       for (const other of regions.getRegions()) if (other !== r && other.id !== 'focus') other.remove();
       useUi.getState().setSelection({ startS: r.start, endS: r.end });
     });
     regions.on('region-updated', (r: Region) => {
       if (r.id === 'focus') useMerge.getState().focus(r.start);
-      else useUi.getState().setSelection({ startS: r.start, endS: r.end });
+      else useUi.getState().setSelection({ ...useUi.getState().selection, startS: r.start, endS: r.end });
+    });
+    // A region added before wavesurfer knows the duration has its start clamped to 0 s (coming
+    // back from the Lab, the band sat at 0 s while the merge view showed another window). This
+    // listener comes after the plugin's own 'ready' one, which sets the duration: placed again
+    // here, the band goes where the store says.
+    ws.on('ready', () => {
+      placeFocus();
+      syncSelection(useUi.getState().selection);
+    });
+    const unsubSelection = useUi.subscribe((s, prev) => {
+      if (s.selection !== prev.selection) syncSelection(s.selection);
     });
     regions.on('region-out', (r: Region) => {
       if (r.id !== 'focus' && useUi.getState().loop && ws.isPlaying()) r.play();
@@ -124,6 +154,7 @@ export function AudioView() {
     });
     return () => {
       unsubFocus();
+      unsubSelection();
       ro.disconnect();
       ws.destroy();
       media.removeAttribute('src');
@@ -165,17 +196,7 @@ export function AudioView() {
         <label className="check" title="Loop over the selection (drag on the waveform to select)">
           <input type="checkbox" checked={loop} onChange={(e) => useUi.getState().setLoop(e.target.checked)} /> Loop
         </label>
-        {selection && (
-          <span className="muted small-text" data-testid="selection">
-            sel {selection.startS.toFixed(2)}–{selection.endS.toFixed(2)} s
-            <button className="small" onClick={playSelection} title="Play the selection">
-              ▶
-            </button>
-            <button className="small" onClick={() => useMerge.getState().focus(selection.startS)} title="Put the model window at the selection">
-              ⌖
-            </button>
-          </span>
-        )}
+        {selection && <SelectionTools selection={selection} onPlay={playSelection} />}
         <span className="grow" />
         <button className="small" onClick={() => useMerge.getState().focus(useUi.getState().currentTime)} title="Move the model window to the playhead">
           Window at playhead
@@ -186,12 +207,13 @@ export function AudioView() {
         <div className="overview" ref={overviewRef} data-testid="overview" />
       </div>
       <div className="wave-row">
-        <div className="axis-gutter" />
+        <AmplitudeAxis />
         <div className="wave" ref={waveRef} data-testid="waveform" />
       </div>
       <SpectrogramRow />
       <LabelLane />
       <TimeAxis />
+      <LaneFoot />
     </section>
   );
 }
@@ -205,40 +227,37 @@ function ViewReadout() {
   );
 }
 
-function TimeAxis() {
-  const view = useUi((s) => s.view);
-  const canvasRef = useRef<HTMLCanvasElement>(null);
-  const [boxRef, box] = useElementSize<HTMLDivElement>();
-  useEffect(() => {
-    const c = canvasRef.current;
-    if (!c || box.width <= 0) return;
-    const H = 18;
-    const ctx = fitCanvas(c, box.width, H);
-    ctx.clearRect(0, 0, box.width, H);
-    ctx.strokeStyle = '#5a6478';
-    ctx.fillStyle = '#9aa4b8';
-    ctx.font = '10px system-ui, sans-serif';
-    ctx.textBaseline = 'top';
-    const span = view.endS - view.startS;
-    for (const tick of timeTicks(view.startS, view.endS, box.width)) {
-      const x = ((tick.t - view.startS) / span) * box.width;
-      ctx.beginPath();
-      ctx.moveTo(x + 0.5, 0);
-      ctx.lineTo(x + 0.5, 4);
-      ctx.stroke();
-      ctx.textAlign = x < 20 ? 'left' : x > box.width - 20 ? 'right' : 'center';
-      ctx.fillText(tick.label, x, 5);
-    }
-  }, [view, box.width]);
+/** The selection's readout and what can be done with it: play, move the model window there, make a segment. */
+function SelectionTools({ selection, onPlay }: { selection: Selection; onPlay: () => void }) {
+  const band = selection.lowHz !== undefined && selection.highHz !== undefined;
   return (
-    <div className="time-row">
-      <div className="axis-gutter muted">s</div>
-      <div className="time-axis" ref={boxRef}>
-        <canvas ref={canvasRef} />
-      </div>
-    </div>
+    <span className="muted small-text selection-tools" data-testid="selection">
+      sel {selection.startS.toFixed(2)}–{selection.endS.toFixed(2)} s
+      {band && (
+        <span data-testid="selection-band">
+          {' '}
+          · {hz(selection.lowHz!)}–{hz(selection.highHz!)}
+        </span>
+      )}
+      <button className="small" onClick={onPlay} title="Play the selection">
+        ▶
+      </button>
+      <button className="small" onClick={() => useMerge.getState().focus(selection.startS)} title="Put the model window at the selection" data-testid="selection-focus">
+        <TargetIcon />
+      </button>
+      <button
+        className="small"
+        onClick={() => addSegment(selection.startS, selection.endS, undefined, selection)}
+        title={band ? 'Make a segment of this box (with its low and high frequency)' : 'Make a segment of this span'}
+        data-testid="selection-segment"
+      >
+        + Segment
+      </button>
+    </span>
   );
 }
+
+const SELECTION_COLOR = 'rgba(120, 200, 255, 0.22)';
 
 function regionLabel(text: string): HTMLElement {
   const el = document.createElement('div');

@@ -1,9 +1,27 @@
+import { useEffect, useRef } from 'react';
 import { openPaths } from '../actions';
 import { useFile } from '../stores/file';
 import { useUi } from '../stores/ui';
+import { FolderIcon, NoteIcon } from './icons';
 
-/** The host's files (serve) — or Electron's Open folder listing. */
+/**
+ * The host's files (serve) — or Electron's Open folder listing. It takes the focus when it opens
+ * (Ctrl+O left it behind, so Esc did not reach it); Esc closes it. The path box takes a folder
+ * or an audio file: a file opens, anything else is listed as a folder.
+ */
 export function FileBrowser() {
+  const pathRef = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    pathRef.current?.focus();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        useUi.getState().setBrowserOpen(false);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
   const browser = useFile((s) => s.browser);
   const recent = useFile((s) => s.recent);
   const list = useFile((s) => s.list);
@@ -18,11 +36,17 @@ export function FileBrowser() {
             ↑
           </button>
           <input
+            ref={pathRef}
             className="path"
             defaultValue={browser?.dir ?? ''}
             key={browser?.dir}
-            onKeyDown={(e) => e.key === 'Enter' && void list((e.target as HTMLInputElement).value)}
-            aria-label="folder"
+            onKeyDown={(e) => {
+              const v = (e.target as HTMLInputElement).value.trim();
+              if (e.key === 'Enter' && v) void openPaths([v]);
+            }}
+            aria-label="folder or audio file"
+            title="A folder to list, or an audio file to open (Enter)"
+            data-testid="browser-path"
           />
           {demoDir && (
             <button className="small" onClick={() => void list(demoDir)}>
@@ -42,11 +66,11 @@ export function FileBrowser() {
               <li key={e.path}>
                 {e.kind === 'dir' ? (
                   <button className="link dir" onClick={() => void list(e.path)}>
-                    📁 {e.name}
+                    <FolderIcon /> {e.name}
                   </button>
                 ) : (
                   <button className="link" onClick={() => void openPaths([e.path])} data-testid="browser-file">
-                    ♪ {e.name}
+                    <NoteIcon /> {e.name}
                   </button>
                 )}
               </li>

@@ -2,8 +2,10 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Segment } from '../../../app/contract';
 import { addSegment, focusSegment } from '../actions';
 import { fitCanvas } from '../lib/canvas';
-import { classColor, MAGMA, textOnClass } from '../lib/color';
+import { textOnClass } from '../lib/color';
+import { drawHeatmap, heatCell, heatLayout, windowAt as heatWindowAt } from '../lib/heatmap';
 import { useElementSize } from '../lib/hooks';
+import { labelColor, labelIndex, laneGeometry, MAX_STACKED_ROWS, stackRows, trackRows } from '../lib/lane-rows';
 import { useAnalysis } from '../stores/analysis';
 import { useFile } from '../stores/file';
 import { useMerge } from '../stores/merge';
@@ -11,57 +13,10 @@ import { useModels } from '../stores/models';
 import { useSegments, visibleSegments } from '../stores/segments';
 import { useUi } from '../stores/ui';
 
-const HEAT_H = 84;
-const MAX_ROWS = 4;
 /** How close (px) to a segment's edge a press grabs the edge. */
 const EDGE_PX = 6;
 /** A press that moves less than this (px) is a click, not a drag. */
 const CLICK_PX = 4;
-
-/**
- * Overlapping segments go to separate rows (greedy, in time order). When they need more than
- * MAX_ROWS, the last row holds the overflow, drawn without text ("+N more"; the table lists them).
- */
-function assignRows(segments: readonly Segment[]): { row: Map<string, number>; rows: number; overflow: Set<string> } {
-  const ends: number[] = [];
-  const row = new Map<string, number>();
-  for (const s of [...segments].sort((a, b) => a.startS - b.startS)) {
-    let r = ends.findIndex((e) => e <= s.startS + 1e-6);
-    if (r < 0) r = ends.length;
-    ends[r] = Math.max(ends[r] ?? 0, s.endS);
-    row.set(s.id, r);
-  }
-  const overflow = new Set<string>();
-  if (ends.length > MAX_ROWS) {
-    for (const [id, r] of row) {
-      if (r >= MAX_ROWS - 1) {
-        row.set(id, MAX_ROWS - 1);
-        overflow.add(id);
-      }
-    }
-  }
-  return { row, rows: Math.max(1, Math.min(MAX_ROWS, ends.length)), overflow };
-}
-
-function laneGeometry(rows: number): { rowH: number; height: number } {
-  const rowH = rows === 1 ? 26 : rows === 2 ? 17 : 14;
-  return { rowH, height: Math.max(30, rows * rowH + 4) };
-}
-
-/** Colour index of a label: the model's class index, or one made from the text for a free label. */
-function labelIndex(label: string, labels: readonly string[]): number {
-  let i = labels.indexOf(label);
-  if (i < 0) {
-    i = 0;
-    for (const ch of label) i = (i * 31 + ch.charCodeAt(0)) >>> 0;
-    i = 1000 + (i % 997);
-  }
-  return i;
-}
-
-export function labelColor(label: string, labels: readonly string[], alpha = 1): string {
-  return classColor(labelIndex(label, labels), alpha);
-}
 
 type Drag =
   | { kind: 'create'; x0: number; t0: number; t1: number; moved: boolean }
@@ -79,6 +34,8 @@ export function LabelLane() {
   const threshold = useAnalysis((s) => s.threshold);
   const filter = useAnalysis((s) => s.filter);
   const heatmap = useAnalysis((s) => s.heatmap);
+  const laneMode = useUi((s) => s.laneMode);
+  const tracks = laneMode === 'tracks';
   const progress = useAnalysis((s) => s.progress);
   const labels = useModels((s) => s.active?.labels ?? []);
   const file = useFile((s) => s.file);
@@ -94,10 +51,8 @@ export function LabelLane() {
   const [drag, setDrag] = useState<Drag | null>(null);
   const [cursor, setCursor] = useState('crosshair');
 
-  const { row, rows, overflow } = useMemo(() => assignRows(segments), [segments]);
-  const { rowH, height: segH } = laneGeometry(rows);
-  const heatH = heatmap && result ? HEAT_H : 0;
-  const H = heatH + segH;
+  const { row, rows, overflow, names } = useMemo(() => (tracks ? trackRows(segments, labels) : stackRows(segments)), [segments, labels, tracks]);
+  const { rowH, height: segH } = laneGeometry(rows, tracks);
   const shown = useMemo(() => new Set(visibleSegments(segments, tableFilter, sort).map((s) => s.id)), [segments, tableFilter, sort]);
 
   const allowed = useMemo(() => {
@@ -112,6 +67,9 @@ export function LabelLane() {
     for (let w = 0; w < result.starts.length; w++) for (let c = 0; c < C; c++) max[c] = Math.max(max[c], result.scores[w * C + c]);
     return [...Array(C).keys()].filter((c) => allowed[c]).sort((a, b) => max[b] - max[a]);
   }, [result, allowed]);
+  const heat = useMemo(() => heatLayout(heatRows), [heatRows]);
+  const heatH = heatmap && result ? heat.height : 0;
+  const H = heatH + segH;
 
   const span = view.endS - view.startS;
   const W = box.width;
@@ -128,29 +86,8 @@ export function LabelLane() {
     ctx.textBaseline = 'middle';
     if (span <= 0) return;
     const x = (t: number) => ((t - view.startS) / span) * W;
-    if (result && heatH > 0) {
-      const C = result.classes;
-      const n = result.starts.length;
-      const owned = (w: number) => [result.starts[w], w + 1 < n ? result.starts[w + 1] : Math.min(result.starts[w] + result.windowS, file?.durationS ?? Infinity)];
-      const list = heatRows.slice(0, Math.floor(heatH / 7));
-      const rh = heatH / Math.max(list.length, 1);
-      list.forEach((k, i) => {
-        for (let w = 0; w < n; w++) {
-          const [a, b] = owned(w);
-          if (b < view.startS || a > view.endS) continue;
-          const v = result.scores[w * C + k];
-          const idx = v >= threshold ? Math.round(80 + 175 * v) : Math.round(40 * v);
-          ctx.fillStyle = `rgb(${MAGMA[idx * 3]},${MAGMA[idx * 3 + 1]},${MAGMA[idx * 3 + 2]})`;
-          ctx.fillRect(x(a), i * rh, x(b) - x(a) + 0.5, rh - 0.5);
-        }
-        if (rh >= 9) {
-          ctx.fillStyle = 'rgba(230,235,245,0.85)';
-          ctx.font = `${Math.min(10, rh - 1)}px system-ui, sans-serif`;
-          ctx.fillText(labels[k], 4, i * rh + rh / 2);
-        }
-      });
-      ctx.font = '11px system-ui, sans-serif';
-    }
+    if (result && heatH > 0) drawHeatmap(ctx, result, { rows: heat.rows, labels, threshold, durationS: file?.durationS ?? Infinity, W, x, view });
+    ctx.font = '11px system-ui, sans-serif';
     const y0 = heatH + 2;
     if (segments.length === 0 && !drag) {
       ctx.fillStyle = '#6b7488';
@@ -161,6 +98,10 @@ export function LabelLane() {
           : 'segments: run the analysis, or drag here to add one';
       ctx.fillText(msg, 8, y0 + segH / 2 - 2);
     }
+    const plateW = (r: number) => {
+      ctx.font = '10px system-ui, sans-serif';
+      return names[r] ? Math.min(ctx.measureText(names[r]).width, 160) + 8 : 0;
+    };
     const drawSeg = (s: Segment, a: number, b: number) => {
       const r = row.get(s.id) ?? 0;
       const x0 = x(a);
@@ -180,7 +121,11 @@ export function LabelLane() {
         ctx.strokeRect(x0 + 0.5, y + 0.5, Math.max(1, x1 - x0 - 2), h - 1);
         ctx.setLineDash([]);
       }
-      const text = `${s.review === 'accepted' ? '✓ ' : s.review === 'rejected' ? '✗ ' : ''}${s.label}${s.maxScore !== null ? ` ${(s.maxScore * 100).toFixed(0)}%` : ''}`;
+      // On a class's own track the row names the label: the segment says only its review and score.
+      const name = tracks ? '' : s.label;
+      const text = `${s.review === 'accepted' ? '✓ ' : s.review === 'rejected' ? '✗ ' : ''}${name}${s.maxScore !== null ? ` ${(s.maxScore * 100).toFixed(0)}%` : ''}`.trim();
+      // Text starts past the track's name plate, so the two never overlap.
+      const textX = Math.max(x0, tracks ? plateW(r) : 0) + 4;
       const avail = x1 - x0 - 8;
       if (avail > 14 && (!overflow.has(s.id) || s.id === selectedId)) {
         ctx.save();
@@ -189,7 +134,7 @@ export function LabelLane() {
         ctx.clip();
         ctx.fillStyle = dim ? 'rgba(225,230,240,0.75)' : textOnClass(labelIndex(s.label, labels), alpha);
         ctx.font = `${rowH >= 20 ? 11 : 10}px system-ui, sans-serif`;
-        ctx.fillText(text, Math.max(x0, 0) + 4, y + h / 2 + 0.5);
+        ctx.fillText(text, textX, y + h / 2 + 0.5);
         ctx.restore();
       }
       if (s.id === selectedId) {
@@ -206,11 +151,11 @@ export function LabelLane() {
       if (drag?.kind === 'resize' && drag.id === s.id) continue;
       if (s.id !== selectedId) drawSeg(s, s.startS, s.endS);
     }
-    if (overflow.size > 0) {
+    if (overflow.size > 0 && !tracks) {
       const label = `+${overflow.size} more overlapping (see the table)`;
       ctx.font = '10px system-ui, sans-serif';
       const tw = ctx.measureText(label).width;
-      const y = y0 + (MAX_ROWS - 1) * rowH;
+      const y = y0 + (MAX_STACKED_ROWS - 1) * rowH;
       ctx.fillStyle = 'rgba(10,12,16,0.85)';
       ctx.fillRect(W - tw - 10, y, tw + 8, rowH - 2);
       ctx.fillStyle = '#dfe5f1';
@@ -232,12 +177,13 @@ export function LabelLane() {
       ctx.lineWidth = 1;
       ctx.strokeRect(a + 0.5, y0 + 0.5, b - a - 1, segH - 5);
     }
+    if (tracks) drawTrackNames(ctx, names, y0, rowH);
     if (file) {
       ctx.strokeStyle = 'rgba(255, 200, 80, 0.9)';
       ctx.lineWidth = 1.5;
       ctx.strokeRect(x(focusS), 1, x(focusS + file.windowS) - x(focusS), H - 2);
     }
-  }, [result, view, W, H, heatH, segH, rowH, threshold, heatRows, labels, focusS, file, progress, segments, selectedId, row, overflow, shown, drag, span]);
+  }, [result, view, W, H, heatH, segH, rowH, threshold, heat.rows, labels, focusS, file, progress, segments, selectedId, row, overflow, shown, drag, span, tracks, names]);
 
   /** The segment under (x, y), and which edge if the press is on one. */
   const hit = (x: number, y: number): { s: Segment; edge: 'start' | 'end' | null } | null => {
@@ -265,12 +211,7 @@ export function LabelLane() {
     return { x: e.clientX - r.left, y: e.clientY - r.top };
   };
 
-  const windowAt = (t: number) => {
-    if (!result) return -1;
-    let w = -1;
-    for (let i = 0; i < result.starts.length; i++) if (result.starts[i] <= t) w = i;
-    return w;
-  };
+  const windowAt = (t: number) => (result ? heatWindowAt(result, t) : -1);
 
   const onPointerDown = (e: React.PointerEvent<HTMLDivElement>) => {
     if (e.button !== 0 || !file || span <= 0) return;
@@ -311,7 +252,7 @@ export function LabelLane() {
     }
     const h = hit(x, y);
     setCursor(h?.edge ? 'ew-resize' : h ? 'pointer' : y >= heatH ? 'crosshair' : 'pointer');
-    setHover(h ? { x, text: segmentTip(h.s) } : windowTip(t, x));
+    setHover(h ? { x, text: segmentTip(h.s) } : y < heatH ? heatTip(t, x, y) : windowTip(t, x));
   };
 
   const onPointerUp = (e: React.PointerEvent<HTMLDivElement>) => {
@@ -339,6 +280,13 @@ export function LabelLane() {
     }
   };
 
+  const heatTip = (t: number, x: number, y: number) => {
+    const c = result ? heatCell(result, heat.rows, t, y) : null;
+    if (!result || !c) return null;
+    const a = result.starts[c.w];
+    return { x, text: `${labels[c.cls] ?? `class ${c.cls}`} · window ${a.toFixed(2)}–${(a + result.windowS).toFixed(2)} s · score ${(c.score * 100).toFixed(0)}%` };
+  };
+
   const windowTip = (t: number, x: number) => {
     const w = windowAt(t);
     if (!result || w < 0) return null;
@@ -358,6 +306,8 @@ export function LabelLane() {
         ref={boxRef}
         data-testid="label-lane"
         data-segments={segments.length}
+        data-mode={laneMode}
+        data-rows={rows}
         data-heat-h={heatH}
         data-row-h={rowH}
         data-selected-row={selectedId ? (row.get(selectedId) ?? '') : ''}
@@ -371,13 +321,31 @@ export function LabelLane() {
       >
         <canvas ref={canvasRef} />
         {hover && !drag && (
-          <div className="lane-tip" style={{ left: Math.min(hover.x + 8, Math.max(0, W - 320)) }}>
+          <div className="lane-tip" data-testid="lane-tip" style={{ left: Math.min(hover.x + 8, Math.max(0, W - 320)) }}>
             {hover.text}
           </div>
         )}
       </div>
     </div>
   );
+}
+
+/** Per-class tracks: each row's label on a plate at the left edge. */
+function drawTrackNames(ctx: CanvasRenderingContext2D, names: readonly string[], y0: number, rowH: number): void {
+  ctx.font = '10px system-ui, sans-serif';
+  names.forEach((name, r) => {
+    const y = y0 + r * rowH;
+    const tw = Math.min(ctx.measureText(name).width, 160);
+    ctx.fillStyle = 'rgba(10,12,16,0.7)';
+    ctx.fillRect(0, y, tw + 8, rowH - 2);
+    ctx.fillStyle = '#dfe5f1';
+    ctx.fillText(name, 4, y + (rowH - 2) / 2 + 0.5, 160);
+    ctx.strokeStyle = 'rgba(255,255,255,0.06)';
+    ctx.beginPath();
+    ctx.moveTo(0, y + rowH - 1.5);
+    ctx.lineTo(ctx.canvas.width, y + rowH - 1.5);
+    ctx.stroke();
+  });
 }
 
 function segmentTip(s: Segment): string {

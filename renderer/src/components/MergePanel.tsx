@@ -1,6 +1,7 @@
 import { SCHEDULE_SHAPES } from '../../../app/contract';
 import { framesToSeconds } from '../../../app/common/units';
-import { maxRFor, useMerge } from '../stores/merge';
+import { fixed, shortReason, signed } from '../lib/format';
+import { maxRFor, shownLayer, useMerge } from '../stores/merge';
 import { useModels } from '../stores/models';
 
 /** Merge controls and the live comparison with the cached r = 0 baseline. */
@@ -179,10 +180,7 @@ function Comparison() {
                 <td>
                   <Bar v={run.scores[c]} merged /> {pct(run.scores[c])}
                 </td>
-                <td className={d > 0.0005 ? 'up' : d < -0.0005 ? 'down' : 'muted'}>
-                  {d >= 0 ? '+' : '−'}
-                  {Math.abs(d * 100).toFixed(1)}
-                </td>
+                <td className={d > 0.0005 ? 'up' : d < -0.0005 ? 'down' : 'muted'}>{signed(d * 100, 1)}</td>
               </tr>
             );
           })}
@@ -207,15 +205,12 @@ function ScoreChange() {
           const d = cmp.scoreChange[c];
           const w = (Math.abs(d) / maxAbs) * 50;
           return (
-            <div className="delta-row" key={c} title={`${labels[c]}: ${(d * 100).toFixed(2)} points`}>
+            <div className="delta-row" key={c} title={`${labels[c]}: ${fixed(d * 100, 2)} points`}>
               <span className="cls">{labels[c]}</span>
               <span className="delta-track">
                 <span className={`delta-bar ${d >= 0 ? 'pos' : 'neg'}`} style={d >= 0 ? { left: '50%', width: `${w}%` } : { right: '50%', width: `${w}%` }} />
               </span>
-              <span className="delta-num">
-                {d >= 0 ? '+' : '−'}
-                {Math.abs(d * 100).toFixed(2)}
-              </span>
+              <span className="delta-num">{signed(d * 100, 2)}</span>
             </div>
           );
         })}
@@ -265,11 +260,19 @@ function Speed() {
           </tr>
           <tr>
             <td>EP</td>
-            <td data-testid="ep-used" title={engine?.attempts.map((a) => `${a.ep}: ${a.ok ? 'ok' : a.reason}`).join('\n')}>
+            <td data-testid="ep-used" title={engine?.attempts.map((a) => `${a.ep}: ${a.ok ? 'ok' : shortReason(a.reason ?? '')}`).join('\n')}>
               {run.ep}
               {engine && engine.attempts.some((a) => !a.ok) ? <span className="muted"> (after {engine.attempts.filter((a) => !a.ok).map((a) => a.ep).join(', ')})</span> : null}
             </td>
           </tr>
+          {engine && engine.attempts.some((a) => !a.ok) && (
+            <tr>
+              <td />
+              <td>
+                <EpFailures attempts={engine.attempts.filter((a) => !a.ok)} />
+              </td>
+            </tr>
+          )}
           {latency !== null && (
             <tr>
               <td>last update</td>
@@ -285,9 +288,24 @@ function Speed() {
   );
 }
 
+/** Why faster providers were not used: one short line each, the provider's full message on demand. */
+function EpFailures({ attempts }: { attempts: { ep: string; reason?: string }[] }) {
+  return (
+    <details className="ep-failures" data-testid="ep-failures">
+      <summary className="muted small-text">why not {attempts.map((a) => a.ep).join(', ')}?</summary>
+      {attempts.map((a) => (
+        <div key={a.ep} className="small-text">
+          <b>{a.ep}</b>: {shortReason(a.reason ?? '')}
+          <pre className="full-reason">{a.reason}</pre>
+        </div>
+      ))}
+    </details>
+  );
+}
+
 function TokensChart({ tokens, base }: { tokens: number[]; base: number[] }) {
-  const layer = useMerge((s) => s.layer);
   const setLayer = useMerge((s) => s.setLayer);
+  const layer = useMerge((s) => shownLayer(s.layer, tokens.length - 1));
   const W = 300;
   const H = 84;
   const pad = { l: 30, r: 6, t: 6, b: 16 };

@@ -1,12 +1,14 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { marginGradient } from '../lib/color';
+import { COLOR_MAPS, mapGradient, marginGradient } from '../lib/color';
 import { drawMergeView, inputImage } from '../lib/draw-merge-view';
 import { useElementSize } from '../lib/hooks';
 import { MERGE_MARGIN as M } from '../lib/layout';
 import { gridOf, layerGroups, levelRange, marginMedians, patchAt, patchLevels } from '../lib/merge-groups';
 import { useFile } from '../stores/file';
-import { useMerge } from '../stores/merge';
+import { fixed } from '../lib/format';
+import { shownLayer, useMerge } from '../stores/merge';
 import { useModels } from '../stores/models';
+import { useUi } from '../stores/ui';
 import { LowerTabs } from './LowerTabs';
 import { MergeHoverCard } from './MergeHoverCard';
 
@@ -19,8 +21,11 @@ export function MergeView() {
   const model = useModels((s) => s.active);
   const win = useMerge((s) => s.window);
   const run = useMerge((s) => s.merged);
-  const layer = useMerge((s) => s.layer);
+  const L = model?.numLayers ?? 0;
+  const layer = useMerge((s) => shownLayer(s.layer, L));
   const shading = useMerge((s) => s.shading);
+  const tint = useMerge((s) => s.tint);
+  const colorMap = useUi((s) => s.colorMap);
   const running = useMerge((s) => s.running);
   const error = useMerge((s) => s.error);
   const focusS = useMerge((s) => s.focusS);
@@ -31,15 +36,14 @@ export function MergeView() {
 
   // Memoised so that everything computed from the grid can name it as a dependency.
   const grid = useMemo(() => (model ? gridOf(model) : null), [model]);
-  const L = model?.numLayers ?? 0;
   const N = model?.numTokens ?? 0;
   // The window only counts once it has the model's input size (after a model switch the old one stays until the new arrives).
   const input = win && grid && win.melBins === grid.bins && win.frames === grid.frames ? win : null;
   const stats = useMemo(() => {
     if (!input || !grid) return null;
     const range = levelRange(input);
-    return { level: patchLevels(input, grid, range), image: inputImage(input, range) };
-  }, [input, grid]);
+    return { range, level: patchLevels(input, grid, range), image: inputImage(input, range, COLOR_MAPS[colorMap]) };
+  }, [input, grid, colorMap]);
   const groups = useMemo(
     () => (run && grid && stats && run.groups.length === L * N ? layerGroups(run, Math.min(layer, L), grid, N, stats.level) : null),
     [run, layer, grid, stats, L, N],
@@ -54,8 +58,8 @@ export function MergeView() {
   useEffect(() => {
     const c = canvasRef.current;
     if (!c || W <= 0 || !grid) return;
-    drawMergeView(c, { W, H, plotW, plotH, grid, win: stats ? win : null, image: stats?.image ?? null, groups, layer, shading, hoverPatch });
-  }, [W, H, plotW, plotH, grid, win, stats, groups, layer, shading, hoverPatch]);
+    drawMergeView(c, { W, H, plotW, plotH, grid, win: stats ? win : null, image: stats?.image ?? null, groups, layer, shading, tint, hoverPatch });
+  }, [W, H, plotW, plotH, grid, win, stats, groups, layer, shading, tint, hoverPatch]);
 
   const onMove = (e: React.MouseEvent<HTMLCanvasElement>) => {
     if (!grid) return;
@@ -85,6 +89,19 @@ export function MergeView() {
           <span className="muted">{tokens0 ? `(${(((tokens0 - tokensNow) / tokens0) * 100).toFixed(1)}% merged)` : ''}</span>
         </span>
         <span className="grow" />
+        <label className="tint-control" title="Opacity of the token tints over the spectrogram (0: outlines only, so the sound under a merge stays visible)">
+          tint
+          <input
+            type="range"
+            min={0}
+            max={100}
+            step={5}
+            value={Math.round(tint * 100)}
+            onChange={(e) => useMerge.getState().setTint(Number(e.target.value) / 100)}
+            data-testid="tint-slider"
+            aria-label="tint opacity"
+          />
+        </label>
         <label className="check" title="Shade each token by the smallest margin of the merge decisions that formed it: red-orange, hatched = a near-tie (the model's choice was arbitrary), blue = clear-cut">
           <input type="checkbox" checked={shading} onChange={(e) => useMerge.getState().setShading(e.target.checked)} data-testid="shading-toggle" /> near-ties
         </label>
@@ -102,6 +119,8 @@ export function MergeView() {
           data-testid="merge-canvas"
           data-layer={layer}
           data-groups={groups ? groups.members.size : 0}
+          data-merged-groups={groups ? [...groups.members.values()].filter((m) => m.length > 1).length : 0}
+          data-tint={tint}
           data-focus={focusS}
           data-valid-frames={win?.validFrames ?? ''}
           data-margin-pad={medians.pad}
@@ -111,43 +130,52 @@ export function MergeView() {
         />
         {hover && groups && grid && win && model && <MergeHoverCard hover={hover} groups={groups} grid={grid} win={win} layer={layer} boxW={W} plotH={plotH} model={model} />}
       </div>
-      {shading ? (
-        <div className="legend muted" data-testid="clarity-legend">
-          <span>smallest margin of the merge decisions that formed each token (cosine units, up to this layer):</span>
-          <span className="margin-scale">
-            <span className="margin-bar" style={{ background: marginGradient() }} />
-            <span className="margin-ticks">
-              <span>≤1e−5 near-tie</span>
-              <span>1e−4</span>
-              <span>1e−3</span>
-              <span>≥1e−2 clear-cut</span>
+      <div className="legend muted" data-testid="merge-legend">
+        {stats && (
+          <span title="Colour of the model input: its normalised log-mel values (what the AST sees), from the window's 2nd to 99.5th percentile">
+            input
+            <span className="color-bar" style={{ background: mapGradient(colorMap) }} />
+            <span className="num">{fixed(stats.range.lo, 2)}…{fixed(stats.range.hi, 2)}</span>
+            <span>(normalised log-mel)</span>
+          </span>
+        )}
+        {shading ? (
+          <>
+            <span data-testid="clarity-legend">tint: the smallest margin of the merges behind each token, cosine units, up to this layer:</span>
+            <span className="margin-scale">
+              <span className="margin-bar" style={{ background: marginGradient() }} />
+              <span className="margin-ticks">
+                <span>≤1e−5 near-tie</span>
+                <span>1e−4</span>
+                <span>1e−3</span>
+                <span>≥1e−2 clear-cut</span>
+              </span>
             </span>
-          </span>
-          <span>
-            <i className="sw hatch" /> hatched: ≤ 1e−4
-          </span>
-          <span>
-            <i className="sw none" /> no decision (r = 0, or only merged into)
-          </span>
-          <span>hover: the margin of each merge</span>
-        </div>
-      ) : (
-        <div className="legend muted">
-          <span>
-            <i className="sw grey" /> patch on its own
-          </span>
-          <span>
-            <i className="sw tint" /> merged: one tint per token, borders between tokens
-          </span>
-          <span>
-            <i className="sw gold" /> merged into the distillation token
-          </span>
-          <span>
-            <i className="sw pad" /> padding
-          </span>
-          <span>hover a patch: its token's patches light up, with the similarity of the merge each joined by</span>
-        </div>
-      )}
+            <span>
+              <i className="sw hatch" /> hatched: ≤ 1e−4
+            </span>
+            <span>
+              <i className="sw none" /> clear: no decision (r = 0, or only merged into)
+            </span>
+          </>
+        ) : (
+          <>
+            <span>
+              <i className="sw tint" /> merged: one tint per token, outlined
+            </span>
+            <span>
+              <i className="sw clear" /> clear: a patch still on its own
+            </span>
+            <span>
+              <i className="sw gold" /> merged into the distillation token
+            </span>
+            <span>
+              <i className="sw pad" /> padding
+            </span>
+          </>
+        )}
+        <span>Hover a patch to light up its token and see each merge's similarity.</span>
+      </div>
     </section>
   );
 }
@@ -173,7 +201,7 @@ function WindowNav() {
 }
 
 function LayerScrubber({ L }: { L: number }) {
-  const layer = useMerge((s) => s.layer);
+  const layer = useMerge((s) => shownLayer(s.layer, L));
   const setLayer = useMerge((s) => s.setLayer);
   return (
     <span className="layer-scrubber">

@@ -1,13 +1,14 @@
 import { useEffect, useMemo, useRef } from 'react';
 import { canRedo, canUndo, redoLabel, undoLabel, type Segment } from '../../../app/contract';
 import { addSegment, deleteSelected, focusSegment, openExportDialog, openImportDialog, playSegment, rebuildFromAnalysis, reviewKey } from '../actions';
+import { hz, plural } from '../lib/format';
 import { useAnalysis } from '../stores/analysis';
 import { useFile } from '../stores/file';
 import { useModels } from '../stores/models';
 import { isEdited, useSegments, visibleSegments, type SortKey } from '../stores/segments';
 import { useUi } from '../stores/ui';
 import { LowerTabs } from './LowerTabs';
-import { labelColor } from './LabelLane';
+import { labelColor } from '../lib/lane-rows';
 
 const fmt = (t: number) => t.toFixed(2);
 const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(0)}%`);
@@ -50,7 +51,7 @@ export function SegmentsPanel() {
         <button
           className="small"
           disabled={!file || !selection}
-          onClick={() => selection && addSegment(selection.startS, selection.endS)}
+          onClick={() => selection && addSegment(selection.startS, selection.endS, undefined, selection)}
           title="Add a segment over the selection (drag on the waveform to select) — or drag on the segments lane"
           data-testid="segment-add"
         >
@@ -108,7 +109,7 @@ export function SegmentsPanel() {
           />
         </label>
         <span className="muted small-text shown-count" data-testid="segments-shown">
-          {rows.length === edit.segments.length ? `${rows.length} segments` : `${rows.length} of ${edit.segments.length} shown`} · {reviewed} reviewed
+          {rows.length === edit.segments.length ? plural(rows.length, 'segment') : `${rows.length} of ${edit.segments.length} shown`} · {reviewed} reviewed
           {origin === 'import' && importedFrom ? ` · from ${importedFrom}` : ''}
           {!hasResult && origin !== 'import' && edit.segments.length === 0 ? ' · run the analysis, import, or drag on the lane' : ''}
         </span>
@@ -121,6 +122,7 @@ export function SegmentsPanel() {
               <SortHead k="time" label="start" title="Sort by time" />
               <th className="num">end</th>
               <th className="num">length</th>
+              <th className="num" title="Frequency band (a box drawn on the spectrogram, or imported from Raven / Audacity); — = the whole band">band</th>
               <SortHead k="label" label="label" title="Sort by label" />
               <SortHead k="score" label="max" title="Sort by confidence (max score)" className="num" />
               <th className="num">mean</th>
@@ -190,6 +192,9 @@ function Row({ s, n, selected, editing, labels }: { s: Segment; n: number; selec
         {fmt(s.endS)}
       </td>
       <td className="num muted">{(s.endS - s.startS).toFixed(2)}</td>
+      <td className="num muted band" data-testid="seg-band">
+        {s.lowHz !== undefined && s.highHz !== undefined ? `${hz(s.lowHz)}–${hz(s.highHz)}` : '—'}
+      </td>
       <td
         className="label-cell"
         data-testid="seg-label"

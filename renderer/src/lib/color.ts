@@ -1,18 +1,9 @@
 /** Colour maps and palettes for canvases. */
 
-/** A perceptual dark-to-bright map (magma-like), 256 RGB entries. */
-export const MAGMA: Uint8Array = (() => {
-  const stops: [number, number, number, number][] = [
-    [0.0, 0, 0, 4],
-    [0.13, 28, 16, 68],
-    [0.25, 79, 18, 123],
-    [0.38, 129, 37, 129],
-    [0.5, 181, 54, 122],
-    [0.63, 229, 80, 100],
-    [0.75, 251, 135, 97],
-    [0.88, 254, 194, 135],
-    [1.0, 252, 253, 191],
-  ];
+type Stop = [t: number, r: number, g: number, b: number];
+
+/** 256 RGB entries interpolated linearly between `stops` (t from 0 to 1). */
+function lutFrom(stops: readonly Stop[]): Uint8Array {
   const lut = new Uint8Array(256 * 3);
   for (let i = 0; i < 256; i++) {
     const t = i / 255;
@@ -26,7 +17,59 @@ export const MAGMA: Uint8Array = (() => {
     lut[i * 3 + 2] = b0 + (b1 - b0) * f;
   }
   return lut;
-})();
+}
+
+/** A perceptual dark-to-bright map (magma-like), 256 RGB entries. */
+export const MAGMA: Uint8Array = lutFrom([
+  [0.0, 0, 0, 4],
+  [0.13, 28, 16, 68],
+  [0.25, 79, 18, 123],
+  [0.38, 129, 37, 129],
+  [0.5, 181, 54, 122],
+  [0.63, 229, 80, 100],
+  [0.75, 251, 135, 97],
+  [0.88, 254, 194, 135],
+  [1.0, 252, 253, 191],
+]);
+
+/** Viridis (matplotlib's default perceptual map, sampled at nine points). */
+export const VIRIDIS: Uint8Array = lutFrom([
+  [0.0, 68, 1, 84],
+  [0.125, 71, 44, 122],
+  [0.25, 59, 81, 139],
+  [0.375, 44, 113, 142],
+  [0.5, 33, 144, 141],
+  [0.625, 39, 173, 129],
+  [0.75, 92, 200, 99],
+  [0.875, 170, 220, 50],
+  [1.0, 253, 231, 37],
+]);
+
+/** Grey, black to white: what print and Raven's default look like. */
+export const GREY: Uint8Array = lutFrom([
+  [0, 0, 0, 0],
+  [1, 255, 255, 255],
+]);
+
+/** The colour maps the spectrograms offer, by name. */
+export const COLOR_MAPS = { magma: MAGMA, viridis: VIRIDIS, grey: GREY } as const;
+export type ColorMapName = keyof typeof COLOR_MAPS;
+export const COLOR_MAP_NAMES = Object.keys(COLOR_MAPS) as ColorMapName[];
+
+export function isColorMapName(v: unknown): v is ColorMapName {
+  return typeof v === 'string' && v in COLOR_MAPS;
+}
+
+/** CSS gradient of a map, low at the left (or the bottom with `to top`). */
+export function mapGradient(name: ColorMapName, direction = '90deg'): string {
+  const lut = COLOR_MAPS[name];
+  const stops: string[] = [];
+  for (let i = 0; i <= 8; i++) {
+    const k = Math.round((i / 8) * 255) * 3;
+    stops.push(`rgb(${lut[k]},${lut[k + 1]},${lut[k + 2]}) ${(i * 12.5).toFixed(1)}%`);
+  }
+  return `linear-gradient(${direction}, ${stops.join(', ')})`;
+}
 
 /** Hues for token groups: spread around the wheel, neighbours far apart. */
 // No yellows: gold marks the distillation token, red the class token.
@@ -62,10 +105,9 @@ export function textOnClass(index: number, alpha: number): string {
   return lum > 0.18 ? '#0b0d12' : '#f4f6fb';
 }
 
-export function groupFill(hue: number | null, level: number): string {
-  const v = Math.max(0, Math.min(1, level));
-  if (hue === null) return `hsl(0, 0%, ${(10 + 62 * v).toFixed(1)}%)`;
-  return `hsl(${hue}, 75%, ${(28 + 44 * v).toFixed(1)}%)`;
+/** A token group's tint over the spectrogram: its hue at `alpha`. */
+export function groupTint(hue: number, alpha: number): string {
+  return `hsla(${hue}, 85%, 58%, ${alpha})`;
 }
 
 /**

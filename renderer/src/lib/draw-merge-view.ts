@@ -1,18 +1,20 @@
 /**
  * Draws the merge view: the model input with its patch grid (layer 0), or the groups after a
- * layer (tinted per token, or shaded by their decisions' margins), the padding past the end of the
- * file, the hovered token, and the Hz / seconds axes. The math lives in merge-groups.ts.
+ * layer over that same input (semi-transparent tints per token, or shades by their decisions'
+ * margins, at the opacity the user chose, so the sound under a merge stays visible), the padding
+ * past the end of the file, the hovered token, and the Hz / seconds axes. The math lives in
+ * merge-groups.ts.
  */
 import type { WindowInput } from '../../../app/contract';
 import { framesToSeconds } from '../../../app/common/units';
 import { fitCanvas } from './canvas';
-import { groupFill, MAGMA, marginFill, marginT } from './color';
+import { groupTint, marginRgb, marginT } from './color';
 import { MERGE_MARGIN as M } from './layout';
 import { cellBins, cellFrames, normLevel, type Grid, type LayerGroups, type LevelRange } from './merge-groups';
 import { hzTicks, timeTicks } from './mel';
 
-/** The model input as an image (frames × bins, low bins at the bottom), in the magma map. */
-export function inputImage(w: WindowInput, range: LevelRange): HTMLCanvasElement {
+/** The model input as an image (frames × bins, low bins at the bottom), in colour map `lut` (lib/color.ts). */
+export function inputImage(w: WindowInput, range: LevelRange, lut: Uint8Array): HTMLCanvasElement {
   const B = w.melBins;
   const image = document.createElement('canvas');
   image.width = w.frames;
@@ -23,9 +25,9 @@ export function inputImage(w: WindowInput, range: LevelRange): HTMLCanvasElement
     for (let b = 0; b < B; b++) {
       const v = Math.round(normLevel(w.input[t * B + b], range) * 255);
       const o = ((B - 1 - b) * w.frames + t) * 4;
-      img.data[o] = MAGMA[v * 3];
-      img.data[o + 1] = MAGMA[v * 3 + 1];
-      img.data[o + 2] = MAGMA[v * 3 + 2];
+      img.data[o] = lut[v * 3];
+      img.data[o + 1] = lut[v * 3 + 1];
+      img.data[o + 2] = lut[v * 3 + 2];
       img.data[o + 3] = 255;
     }
   }
@@ -47,6 +49,8 @@ export interface MergeScene {
   groups: LayerGroups | null;
   layer: number;
   shading: boolean;
+  /** Opacity of the tints over the input, 0 (outlines only) … 1. */
+  tint: number;
   /** The patch under the mouse. */
   hoverPatch: number | null;
 }
@@ -73,16 +77,16 @@ function frameOf(grid: Grid, plotW: number, plotH: number): Frame {
 }
 
 export function drawMergeView(canvas: HTMLCanvasElement, s: MergeScene): void {
-  const { W, H, plotW, plotH, grid, win, image, groups, layer, shading } = s;
+  const { W, H, plotW, plotH, grid, win, image, groups, layer, shading, tint } = s;
   const ctx = fitCanvas(canvas, W, H);
   ctx.clearRect(0, 0, W, H);
   ctx.fillStyle = '#0e1117';
   ctx.fillRect(M.left, M.top, plotW, plotH);
   if (!win || !image) return;
   const f = frameOf(grid, plotW, plotH);
-  if (!groups || layer === 0) drawInput(ctx, f, image);
-  else {
-    drawGroups(ctx, f, groups, shading);
+  drawInput(ctx, f, image, !groups || layer === 0);
+  if (groups && layer > 0) {
+    drawGroups(ctx, f, groups, shading, tint);
     if (shading) drawNearTies(ctx, f, groups);
   }
   if (win.validFrames < grid.frames) drawPadding(ctx, f, win.validFrames, shading && layer > 0);
@@ -90,11 +94,12 @@ export function drawMergeView(canvas: HTMLCanvasElement, s: MergeScene): void {
   drawAxes(ctx, f, win);
 }
 
-/** Model input as the AST sees it, with the patch grid. */
-function drawInput(ctx: CanvasRenderingContext2D, f: Frame, image: HTMLCanvasElement): void {
+/** Model input as the AST sees it, with the patch grid (`withGrid`: at layer 0; the groups draw their own borders). */
+function drawInput(ctx: CanvasRenderingContext2D, f: Frame, image: HTMLCanvasElement, withGrid: boolean): void {
   const { grid, plotW, plotH, X, Y } = f;
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(image, 0, 0, grid.frames, grid.bins, M.left, M.top, plotW, plotH);
+  if (!withGrid) return;
   ctx.strokeStyle = 'rgba(255,255,255,0.18)';
   ctx.lineWidth = 1;
   ctx.beginPath();
@@ -112,52 +117,56 @@ function drawInput(ctx: CanvasRenderingContext2D, f: Frame, image: HTMLCanvasEle
 }
 
 /**
- * Each group filled with its mean level; merged groups tinted, one tint per token. With the
- * near-tie shading on, merged patches are coloured by how clear-cut their merge was instead.
+ * Over the input: each merged group tinted (one hue per token) at opacity `tint`, lone patches
+ * left clear; with the near-tie shading on, tokens shaded by how clear-cut their merges were
+ * instead. Borders run between groups only, so a merged region reads as one cell even at
+ * tint 0 (outlines only).
  */
-function drawGroups(ctx: CanvasRenderingContext2D, f: Frame, groups: LayerGroups, shading: boolean): void {
+function drawGroups(ctx: CanvasRenderingContext2D, f: Frame, groups: LayerGroups, shading: boolean, tint: number): void {
   const { grid, cell } = f;
   const P = grid.F * grid.T;
-  for (let p = 0; p < P; p++) {
-    const k = groups.group[p];
-    const r = cell(p);
-    if (shading) {
-      const m = groups.groupMargin[p];
-      ctx.fillStyle = Number.isFinite(m) ? marginFill(m) : `hsl(220, 8%, ${(20 + 22 * groups.meanLevel.get(k)!).toFixed(1)}%)`;
-    } else {
-      const sp = groups.special.get(k);
-      const hue = sp === 'dist' ? 48 : sp === 'cls' ? 0 : groups.hue.get(k)!;
-      ctx.fillStyle = groupFill(hue ?? null, groups.meanLevel.get(k)!);
+  if (tint > 0) {
+    for (let p = 0; p < P; p++) {
+      const k = groups.group[p];
+      let fill: string | null = null;
+      if (shading) {
+        const m = groups.groupMargin[p];
+        if (Number.isFinite(m)) fill = `rgba(${marginRgb(m).join(',')},${tint})`;
+      } else {
+        const sp = groups.special.get(k);
+        const hue = sp === 'dist' ? 48 : sp === 'cls' ? 0 : groups.hue.get(k);
+        if (hue !== null && hue !== undefined) fill = groupTint(hue, tint);
+      }
+      if (!fill) continue;
+      const r = cell(p);
+      ctx.fillStyle = fill;
+      ctx.fillRect(r.x, r.y, r.w + 0.5, r.h + 0.5);
     }
-    ctx.fillRect(r.x, r.y, r.w + 0.5, r.h + 0.5);
   }
-  // Faint lines inside groups, strong borders between groups.
-  ctx.lineWidth = 1;
-  ctx.strokeStyle = 'rgba(0,0,0,0.22)';
-  ctx.beginPath();
-  const strong = new Path2D();
+  const borders = new Path2D();
   for (let row = 0; row < grid.F; row++) {
     for (let col = 0; col < grid.T; col++) {
       const p = row * grid.T + col;
       const r = cell(p);
-      if (col + 1 < grid.T) {
+      if (col + 1 < grid.T && groups.group[p] !== groups.group[p + 1]) {
         const x = Math.round(r.x + r.w) + 0.5;
-        const same = groups.group[p] === groups.group[p + 1];
-        (same ? ctx : strong).moveTo(x, r.y);
-        (same ? ctx : strong).lineTo(x, r.y + r.h);
+        borders.moveTo(x, r.y);
+        borders.lineTo(x, r.y + r.h);
       }
-      if (row + 1 < grid.F) {
+      if (row + 1 < grid.F && groups.group[p] !== groups.group[p + grid.T]) {
         const y = Math.round(r.y) + 0.5;
-        const same = groups.group[p] === groups.group[p + grid.T];
-        (same ? ctx : strong).moveTo(r.x, y);
-        (same ? ctx : strong).lineTo(r.x + r.w, y);
+        borders.moveTo(r.x, y);
+        borders.lineTo(r.x + r.w, y);
       }
     }
   }
-  ctx.stroke();
-  ctx.strokeStyle = 'rgba(8,10,14,0.95)';
-  ctx.lineWidth = 2;
-  ctx.stroke(strong);
+  // A dark line under a light one: the border reads on the dark and the bright parts of the map.
+  ctx.lineWidth = 2.5;
+  ctx.strokeStyle = 'rgba(8,10,14,0.55)';
+  ctx.stroke(borders);
+  ctx.lineWidth = 1;
+  ctx.strokeStyle = 'rgba(235,240,250,0.75)';
+  ctx.stroke(borders);
 }
 
 /** Near-ties (≤ 1e-4) also get hatching, so they read without colour too. */

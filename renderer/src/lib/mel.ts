@@ -53,3 +53,34 @@ export function formatClock(t: number): string {
   const s = t - m * 60;
   return `${m}:${s.toFixed(2).padStart(5, '0')}`;
 }
+
+/** Fraction of the mel axis (0 = bottom edge, 1 = top) at frequency `hz`, clamped to the axis. */
+export function hzFrac(edges: ArrayLike<number>, hz: number): number {
+  const lo = hzToMel(edges[0]);
+  const hi = hzToMel(edges[edges.length - 1]);
+  return Math.max(0, Math.min(1, (hzToMel(Math.max(0, hz)) - lo) / (hi - lo)));
+}
+
+/**
+ * The box between two points of a mel-frequency plot, as a selection: times ordered, and the
+ * band from the fractions' frequencies (rounded to whole Hz, low below high).
+ */
+export function boxSelection(edges: ArrayLike<number>, t0: number, t1: number, f0: number, f1: number): { startS: number; endS: number; lowHz: number; highHz: number } {
+  const a = Math.round(hzAt(edges, Math.max(0, Math.min(1, Math.min(f0, f1)))));
+  const b = Math.round(hzAt(edges, Math.max(0, Math.min(1, Math.max(f0, f1)))));
+  return { startS: Math.max(0, Math.min(t0, t1)), endS: Math.max(t0, t1), lowHz: a, highHz: b };
+}
+
+/**
+ * Ticks for a symmetric amplitude axis whose half-height is `peak` (fraction of full scale):
+ * the peak itself, half of it, and 0, each labelled with two significant digits.
+ */
+export function amplitudeTicks(peak: number): { value: number; label: string }[] {
+  if (!(peak > 0)) return [];
+  const label = (v: number) => {
+    if (v === 0) return '0';
+    const text = Math.abs(v) >= 0.095 ? Math.abs(v).toFixed(2) : Math.abs(v).toPrecision(2);
+    return `${v < 0 ? '−' : ''}${text}`;
+  };
+  return [peak, peak / 2, 0, -peak / 2, -peak].map((value) => ({ value, label: label(value) }));
+}

@@ -16,6 +16,14 @@ export const STORAGE_KEYS = {
   labForm: 'fastast.lab.form',
   /** Plain text: the folder of the last lab export. */
   labExportDir: 'fastast.lab.exportDir',
+  /** Plain text: the merge view's layer, a number, or "last" (the default: the merge's end result). */
+  mergeLayer: 'fastast.merge.layer',
+  /** Plain text: opacity of the merge view's group tints over the spectrogram, 0…1. */
+  mergeTint: 'fastast.merge.tint',
+  /** Plain text: the spectrograms' colour map (lib/color.ts COLOR_MAPS). */
+  colorMap: 'fastast.colorMap',
+  /** Plain text: the label lane's layout, "stacked" or "tracks" (one row per class). */
+  laneMode: 'fastast.laneMode',
 } as const;
 
 export type StorageKey = keyof typeof STORAGE_KEYS;

@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { FileInfo, FsEntry } from '../../../app/contract';
 import { api, isCancelled } from '../api/client';
+import { fileMessage } from '../lib/format';
 import { loadJson, saveJson } from '../lib/storage';
 import { useUi } from './ui';
 
@@ -65,7 +66,7 @@ export const useFile = create<FileState>((set, get) => ({
       const res = await api().call('fs.list', dir ? { dir } : {});
       set({ browser: res });
     } catch (e) {
-      useUi.getState().notify('error', `Cannot list ${dir ?? 'folder'}: ${(e as Error).message}`);
+      useUi.getState().notify('error', dir ? fileMessage('Cannot list', dir, (e as Error).message) : `Cannot list the folder: ${(e as Error).message}`);
     }
   },
   setQueue: (queue) => set({ queue }),
@@ -93,7 +94,7 @@ export const useFile = create<FileState>((set, get) => ({
       return file;
     } catch (e) {
       if (ctl === openCtl) set({ opening: null });
-      if (!isCancelled(e)) useUi.getState().notify('error', `Cannot open ${path}: ${(e as Error).message}`);
+      if (!isCancelled(e)) useUi.getState().notify('error', fileMessage('Cannot open', path, (e as Error).message));
       return null;
     }
   },

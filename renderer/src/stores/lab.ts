@@ -15,6 +15,7 @@ import {
   type ScheduleShapeName,
 } from '../../../app/contract';
 import { api, isCancelled } from '../api/client';
+import { folderOf } from '../lib/format';
 import { loadJson, loadText, saveJson, saveText } from '../lib/storage';
 
 export type View = 'workstation' | 'lab';
@@ -148,7 +149,9 @@ export const useLab = create<LabState>((set, get) => ({
       const d = await api().call('lab.defaults', {});
       set({ defaultSet: d.defaultSet, cacheDir: d.cacheDir });
       if (!get().form.set && d.defaultSet) set({ form: { ...get().form, set: d.defaultSet } });
-      if (!get().exportDir) set({ exportDir: d.exportDir });
+      // No folder used yet: the labelled set's own folder (beside the data), else the host's default.
+      const setPath = get().form.set || d.defaultSet;
+      if (!get().exportDir) set({ exportDir: setPath ? folderOf(setPath) : d.exportDir });
     } catch (e) {
       if (!isCancelled(e)) set({ error: `lab defaults: ${(e as Error).message}` });
     }
@@ -238,6 +241,8 @@ export const useLab = create<LabState>((set, get) => ({
         ...(chart?.png !== undefined ? { png: chart.png } : {}),
       });
       set({ exportNote: { ok: true, text: `wrote ${res.path} (${(res.bytes / 1024).toFixed(1)} kB)` } });
+      // The folder that worked is the next default, typed or not.
+      saveText('labExportDir', dir);
     } catch (e) {
       set({ exportNote: { ok: false, text: (e as Error).message } });
     } finally {

@@ -2,6 +2,7 @@ import { create } from 'zustand';
 import { DEFAULT_MERGE, type ComparisonView, type MergeParams, type RunView, type ScheduleTable, type WindowInput } from '../../../app/contract';
 import { FRAMES_PER_SECOND } from '../../../app/common/units';
 import { api, isCancelled } from '../api/client';
+import { loadText, saveText } from '../lib/storage';
 import { useFile } from './file';
 import { useModels } from './models';
 import { useUi } from './ui';
@@ -15,8 +16,13 @@ interface MergeState {
   baseline: RunView | null;
   merged: RunView | null;
   comparison: ComparisonView | null;
-  /** 0 = model input, l = after layer l. */
+  /**
+   * 0 = model input, l = after layer l. LAST_LAYER (the default) follows the model's last layer,
+   * so the r slider's effect shows at once; the choice is kept across reloads (lib/storage.ts).
+   */
   layer: number;
+  /** Opacity of the group tints drawn over the model input (0 = outlines only, 1 = opaque). */
+  tint: number;
   /** Shade patches by how clear-cut their merge was. */
   shading: boolean;
   running: boolean;
@@ -37,6 +43,7 @@ interface MergeState {
   focus(startS: number): void;
   setLayer(layer: number): void;
   setShading(on: boolean): void;
+  setTint(tint: number): void;
   clear(): void;
   loadTable(): Promise<void>;
 }
@@ -49,6 +56,25 @@ let baseCtl: AbortController | null = null;
 let timer: ReturnType<typeof setTimeout> | null = null;
 let saveTimer: ReturnType<typeof setTimeout> | null = null;
 let changedAt = 0;
+
+/** The layer value meaning "the last layer, whatever the model": larger than any model's depth. */
+export const LAST_LAYER = 1_000_000;
+
+function loadLayer(): number {
+  const v = loadText('mergeLayer');
+  const n = v === null || v === 'last' ? LAST_LAYER : Number(v);
+  return Number.isInteger(n) && n >= 0 ? n : LAST_LAYER;
+}
+
+function loadTint(): number {
+  const v = Number(loadText('mergeTint') ?? NaN);
+  return Number.isFinite(v) && v >= 0 && v <= 1 ? v : 0.45;
+}
+
+/** The layer the merge view shows for a model with `L` layers. */
+export function shownLayer(layer: number, L: number): number {
+  return Math.max(0, Math.min(layer, L));
+}
 
 export function maxRFor(protect: boolean): number {
   const m = useModels.getState().active;
@@ -87,7 +113,6 @@ export const useMerge = create<MergeState>((set, get) => {
       if (ctl !== runCtl) return;
       const latencyMs = changedAt ? performance.now() - changedAt : null;
       changedAt = 0;
-      const L = res.run.tokensPerLayer.length - 1;
       set({
         merged: res.run,
         baseline: res.baseline,
@@ -96,7 +121,6 @@ export const useMerge = create<MergeState>((set, get) => {
         error: null,
         latencyMs,
         revision: get().revision + 1,
-        layer: Math.min(get().layer, L),
       });
     } catch (e) {
       if (isCancelled(e)) return;
@@ -117,7 +141,8 @@ export const useMerge = create<MergeState>((set, get) => {
     baseline: null,
     merged: null,
     comparison: null,
-    layer: 0,
+    layer: loadLayer(),
+    tint: loadTint(),
     shading: false,
     running: false,
     latencyMs: null,
@@ -167,7 +192,18 @@ export const useMerge = create<MergeState>((set, get) => {
         });
       scheduleRun(true);
     },
-    setLayer: (layer) => set({ layer }),
+    setLayer(layer) {
+      // The last layer is kept as "last", so that a deeper model opens on its own last layer too.
+      const L = useModels.getState().active?.numLayers ?? 0;
+      const next = L > 0 && layer >= L ? LAST_LAYER : Math.max(0, Math.round(layer));
+      set({ layer: next });
+      saveText('mergeLayer', next === LAST_LAYER ? 'last' : String(next));
+    },
+    setTint(tint) {
+      const t = Math.max(0, Math.min(1, tint));
+      set({ tint: t });
+      saveText('mergeTint', String(t));
+    },
     setShading: (shading) => set({ shading }),
     clear() {
       runCtl?.abort();

@@ -1,10 +1,31 @@
 import { create } from 'zustand';
+import { isColorMapName, type ColorMapName } from '../lib/color';
+import { loadText, saveText } from '../lib/storage';
 
 export interface Notice {
   id: number;
   level: 'info' | 'warning' | 'error';
   message: string;
+  /** How many times the same message came in a row (shown as ×n instead of a new toast). */
+  repeats: number;
 }
+
+/**
+ * A selection on the time axis (drag on the waveform), or a time-frequency box (shift-drag on
+ * the spectrogram, as in Raven) when lowHz and highHz are set.
+ */
+export interface Selection {
+  startS: number;
+  endS: number;
+  lowHz?: number;
+  highHz?: number;
+}
+
+/** The label lane: overlapping segments stacked, or one row per class (Audacity's label tracks). */
+export type LaneMode = 'stacked' | 'tracks';
+
+/** Info and warnings go away by themselves; errors stay until closed (✕), as they need reading. */
+export const NOTICE_MS = 6000;
 
 interface UiState {
   connected: boolean;
@@ -15,8 +36,11 @@ interface UiState {
   view: { startS: number; endS: number; widthPx: number };
   currentTime: number;
   playing: boolean;
-  /** Selection (drag on the waveform) and whether playback loops over it. */
-  selection: { startS: number; endS: number } | null;
+  /** Selection (drag on the waveform, or a box on the spectrogram) and whether playback loops over it. */
+  selection: Selection | null;
+  /** Colour map of both spectrograms (the audio view's and the merge view's input). */
+  colorMap: ColorMapName;
+  laneMode: LaneMode;
   loop: boolean;
   /** What the lower half shows: the merge view, or the segments table. */
   lowerTab: 'merge' | 'segments';
@@ -35,7 +59,9 @@ interface UiState {
   setView(v: { startS: number; endS: number; widthPx: number }): void;
   setTime(t: number): void;
   setPlaying(p: boolean): void;
-  setSelection(sel: { startS: number; endS: number } | null): void;
+  setSelection(sel: Selection | null): void;
+  setColorMap(m: ColorMapName): void;
+  setLaneMode(m: LaneMode): void;
   setLoop(loop: boolean): void;
   setLowerTab(tab: 'merge' | 'segments'): void;
   openExport(folder: string): void;
@@ -56,6 +82,8 @@ export const useUi = create<UiState>((set, get) => ({
   currentTime: 0,
   playing: false,
   selection: null,
+  colorMap: ((v) => (isColorMapName(v) ? v : 'magma'))(loadText('colorMap')),
+  laneMode: loadText('laneMode') === 'tracks' ? 'tracks' : 'stacked',
   loop: false,
   lowerTab: 'merge',
   exportDialog: null,
@@ -63,9 +91,15 @@ export const useUi = create<UiState>((set, get) => ({
   setConnected: (connected) => set({ connected }),
   setHostKind: (hostKind) => set({ hostKind }),
   notify(level, message) {
+    const notices = get().notices;
+    const last = notices.at(-1);
+    if (last && last.level === level && last.message === message) {
+      set({ notices: [...notices.slice(0, -1), { ...last, repeats: last.repeats + 1 }] });
+      return;
+    }
     const id = nextNotice++;
-    set({ notices: [...get().notices.slice(-3), { id, level, message }] });
-    if (level !== 'error') setTimeout(() => get().dismiss(id), 6000);
+    set({ notices: [...notices.slice(-3), { id, level, message, repeats: 1 }] });
+    if (level !== 'error') setTimeout(() => get().dismiss(id), NOTICE_MS);
   },
   dismiss: (id) => set({ notices: get().notices.filter((n) => n.id !== id) }),
   setBrowserOpen: (browserOpen) => set({ browserOpen }),
@@ -77,6 +111,14 @@ export const useUi = create<UiState>((set, get) => ({
   setTime: (currentTime) => set({ currentTime }),
   setPlaying: (playing) => set({ playing }),
   setSelection: (selection) => set({ selection }),
+  setColorMap(colorMap) {
+    set({ colorMap });
+    saveText('colorMap', colorMap);
+  },
+  setLaneMode(laneMode) {
+    set({ laneMode });
+    saveText('laneMode', laneMode);
+  },
   setLoop: (loop) => set({ loop }),
   setLowerTab: (lowerTab) => set({ lowerTab }),
   openExport: (folder) => set({ exportDialog: { folder, opening: nextOpening++ } }),

@@ -1,6 +1,7 @@
 import type { LabResult } from '../../../../app/contract';
 import { openInWorkstation } from '../../actions';
 import { useLab } from '../../stores/lab';
+import { signed } from '../../lib/format';
 import { colourOf, pct, settingText } from './chart';
 
 const name = (path: string) => path.split(/[\\/]/).pop() ?? path;
@@ -56,7 +57,7 @@ export function Confusions({ result }: { result: LabResult }) {
                   </div>
                 </td>
                 <td className="num">{multi ? pct(c.ap, 1) : `${c.correct}/${c.clips}`}</td>
-                <td title="percentage points against the same model at r = 0" className={`num delta ${d === null || Math.abs(d) < 1e-9 ? '' : d > 0 ? 'up' : 'down'}`}>{d === null ? '' : Math.abs(d) < 1e-9 ? '=' : `${d > 0 ? '+' : '−'}${Math.abs(d * 100).toFixed(1)}`}</td>
+                <td title="percentage points against the same model at r = 0" className={`num delta ${d === null || Math.abs(d) < 1e-9 ? '' : d > 0 ? 'up' : 'down'}`}>{d === null ? '' : Math.abs(d) < 1e-9 ? '=' : signed(d * 100, 1)}</td>
               </tr>
             );
           })}
