@@ -16,7 +16,16 @@ export { ERROR_CODES, FastAstError, isFastAstError, type ErrorCode } from '../co
 // The name the contract's validators' callers know; the same class.
 export { FastAstError as ContractError } from '../common/errors.js';
 export { SCHEDULE_SHAPES, type ScheduleShape as ScheduleShapeName } from '../common/schedule.js';
-export { SEGMENT_EXPORT_FORMATS, SEGMENT_IMPORT_FORMATS, type SegmentExportFormat, type SegmentImportFormat } from '../common/export-formats.js';
+export {
+  DEFAULT_EXPORT_INCLUDE,
+  INCLUDED_REVIEWS,
+  SEGMENT_EXPORT_FORMATS,
+  SEGMENT_EXPORT_INCLUDES,
+  SEGMENT_IMPORT_FORMATS,
+  type SegmentExportFormat,
+  type SegmentExportInclude,
+  type SegmentImportFormat,
+} from '../common/export-formats.js';
 export { AUDIO_EXTENSIONS, isAudioFileName } from '../common/audio-extensions.js';
 
 export { s, type Infer, type ObjectSchema, type Schema } from './schema.js';

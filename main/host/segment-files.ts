@@ -9,11 +9,11 @@ import { hostPath, requireFolder } from './host-paths.js';
  * else the first segment's, else `fallback` (the active model at r = 0).
  */
 export async function exportSegmentFiles(params: Params<'segments.export'>, fallback: () => Provenance): Promise<Result<'segments.export'>> {
-  const { format, outDir, recordings, provenance, selection, combined } = params;
+  const { format, outDir, recordings, provenance, selection, combined, include, audacityReview } = params;
   const dir = hostPath(outDir, 'output folder', 'EXPORT_FAILED');
   await requireFolder(dir, 'output folder');
   const prov = provenance ?? recordings.flatMap((r) => r.segments).find((s) => s.provenance)?.provenance ?? fallback();
-  const res = await exportSegments({ format, recordings, outDir: dir, provenance: prov, selection: selectionFromWire(selection), combined });
+  const res = await exportSegments({ format, recordings, outDir: dir, provenance: prov, selection: selectionFromWire(selection), combined, include, audacityReview });
   return { outDir: dir, files: res.files, segments: res.segments };
 }
 
