@@ -40,6 +40,19 @@ export { FileInfo, FsEntry } from './methods-files.js';
 export { AnalysisProvenance, AnalysisResult, ComparisonView, LabelScoreSchema, RunView, WindowInput, type LabelScoreView } from './methods-analysis.js';
 export { ProvenanceWire, RecordingWire, SegmentWire, selectionFromWire, SelectionWire } from './methods-segments.js';
 export {
+  FileSettings,
+  FileState,
+  FileStateInput,
+  MAX_RECENT_FILES,
+  MAX_SAVED_SEGMENTS,
+  MAX_SAVED_UNDO,
+  MAX_VIEW_STATE_BYTES,
+  RecentFile,
+  SavedUndo,
+  SessionInput,
+  ViewState,
+} from './methods-session.js';
+export {
   LAB_EXPORT_FORMATS,
   LAB_PROP_ATTN,
   LabChangedClip,

@@ -18,6 +18,7 @@ import { OpenFiles } from './open-files.js';
 import { raceAbort } from './race-abort.js';
 import { HostError, type CallContext, type Handler } from './rpc.js';
 import { exportSegmentFiles, importSegmentFile } from './segment-files.js';
+import { SessionStore } from './session-store.js';
 import { SettingsFile } from './settings.js';
 import { displaySpectrogram, peaks } from './spectrogram.js';
 import { WindowRuns } from './window-runs.js';
@@ -27,6 +28,8 @@ export type { HostConfig } from './host-config.js';
 export class Host {
   private readonly log: (line: string) => void;
   private readonly settings: SettingsFile;
+  /** Open files, segment edits, reviews and view state, saved as the user works (session-store.ts). */
+  private readonly sessions: SessionStore;
   private readonly models: ModelRegistry;
   private readonly engines: EngineCache;
   /** One engine run at a time, interactive first (shared with the lab). */
@@ -42,6 +45,7 @@ export class Host {
     const createEngine = cfg.createEngine ?? defaultEngine;
     const engineOptions = { providers: cfg.providers, threads: cfg.threads };
     this.settings = new SettingsFile(cfg.stateDir);
+    this.sessions = new SessionStore(cfg.stateDir, this.log);
     this.models = new ModelRegistry(cfg.modelsDir, this.log);
     this.engines = new EngineCache(this.models, createEngine, engineOptions, this.log);
     this.windows = new WindowRuns(this.queue);
@@ -74,6 +78,7 @@ export class Host {
     await this.engines.dispose();
     await this.lab.dispose();
     await this.files.dispose();
+    await this.sessions.flush();
   }
 
   /** Path of a decoded media file, or null when the name is not one of ours. */
@@ -135,7 +140,12 @@ export class Host {
 
     'fs.list': async ({ dir }) => listFolder(dir ?? this.cfg.demoDir ?? this.cfg.homeDir),
 
-    'file.open': async ({ path }, ctx) => this.files.open(path, (this.activeInfo()?.maxLength ?? 1024) / 100, ctx),
+    'file.open': async ({ path }, ctx) => {
+      const info = await this.files.open(path, (this.activeInfo()?.maxLength ?? 1024) / 100, ctx);
+      // The recent list is a convenience: a state folder that cannot be written must not stop the file opening.
+      await this.sessions.noteOpened(info.path).catch((e: Error) => this.log(`recent files: ${e.message}`));
+      return info;
+    },
 
     'file.close': async ({ fileId }) => {
       await this.files.close(fileId);
@@ -178,6 +188,12 @@ export class Host {
       await this.settings.save();
       return {};
     },
+
+    'session.get': async () => this.sessions.getSession(),
+    'session.save': async (params) => ({ savedAt: await this.sessions.saveSession(params) }),
+    'file.state.save': async (params) => ({ savedAt: await this.sessions.saveFile(params) }),
+    'file.state.get': async ({ path }) => this.sessions.getFile(path),
+    'recent.list': async () => ({ files: await this.sessions.recent() }),
 
     'segments.export': async (params) => exportSegmentFiles(params, () => this.fallbackProvenance()),
     'segments.import': async (params) => importSegmentFile(params),
