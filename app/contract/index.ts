@@ -37,7 +37,7 @@ export { DEFAULT_MERGE, MergeParams } from './fields.js';
 
 export { EngineInfo, ModelInfo, ScheduleTable } from './methods-models.js';
 export { FileInfo, FsEntry } from './methods-files.js';
-export { AnalysisProvenance, AnalysisResult, ComparisonView, LabelScoreSchema, RunView, WindowInput, type LabelScoreView } from './methods-analysis.js';
+export { AnalysisProvenance, AnalysisResult, ComparisonView, LabelScoreSchema, RunView, SpeedView, WindowInput, type LabelScoreView } from './methods-analysis.js';
 export { ProvenanceWire, RecordingWire, SegmentWire, selectionFromWire, SelectionWire } from './methods-segments.js';
 export {
   FileSettings,

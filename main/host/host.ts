@@ -183,6 +183,8 @@ export class Host {
       return this.windows.merge(m, this.files.get(fileId), startS, merge, signal);
     },
 
+    'window.speed': async ({ merge }) => this.windows.speed(await this.current(), merge),
+
     'settings.save': async ({ lastMerge }) => {
       this.settings.settings.lastMerge = lastMerge;
       await this.settings.save();
