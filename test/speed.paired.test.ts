@@ -4,13 +4,18 @@
  * Under an artificial CPU load (a busy child process) the panel's ratio on the bundled model at
  * r = 48 must stay within 25 % of the ratio `npm run bench`'s method measures for the same
  * setting in the same test (unloaded), and never show merging slower when the bench says faster.
+ * The lab interleaves settings per clip and gives intervals: Wilson for accuracy, a bootstrap
+ * for throughput, the paired per-clip ratio for speed-up.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { bootstrapMedian, pairedRatios, wilson } from '../app/analysis/intervals.js';
+import { openLabelledSet } from '../app/analysis/labelled-set.js';
 import { median } from '../app/analysis/metrics.js';
+import { settingsGrid, sweep } from '../app/analysis/sweep.js';
 import { loadCheckpoint } from '../app/checkpoint/load.js';
 import { createNodeEngine } from '../app/engine/node-engine.js';
 import { constantSchedule } from '../app/tome/schedule.js';
@@ -102,4 +107,55 @@ describe('the Speed panel from paired runs', () => {
     const res = await ok('window.merge', { fileId: f.fileId, startS: 0, merge: { ...MERGE, r: 0 } });
     expect(res.speed).toMatchObject({ state: 'ready', speedup: 1, pairs: 0 });
   });
+});
+
+describe('the lab: settings interleaved per clip, intervals on every number', () => {
+  test('Wilson, bootstrap and paired ratios', () => {
+    // 9 of 10: the "90 %" a 10-clip sweep shows is 60 %…98 %.
+    expect(wilson(9, 10).low).toBeCloseTo(0.5958, 3);
+    expect(wilson(9, 10).high).toBeCloseTo(0.9821, 3);
+    expect(wilson(10, 10).high).toBeCloseTo(1, 12);
+    expect(wilson(10, 10).low).toBeCloseTo(0.7225, 3);
+    expect(wilson(0, 0)).toEqual({ low: 0, high: 1 });
+    const xs = [10, 11, 12, 10, 11, 50, 10, 12, 11, 10];
+    const ci = bootstrapMedian(xs);
+    expect(ci).toEqual(bootstrapMedian(xs)); // seeded: the same samples, the same interval
+    expect(ci.low).toBeLessThanOrEqual(median(xs));
+    expect(ci.high).toBeGreaterThanOrEqual(median(xs));
+    expect(ci.high).toBeLessThan(50); // the outlier does not carry the median's interval
+    expect(pairedRatios([30, 60, 90, 30], [20, 40, 60, 150])).toMatchObject({ median: 1.5, pairs: 4 });
+  });
+
+  test('a sweep runs every setting of a clip before the next clip, and carries the intervals', async () => {
+    const checkpoint = await loadCheckpoint(MODEL);
+    const real = await createNodeEngine(checkpoint, { providers: ['cpu'] });
+    // The real engine, with each run's r and clip recorded in order (the sweep under test is untouched).
+    const order: number[] = [];
+    const engine = { ...real, spec: real.spec, ep: real.ep, attempts: real.attempts, run: (input: Float32Array, batch: number, settings: { schedule: number[]; propAttn: boolean; protectDistillation: boolean }) => (order.push(settings.schedule[0]), real.run(input, batch, settings)) };
+    try {
+      const full = await openLabelledSet(join(ROOT, 'data/esc10/esc10_fold5.csv'), checkpoint.spec.labels);
+      const set = { ...full, clips: full.clips.slice(0, 6) };
+      const res = await sweep([{ id: checkpoint.id, sha256: checkpoint.sha256, engine }], set, { settings: settingsGrid({ rs: [0, R] }) });
+      // Each setting's first run is its warm-up; after those, per clip both settings back to back
+      // (the order flips every other clip).
+      const timed = order.filter((r, i) => order.indexOf(r) !== i);
+      expect(timed.length).toBe(12);
+      for (let c = 0; c < 6; c++) expect(new Set(timed.slice(2 * c, 2 * c + 2))).toEqual(new Set([0, R]));
+      const row = res.rows.find((r) => r.setting.r === R)!;
+      expect(row.accuracyLow).toBeLessThanOrEqual(row.accuracy);
+      expect(row.accuracyHigh).toBeGreaterThanOrEqual(row.accuracy);
+      expect(row.accuracyHigh - row.accuracyLow).toBeGreaterThan(0.2); // 6 clips say little
+      const t = row.timing!;
+      expect(t.clipsPerSLow).toBeLessThanOrEqual(t.clipsPerS);
+      expect(t.clipsPerSHigh).toBeGreaterThanOrEqual(t.clipsPerS);
+      expect(t.speedup!.pairs).toBe(6);
+      expect(t.speedup!.q1).toBeLessThanOrEqual(t.speedup!.median);
+      expect(t.speedup!.median).toBeGreaterThan(1);
+      const base = res.rows.find((r) => r.setting.r === 0)!.timing!;
+      expect(base.speedup).toMatchObject({ median: 1, pairs: 6 });
+      console.log(`lab, 6 clips, r=${R}: accuracy ${row.accuracy.toFixed(3)} [${row.accuracyLow.toFixed(3)}, ${row.accuracyHigh.toFixed(3)}], clips/s ${t.clipsPerS.toFixed(2)} [${t.clipsPerSLow.toFixed(2)}, ${t.clipsPerSHigh.toFixed(2)}], paired speed-up ${t.speedup!.median.toFixed(3)} [IQR ${t.speedup!.q1.toFixed(3)}–${t.speedup!.q3.toFixed(3)}]`);
+    } finally {
+      await real.dispose();
+    }
+  }, 300_000);
 });

@@ -1,3 +1,4 @@
+import { quantileSorted as quantile } from '../../app/analysis/intervals.js';
 import { median } from '../../app/analysis/metrics.js';
 import type { SpeedView } from '../../app/contract/index.js';
 import { LruMap } from './lru-map.js';
@@ -88,14 +89,6 @@ export function speedView(pairs: readonly Pair[]): SpeedView {
     baseMs: n ? median(pairs.map((p) => p.baseMs)) : NaN,
     mergedMs: n ? median(pairs.map((p) => p.mergedMs)) : NaN,
   };
-}
-
-/** Linear-interpolated quantile of sorted values (numpy's default). */
-export function quantile(sorted: readonly number[], q: number): number {
-  const at = (sorted.length - 1) * q;
-  const lo = Math.floor(at);
-  const hi = Math.ceil(at);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
 }
 
 export function timingKey(modelId: string, ep: string, settings: { schedule: readonly number[]; propAttn: boolean; protectDistillation: boolean }): string {
