@@ -44,9 +44,9 @@ export function recordings(dir = '/data/field'): RecordingSegments[] {
       file: a,
       durationS: 30.5,
       segments: [
-        seg(a, 'dog', 1.234567, 4.5, 0.9123),
+        seg(a, 'dog', 1.234, 4.5, 0.9123),
         seg(a, 'crying_baby', 2, 3.25, 0.61, { lowHz: 500, highHz: 4000, review: 'accepted' }),
-        seg(a, 'bird, song "x"', 10, 12.0015, null, { review: 'accepted' }),
+        seg(a, 'bird, song "x"', 10, 12.002, null, { review: 'accepted' }),
         seg(a, 'dog', 20, 30.5, 0.45, { review: 'rejected' }),
       ],
     },

@@ -11,7 +11,7 @@ const text = (p: string) => readFile(p, 'utf8');
 
 async function exportTo(format: ExportFormat, recs: RecordingSegments[], combined = false) {
   const dir = await tempDir();
-  const result = await exportSegments({ format, recordings: recs, outDir: dir, provenance: PROV, combined });
+  const result = await exportSegments({ format, recordings: recs, outDir: dir, provenance: PROV, combined, include: 'all' });
   return { dir, result, names: (await readdir(dir)).sort() };
 }
 
@@ -75,9 +75,9 @@ describe('Audacity labels', () => {
       }
     }
     expect(labels).toEqual([
-      ['1.234567', '4.500000', 'dog'],
+      ['1.234000', '4.500000', 'dog'],
       ['2.000000', '3.250000', 'crying_baby', '500.000000', '4000.000000'],
-      ['10.000000', '12.001500', 'bird, song "x"'],
+      ['10.000000', '12.002000', 'bird, song "x"'],
       ['20.000000', '30.500000', 'dog'],
     ]);
   });
@@ -137,11 +137,11 @@ describe('Raven selection table', () => {
   it('layout of a single-file table: one tab-separated header row, Selection from 1, View "Spectrogram 1", Label and Confidence', async () => {
     const { dir } = await exportTo('raven', recordings());
     const { header, rows } = parseRaven(await text(join(dir, 'forest dawn.Table.1.selections.txt')));
-    expect(header).toEqual([...CORE, 'Label', 'Confidence']);
+    expect(header).toEqual([...CORE, 'Label', 'Confidence', 'Review']);
     expect(rows.map((r) => [r['Begin Time (s)'], r['End Time (s)'], r['Low Freq (Hz)'], r['High Freq (Hz)'], r.Label, r.Confidence])).toEqual([
-      ['1.234567', '4.500000', '0.000', '8000.000', 'dog', '0.9123'],
+      ['1.234000', '4.500000', '0.000', '8000.000', 'dog', '0.9123'],
       ['2.000000', '3.250000', '500.000', '4000.000', 'crying_baby', '0.6100'],
-      ['10.000000', '12.001500', '0.000', '8000.000', 'bird, song "x"', ''],
+      ['10.000000', '12.002000', '0.000', '8000.000', 'bird, song "x"', ''],
       ['20.000000', '30.500000', '0.000', '8000.000', 'dog', '0.4500'],
     ]);
   });
@@ -151,7 +151,7 @@ describe('Raven selection table', () => {
     const { dir, names } = await exportTo('raven', recs, true);
     expect(names).toEqual(['segments.Table.1.selections.txt', 'segments.Table.1.selections.txt.fastast.json']);
     const { header, rows } = parseRaven(await text(join(dir, names[0])));
-    expect(header).toEqual([...CORE, 'Label', 'Confidence', 'Begin Path', 'File Offset (s)']);
+    expect(header).toEqual([...CORE, 'Label', 'Confidence', 'Begin Path', 'File Offset (s)', 'Review']);
     const offsets = new Map([
       [recs[0].file, 0],
       [recs[1].file, 30.5],
@@ -234,10 +234,10 @@ describe('BirdNET-style CSV', () => {
     expect(names[0]).toBe('segments.BirdNET.results.csv');
     const lines = (await text(join(dir, names[0]))).split('\n');
     expect(lines.pop()).toBe('');
-    expect(lines[0]).toBe('Start (s),End (s),Label,Confidence,File');
+    expect(lines[0]).toBe('Start (s),End (s),Label,Confidence,File,Review');
     const rows = lines.slice(1).map(parseCsvLine);
     for (const r of rows) {
-      expect(r.length).toBe(5);
+      expect(r.length).toBe(6);
       expect(r[0]).toMatch(/^\d+\.\d+$/);
       expect(r[1]).toMatch(/^\d+\.\d+$/);
       expect(r[3]).toMatch(/^(0\.\d{4}|1\.0000|)$/);

@@ -1,5 +1,6 @@
 import { FastAstError } from '../errors.js';
 import type { LabelledClip, LabelledSet } from './labelled-set.js';
+import { bootstrapMedian, pairedRatios, wilson } from './intervals.js';
 import { meanAveragePrecision, median } from './metrics.js';
 import { argmax, type LabelScore } from './scores.js';
 import type { CachedClip } from './sweep-cache.js';
@@ -74,10 +75,15 @@ export function rowFor(run: ModelRun, setting: SweepSetting, plan: Plan, base: P
   if (record && record.samples.length) {
     const msPerWindow = median(record.samples);
     const msPerClip = (msPerWindow * windows) / n;
+    const ms = bootstrapMedian(record.samples);
+    const clipsPerS = (msWindow: number) => 1000 / ((msWindow * windows) / n);
     timing = {
       msPerWindow,
       msPerClip,
       clipsPerS: 1000 / msPerClip,
+      clipsPerSLow: clipsPerS(ms.high),
+      clipsPerSHigh: clipsPerS(ms.low),
+      speedup: speedupOf(plan, base),
       batchSize: record.batchSize,
       samples: record.samples.length,
       fromCache: plan.samples.length === 0,
@@ -93,6 +99,8 @@ export function rowFor(run: ModelRun, setting: SweepSetting, plan: Plan, base: P
     metric,
     score: metric === 'mAP' ? map : accuracy,
     accuracy,
+    accuracyLow: wilson(correct, n).low,
+    accuracyHigh: wilson(correct, n).high,
     correct,
     map,
     clips: n,
@@ -106,4 +114,15 @@ export function rowFor(run: ModelRun, setting: SweepSetting, plan: Plan, base: P
     flopsRatio: base.flops / plan.flops,
     computedClips: plan.computed,
   };
+}
+
+/** r = 0 ms ÷ this setting's ms, per clip that this sweep ran at both (back to back: sweep.ts). */
+function speedupOf(plan: Plan, base: Plan): SweepTiming['speedup'] {
+  const clips = [...plan.clipMs.keys()].filter((i) => base.clipMs.has(i));
+  if (clips.length === 0) return null;
+  const r = pairedRatios(
+    clips.map((i) => base.clipMs.get(i)!),
+    clips.map((i) => plan.clipMs.get(i)!),
+  );
+  return { median: r.median, q1: r.q1, q3: r.q3, pairs: r.pairs };
 }

@@ -74,6 +74,8 @@ export interface Plan {
   flops: number;
   /** ms per window of each batch run in this sweep. */
   samples: number[];
+  /** ms per window of each clip run in this sweep, by the clip's index in the set (paired with r = 0's). */
+  clipMs: Map<number, number>;
   /** Clips run in this sweep (the rest came from the cache). */
   computed: number;
   warmedUp: boolean;

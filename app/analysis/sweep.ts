@@ -57,7 +57,7 @@ async function planFor(run: ModelRun, setting: SweepSetting, cache: SweepCache):
   });
   let plan = run.plans.get(group.key);
   if (!plan) {
-    plan = { setting, group, merge, tokensAfterLast: applied.tokens[applied.tokens.length - 1], flops: forwardFlops(spec, applied).total, samples: [], computed: 0, warmedUp: false };
+    plan = { setting, group, merge, tokensAfterLast: applied.tokens[applied.tokens.length - 1], flops: forwardFlops(spec, applied).total, samples: [], clipMs: new Map(), computed: 0, warmedUp: false };
     run.plans.set(group.key, plan);
   }
   return plan;
@@ -73,7 +73,8 @@ async function stampOf(path: string): Promise<string> {
  * Runs `set` through every model at every setting (plus the r = 0 baseline of each flag
  * combination, for agreement), taking what it can from the cache. Each clip is decoded once
  * per sweep and run at every setting while its features are in memory; settings are
- * interleaved per chunk of clips so that drift in machine load hits them alike. Cancelling
+ * interleaved per clip (every setting of a clip, then the next clip, the order reversed every
+ * other clip; per batchSize clips when batches hold several) so that drift in machine load hits them alike and each clip's times pair up. Cancelling
  * (signal) throws FastAstError CANCELLED; what was computed until then stays in the cache.
  */
 export async function sweep(models: SweepModel[], set: LabelledSet, opts: SweepOptions): Promise<SweepResult> {
@@ -139,17 +140,22 @@ export async function sweep(models: SweepModel[], set: LabelledSet, opts: SweepO
         }
         return f;
       };
-      for (const [m, run] of runs.entries()) {
-        for (const { plan, clips } of todo[m]) {
-          if (clips.length === 0) continue;
-          opts.onProgress?.({ done, total, cached, model: run.model.id, stage: 'features' });
-          const feats: FileFeatures[] = [];
-          for (const i of clips) feats.push(await featuresOf(run.spec, i));
-          const before = done;
-          await runPlan(run, plan, clips, feats, stamps, set, batchSize, opts.signal, opts.turn ?? ((job) => job()), (finished) => {
-            done = before + finished;
-            opts.onProgress?.({ done, total, cached, model: run.model.id, setting: plan.setting, stage: 'infer' });
-          });
+      // Settings take turns per clip (per batchSize clips, so that a batch can still span clips).
+      for (let g = 0; g < chunk.length; g += batchSize) {
+        const group = chunk.slice(g, g + batchSize);
+        for (const [m, run] of runs.entries()) {
+          const plans = todo[m].map(({ plan, clips }) => ({ plan, clips: group.filter((i) => clips.includes(i)) })).filter((t) => t.clips.length > 0);
+          if ((at + g) % 2) plans.reverse();
+          for (const { plan, clips } of plans) {
+            opts.onProgress?.({ done, total, cached, model: run.model.id, stage: 'features' });
+            const feats: FileFeatures[] = [];
+            for (const i of clips) feats.push(await featuresOf(run.spec, i));
+            const before = done;
+            await runPlan(run, plan, clips, feats, stamps, set, batchSize, opts.signal, opts.turn ?? ((job) => job()), (finished) => {
+              done = before + finished;
+              opts.onProgress?.({ done, total, cached, model: run.model.id, setting: plan.setting, stage: 'infer' });
+            });
+          }
         }
       }
     }
@@ -223,6 +229,7 @@ async function runPlan(
     plan.warmedUp = true;
   }
   const sums = feats.map(() => new Float32Array(spec.labels.length));
+  const clipMs = feats.map(() => 0);
   let stored = 0;
   for (let start = 0; start < flat.length; start += batchSize) {
     throwIfAborted(signal, 'sweep');
@@ -236,6 +243,7 @@ async function runPlan(
     plan.samples.push(ms / n);
     res.items.forEach((item, b) => {
       const k = flat[start + b].owner;
+      clipMs[k] += ms / n;
       const s = scoresFromLogits(item.logits, spec.multiLabel);
       const sum = sums[k];
       for (let c = 0; c < sum.length; c++) sum[c] += s[c];
@@ -247,6 +255,7 @@ async function runPlan(
       const w = windowsPerClip[stored];
       const entry: CachedClip = { stamp: stamps[clips[stored]], windows: w, scores: sums[stored].map((v) => v / w) };
       plan.group.set(set.clips[clips[stored]].path, entry);
+      plan.clipMs.set(clips[stored], clipMs[stored] / w);
       plan.computed++;
     }
     onClipsDone(finished);

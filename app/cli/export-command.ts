@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { classifyFile } from '../analysis/classify.js';
+import { DEFAULT_EXPORT_INCLUDE, SEGMENT_EXPORT_INCLUDES, type SegmentExportInclude } from '../common/export-formats.js';
 import { FastAstError, isFastAstError } from '../errors.js';
 import { COMBINABLE, EXPORT_FORMATS, exportSegments, type ExportFormat } from '../export/export.js';
 import { segmentsFromWindows } from '../segments/from-windows.js';
@@ -39,6 +40,10 @@ Options:
   --combined                one file for all FILEs (${COMBINABLE.join(', ')}); the Raven table runs
                             Begin Time on across files, with Begin Path and File Offset (s)
   --name NAME               file name of a combined export (default: segments)
+  --include WHICH           which review states to write: not-rejected (accepted and unreviewed,
+                            the default), accepted, or all. A fresh analysis is all unreviewed;
+                            the choice matters for reviewed segments (the app's export)
+  --audacity-review         audacity: add the review and score to each label, "dog [unreviewed 0.9123]"
   --r N, --inflection X, --schedule a,b,c, --hop SECONDS, --model DIR, --no-prop-attn,
   --unprotect-distillation, --ep EP, --threads N
                             model, merge and window options as in fastast classify --help
@@ -62,10 +67,12 @@ interface ExportArgs {
   combined: boolean;
   name?: string;
   overwrite: boolean;
+  include: SegmentExportInclude;
+  audacityReview: boolean;
 }
 
 /** Flags of export itself; everything else is classify's and is parsed by classify's parser. */
-const OWN = { format: 'value', threshold: 'value', labels: 'value', out: 'value', name: 'value', combined: 'flag', overwrite: 'flag' } as const;
+const OWN = { format: 'value', threshold: 'value', labels: 'value', out: 'value', name: 'value', combined: 'flag', overwrite: 'flag', include: 'value', 'audacity-review': 'flag' } as const;
 /** Classify flags that have no meaning for an export. */
 const NOT_FOR_EXPORT = ['top', 'logits'];
 
@@ -118,6 +125,9 @@ export function parseExportArgs(argv: string[]): ExportArgs | 'help' {
   const combined = own.combined === true;
   if (combined && !COMBINABLE.includes(format as ExportFormat)) throw usage(`--combined works with ${COMBINABLE.join(', ')}; ${format} is one file per recording`);
   if (own.name !== undefined && !combined) throw usage('--name names a combined export; add --combined');
+  const include = own.include ?? DEFAULT_EXPORT_INCLUDE;
+  if (!SEGMENT_EXPORT_INCLUDES.includes(include as SegmentExportInclude)) throw usage(`--include must be one of ${SEGMENT_EXPORT_INCLUDES.join(', ')}, got "${String(include)}"`);
+  if (own['audacity-review'] && format !== 'audacity') throw usage('--audacity-review works with --format audacity only');
   return {
     classify: parsed,
     format: format as ExportFormat,
@@ -127,6 +137,8 @@ export function parseExportArgs(argv: string[]): ExportArgs | 'help' {
     combined,
     name: typeof own.name === 'string' ? own.name : undefined,
     overwrite: own.overwrite === true,
+    include: include as SegmentExportInclude,
+    audacityReview: own['audacity-review'] === true,
   };
 }
 
@@ -203,6 +215,8 @@ export async function runExportCommand(argv: string[], io: CliIo): Promise<numbe
         combined: args.combined,
         combinedName: args.name,
         overwrite: args.overwrite,
+        include: args.include,
+        audacityReview: args.audacityReview,
       });
       io.out(args.classify.json ? JSON.stringify({ format: args.format, segments: result.segments, files: result.files }) + '\n' : result.files.map((f) => f + '\n').join(''));
     }

@@ -16,7 +16,16 @@ export { ERROR_CODES, FastAstError, isFastAstError, type ErrorCode } from '../co
 // The name the contract's validators' callers know; the same class.
 export { FastAstError as ContractError } from '../common/errors.js';
 export { SCHEDULE_SHAPES, type ScheduleShape as ScheduleShapeName } from '../common/schedule.js';
-export { SEGMENT_EXPORT_FORMATS, SEGMENT_IMPORT_FORMATS, type SegmentExportFormat, type SegmentImportFormat } from '../common/export-formats.js';
+export {
+  DEFAULT_EXPORT_INCLUDE,
+  INCLUDED_REVIEWS,
+  SEGMENT_EXPORT_FORMATS,
+  SEGMENT_EXPORT_INCLUDES,
+  SEGMENT_IMPORT_FORMATS,
+  type SegmentExportFormat,
+  type SegmentExportInclude,
+  type SegmentImportFormat,
+} from '../common/export-formats.js';
 export { AUDIO_EXTENSIONS, isAudioFileName } from '../common/audio-extensions.js';
 
 export { s, type Infer, type ObjectSchema, type Schema } from './schema.js';
@@ -28,8 +37,21 @@ export { DEFAULT_MERGE, MergeParams } from './fields.js';
 
 export { EngineInfo, ImportOverrides, ImportReport, LabelEntry, MODEL_SOURCES, ModelInfo, ScheduleTable, SkippedModel, type ModelSourceKind } from './methods-models.js';
 export { FileInfo, FsEntry } from './methods-files.js';
-export { AnalysisProvenance, AnalysisResult, ComparisonView, LabelScoreSchema, RunView, WindowInput, type LabelScoreView } from './methods-analysis.js';
+export { AnalysisProvenance, AnalysisResult, ComparisonView, LabelScoreSchema, RunView, SpeedView, WindowInput, type LabelScoreView } from './methods-analysis.js';
 export { ProvenanceWire, RecordingWire, SegmentWire, selectionFromWire, SelectionWire } from './methods-segments.js';
+export {
+  FileSettings,
+  FileState,
+  FileStateInput,
+  MAX_RECENT_FILES,
+  MAX_SAVED_SEGMENTS,
+  MAX_SAVED_UNDO,
+  MAX_VIEW_STATE_BYTES,
+  RecentFile,
+  SavedUndo,
+  SessionInput,
+  ViewState,
+} from './methods-session.js';
 export {
   LAB_EXPORT_FORMATS,
   LAB_PROP_ATTN,

@@ -53,6 +53,29 @@ export const RunView = s.object({
 });
 export type RunView = Infer<typeof RunView>;
 
+/**
+ * The Speed panel's comparison of a merge setting with the unmerged baseline, from pairs of runs
+ * timed back to back on the same window (baseline, merged; the next pair merged, baseline), after
+ * a warm-up of each: a moment of load slows both runs of a pair alike. speedup = baseline ms ÷
+ * merged ms (above 1: merging is faster), the median over the last pairs, with its spread.
+ */
+export const SpeedView = s.object({
+  /** measuring: fewer than 3 pairs so far (the host is timing more); ready: the numbers stand. */
+  state: s.enum(['measuring', 'ready'] as const),
+  pairs: count,
+  /** Median over pairs of baseline ms ÷ merged ms; NaN before the first pair. */
+  speedup: s.numberOrNaN(),
+  /** Quartiles and extremes of the pairs' ratios. */
+  speedupQ1: s.numberOrNaN(),
+  speedupQ3: s.numberOrNaN(),
+  speedupMin: s.numberOrNaN(),
+  speedupMax: s.numberOrNaN(),
+  /** Medians of the paired runs' inference times, ms per window. */
+  baseMs: s.numberOrNaN(),
+  mergedMs: s.numberOrNaN(),
+});
+export type SpeedView = Infer<typeof SpeedView>;
+
 export const ComparisonView = s.object({
   top1Agree: s.boolean(),
   topKOverlap: s.number({ min: 0, max: 1 }),
@@ -114,6 +137,11 @@ export const analysisMethods = {
    */
   'window.merge': {
     params: s.object({ fileId: id, startS: s.number({ min: 0 }), merge: MergeParams }),
-    result: s.object({ run: RunView, baseline: RunView, comparison: ComparisonView }),
+    result: s.object({ run: RunView, baseline: RunView, comparison: ComparisonView, speed: SpeedView }),
   },
+  /**
+   * The Speed panel's paired timing of a merge setting on the active model (see SpeedView).
+   * window.merge starts the pairs; while `state` is measuring, ask again (e.g. every 0.5 s).
+   */
+  'window.speed': { params: s.object({ merge: MergeParams }), result: SpeedView },
 } satisfies MethodTable;

@@ -74,6 +74,16 @@ export const LabTiming = s.object({
   /** msPerWindow × the set's mean windows per clip. */
   msPerClip: s.number({ min: 0 }),
   clipsPerS: s.number({ min: 0 }),
+  /** 95 % bootstrap interval of clipsPerS (resampling the timed batches' median). */
+  clipsPerSLow: s.number({ min: 0 }),
+  clipsPerSHigh: s.number({ min: 0 }),
+  /**
+   * This setting against r = 0 (same model and flags), paired per clip: the sweep runs every
+   * setting of a clip back to back, so each clip gives one ratio (r = 0 ms ÷ this ms per window)
+   * under the same load. Median and quartiles over the clips; null when this sweep did not time
+   * both (results from the cache).
+   */
+  speedup: s.nullable(s.object({ median: s.number({ min: 0 }), q1: s.number({ min: 0 }), q3: s.number({ min: 0 }), pairs: count })),
   /** Batches timed. */
   samples: count,
   /** Every clip came from the cache: the timing is the one measured then (measuredAt). */
@@ -100,6 +110,9 @@ export const LabRow = s.object({
   score: s.numberOrNaN(),
   /** Share of clips whose top-1 class is one of their labels. */
   accuracy: share,
+  /** Wilson 95 % interval of accuracy (10 clips at 9 correct: 60 %…98 %, not "90 %"). */
+  accuracyLow: share,
+  accuracyHigh: share,
   correct: count,
   /** Mean over classes with positives of their average precision. */
   map: s.numberOrNaN(),

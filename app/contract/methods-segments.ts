@@ -2,7 +2,7 @@
  * Segments: app/segments' types on the wire, and exporting and importing them through app/export
  * on the host.
  */
-import { SEGMENT_EXPORT_FORMATS, SEGMENT_IMPORT_FORMATS } from '../common/export-formats.js';
+import { SEGMENT_EXPORT_FORMATS, SEGMENT_EXPORT_INCLUDES, SEGMENT_IMPORT_FORMATS } from '../common/export-formats.js';
 import type { Provenance, RecordingSegments, ReviewStatus, Segment, Selection } from '../segments/index.js';
 import { count, path } from './fields.js';
 import { AnalysisProvenance } from './methods-analysis.js';
@@ -64,7 +64,8 @@ export function selectionFromWire(w: SelectionWire): Selection {
 export const segmentMethods = {
   /**
    * Writes segments in one format (app/export) into an existing folder on the host, with the
-   * sidecar; all-or-nothing: a failure (EXPORT_FAILED) names the path and the reason and leaves
+   * sidecar, only the review states `include` names (rejected segments are left out unless
+   * include is "all"); all-or-nothing: a failure (EXPORT_FAILED) names the path and the reason and leaves
    * no file. `provenance` null: taken from the segments, else the active model at r = 0.
    */
   'segments.export': {
@@ -77,6 +78,10 @@ export const segmentMethods = {
       combined: s.optional(s.boolean()),
       /** Replace files that exist; without it an existing target fails EXISTS, the error's `paths` naming them, and nothing is written. */
       overwrite: s.optional(s.boolean()),
+      /** Review states written (after `selection`): not-rejected (default: accepted + unreviewed), accepted, all. */
+      include: s.optional(s.enum(SEGMENT_EXPORT_INCLUDES)),
+      /** audacity: review and score as a label suffix, "dog [accepted 0.9123]". */
+      audacityReview: s.optional(s.boolean()),
     }),
     result: s.object({ outDir: s.string({ max: 4096 }), files: s.array(s.string({ max: 4096 }), { max: 1_000_000 }), segments: count }),
   },

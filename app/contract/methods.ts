@@ -7,6 +7,7 @@ import { fileMethods } from './methods-files.js';
 import { labMethods } from './methods-lab.js';
 import { modelMethods } from './methods-models.js';
 import { segmentMethods } from './methods-segments.js';
+import { sessionMethods } from './methods-session.js';
 import type { Infer } from './schema.js';
 
 export const methods = {
@@ -15,6 +16,7 @@ export const methods = {
   ...analysisMethods,
   ...segmentMethods,
   ...labMethods,
+  ...sessionMethods,
 };
 
 export type Methods = typeof methods;

@@ -1,5 +1,11 @@
 import { basename, extname, join } from 'node:path';
-import { SEGMENT_EXPORT_FORMATS as EXPORT_FORMATS, type SegmentExportFormat as ExportFormat } from '../common/export-formats.js';
+import {
+  DEFAULT_EXPORT_INCLUDE,
+  INCLUDED_REVIEWS,
+  SEGMENT_EXPORT_FORMATS as EXPORT_FORMATS,
+  type SegmentExportFormat as ExportFormat,
+  type SegmentExportInclude,
+} from '../common/export-formats.js';
 import { decodeAudioFile } from '../audio/decode.js';
 import { FastAstError } from '../errors.js';
 import { ALL, selectSegments, type Selection } from '../segments/select.js';
@@ -46,6 +52,14 @@ export interface ExportRequest {
   /** The analysis settings, written to every sidecar. */
   provenance: Provenance;
   selection?: Selection;
+  /**
+   * Which review states are written, after the selection: default 'not-rejected' (accepted and
+   * unreviewed), 'accepted' only, or 'all'. Every format obeys it, so a rejected segment never
+   * reaches a file unless asked for.
+   */
+  include?: SegmentExportInclude;
+  /** Audacity only: the review and score as a label suffix, `dog [accepted 0.9123]` (Audacity has no column for them). */
+  audacityReview?: boolean;
   /** One file for all recordings (raven, csv, labelstudio, json); default one file per recording. */
   combined?: boolean;
   /** Name (without ending) of a combined file; default "segments". */
@@ -73,13 +87,20 @@ const stem = (file: string) => basename(file, extname(file));
  */
 export async function exportSegments(req: ExportRequest): Promise<ExportResult> {
   const selection = req.selection ?? ALL;
-  const recordings = req.recordings.map((r) => ({ ...r, segments: selectSegments(r.segments, selection).sort(byTime) }));
+  const include = req.include ?? DEFAULT_EXPORT_INCLUDE;
+  const keep = new Set(INCLUDED_REVIEWS[include]);
+  const recordings = req.recordings.map((r) => ({
+    ...r,
+    segments: selectSegments(r.segments, selection)
+      .filter((s) => keep.has(s.review))
+      .sort(byTime),
+  }));
   const segments = recordings.reduce((n, r) => n + r.segments.length, 0);
   if (req.combined && !COMBINABLE.includes(req.format)) {
     throw new FastAstError('USAGE', `${req.format} is written one file per recording; a combined file is available for ${COMBINABLE.join(', ')}`);
   }
   const format = req.format;
-  if (format === 'clips') return { files: await exportClips(req, recordings, selection), segments };
+  if (format === 'clips') return { files: await exportClips(req, recordings, selection, include), segments };
   const used = new Set<string>();
   const ending = SUFFIX[format];
   const names = req.combined ? [(req.combinedName ?? 'segments') + ending] : recordings.map((r) => uniqueName(stem(r.file), ending, used));
@@ -87,18 +108,18 @@ export async function exportSegments(req: ExportRequest): Promise<ExportResult> 
   const files: OutputFile[] = [];
   groups.forEach((group, i) => {
     const path = join(req.outDir, names[i]);
-    files.push({ path, data: render(format, group, req.provenance, Boolean(req.combined)) });
-    files.push(sidecarFile(path, makeSidecar(format, [names[i]], req.provenance, group, selection)));
+    files.push({ path, data: render(format, group, req.provenance, Boolean(req.combined), Boolean(req.audacityReview)) });
+    files.push(sidecarFile(path, makeSidecar(format, [names[i]], req.provenance, group, selection, include)));
   });
   if (!req.overwrite) await refuseExisting(files.map((f) => f.path));
   await writeFilesAtomically(files);
   return { files: files.map((f) => f.path), segments };
 }
 
-function render(format: Exclude<ExportFormat, 'clips'>, group: RecordingSegments[], provenance: Provenance, combined: boolean): string {
+function render(format: Exclude<ExportFormat, 'clips'>, group: RecordingSegments[], provenance: Provenance, combined: boolean, audacityReview: boolean): string {
   switch (format) {
     case 'audacity':
-      return writeAudacityLabels(group[0].segments);
+      return writeAudacityLabels(group[0].segments, audacityReview);
     case 'raven':
       return writeRavenTable(group, combined);
     case 'csv':
@@ -135,7 +156,7 @@ async function defaultAudio(file: string): Promise<ClipAudio> {
   return { samples: a.samples, sampleRate: a.sampleRate, sourceSampleRate: a.sourceSampleRate };
 }
 
-async function exportClips(req: ExportRequest, recordings: RecordingSegments[], selection: Selection): Promise<string[]> {
+async function exportClips(req: ExportRequest, recordings: RecordingSegments[], selection: Selection, include: SegmentExportInclude): Promise<string[]> {
   const load = req.loadAudio ?? defaultAudio;
   const written: string[] = [];
   const used = new Set<string>();
@@ -154,7 +175,7 @@ async function exportClips(req: ExportRequest, recordings: RecordingSegments[], 
       ? `mono ${audio.sampleRate} Hz, resampled from the file's ${audio.sourceSampleRate} Hz`
       : `mono ${audio.sampleRate} Hz, the file's own rate`;
     const clipFiles = files.map((f) => basename(f.path));
-    const sidecar = makeSidecar('clips', clipFiles, req.provenance, [rec], selection, { sampleRate: audio.sampleRate, channels: 1, note });
+    const sidecar = makeSidecar('clips', clipFiles, req.provenance, [rec], selection, include, { sampleRate: audio.sampleRate, channels: 1, note });
     files.push({ path: join(req.outDir, sidecarNames[i]), data: JSON.stringify(sidecar, null, 2) + '\n' });
     await writeFilesAtomically(files);
     written.push(...files.map((f) => f.path));

@@ -1,5 +1,5 @@
 import { FastAstError } from '../errors.js';
-import { byTime, segmentId, uniqueIds, type Provenance, type Segment } from '../segments/types.js';
+import { byTime, segmentId, uniqueIds, type Provenance, type ReviewStatus, type Segment } from '../segments/types.js';
 
 /** What a table row tells us about a segment; the rest is filled in the same way for every reader. */
 export interface ImportedRow {
@@ -10,11 +10,13 @@ export interface ImportedRow {
   maxScore?: number;
   lowHz?: number;
   highHz?: number;
+  /** Where the file carries it (Raven's Review column, an Audacity label suffix). */
+  review?: ReviewStatus;
 }
 
 /**
  * Rows → segments. A row with a score was a model detection; without one it is the user's.
- * Everything read back starts unreviewed: the file says nothing about review. Ids are made the
+ * Rows read back keep the review the file carries; without one they start unreviewed. Ids are made the
  * way the analysis makes them, so an exported model segment comes back with its id.
  */
 export function segmentsFromRows(rows: readonly ImportedRow[], provenance?: Provenance): Segment[] {
@@ -32,7 +34,7 @@ export function segmentsFromRows(rows: readonly ImportedRow[], provenance?: Prov
       source: scored ? 'model' : 'user',
       ...(scored && provenance ? { provenance } : {}),
       ...(r.lowHz !== undefined && r.highHz !== undefined ? { lowHz: r.lowHz, highHz: r.highHz } : {}),
-      review: 'unreviewed',
+      review: r.review ?? 'unreviewed',
     };
   });
   return uniqueIds(segments.sort(byTime));

@@ -1,4 +1,5 @@
 import type { Provenance, RecordingSegments } from '../segments/types.js';
+import { exactSeconds } from './text.js';
 
 /**
  * Label Studio pre-annotations: one task per recording, its segments as one prediction whose
@@ -37,7 +38,7 @@ export function labelStudioTasks(recordings: readonly RecordingSegments[], prove
           from_name: 'label',
           to_name: 'audio',
           type: 'labels',
-          value: { start: us(s.startS), end: us(s.endS), channel: 0, labels: [s.label] },
+          value: { start: exactSeconds(s.startS), end: exactSeconds(s.endS), channel: 0, labels: [s.label] },
           ...(s.maxScore === null ? {} : { score: us(s.maxScore) }),
         })),
       },

@@ -1,17 +1,19 @@
-import type { RecordingSegments } from '../segments/types.js';
+import type { RecordingSegments, ReviewStatus } from '../segments/types.js';
 import { importError, type ImportedRow } from './imported.js';
-import { lines, num, oneLine, score, sec } from './text.js';
+import { lines, ms, num, oneLine, score, sec, secFromUs } from './text.js';
 
 /**
  * Raven selection table (FORMATS.md): tab-delimited, one header row, `Selection` counting from
  * 1, `View` = `Spectrogram 1`, `Channel` 1. A segment without a band spans 0…8000 Hz: the band
  * the model heard (every file is analysed at 16 kHz); the reader turns that span back into
- * "no band".
+ * "no band". `Review` carries the user's review (accepted, rejected, unreviewed) and reads back.
  */
 export const FULL_BAND_HZ = 8000;
 
 const CORE = ['Selection', 'View', 'Channel', 'Begin Time (s)', 'End Time (s)', 'Low Freq (Hz)', 'High Freq (Hz)', 'Label', 'Confidence'];
 const COMBINED = ['Begin Path', 'File Offset (s)'];
+/** Last, so that the columns before it keep their places whether the table is combined or not. */
+const REVIEW = 'Review';
 
 /**
  * One table. With `combined`, rows of all recordings share one time line: each recording
@@ -19,9 +21,11 @@ const COMBINED = ['Begin Path', 'File Offset (s)'];
  * sound), and `Begin Path` + `File Offset (s)` locate a row in its own file.
  */
 export function writeRavenTable(recordings: readonly RecordingSegments[], combined: boolean): string {
-  const header = combined ? [...CORE, ...COMBINED] : CORE;
+  const header = [...CORE, ...(combined ? COMBINED : []), REVIEW];
   const rows = [header.join('\t')];
-  let offset = 0;
+  // Integers: the offset is the recordings' lengths in whole µs (a file's length is not a whole
+  // number of ms), the segment times whole ms (text.ts), so no float sum drifts down a long table.
+  let offsetUs = 0;
   let n = 0;
   for (const rec of recordings) {
     for (const s of rec.segments) {
@@ -29,17 +33,18 @@ export function writeRavenTable(recordings: readonly RecordingSegments[], combin
         String(++n),
         'Spectrogram 1',
         '1',
-        sec(offset + s.startS),
-        sec(offset + s.endS),
+        secFromUs(offsetUs + ms(s.startS) * 1000),
+        secFromUs(offsetUs + ms(s.endS) * 1000),
         (s.lowHz ?? 0).toFixed(3),
         (s.highHz ?? FULL_BAND_HZ).toFixed(3),
         oneLine(s.label),
         score(s.maxScore),
       ];
       if (combined) row.push(oneLine(rec.file), sec(s.startS));
+      row.push(s.review);
       rows.push(row.join('\t'));
     }
-    offset += rec.durationS;
+    offsetUs += Math.round(rec.durationS * 1e6);
   }
   return rows.join('\n') + '\n';
 }
@@ -69,6 +74,7 @@ export function readRavenTable(text: string, path: string, file: string | undefi
     high: col('High Freq (Hz)'),
     label: LABEL_COLUMNS.map(col).find((i) => i >= 0) ?? -1,
     confidence: col('Confidence'),
+    review: col(REVIEW),
     beginPath: col('Begin Path'),
     fileOffset: col('File Offset (s)'),
   };
@@ -95,6 +101,7 @@ export function readRavenTable(text: string, path: string, file: string | undefi
       maxScore: at.confidence >= 0 ? num(f[at.confidence]) : undefined,
       lowHz: low,
       highHz: high,
+      review: at.review >= 0 ? reviewOf(f[at.review]) : undefined,
     };
     const key = at.selection >= 0 ? f[at.selection]?.trim() || `row ${lineNo}` : `row ${lineNo}`;
     const spectrogram = at.view >= 0 && /^spectrogram/i.test(f[at.view]?.trim() ?? '');
@@ -102,4 +109,12 @@ export function readRavenTable(text: string, path: string, file: string | undefi
     if (!seen || (spectrogram && !seen.spectrogram)) bySelection.set(key, { row, spectrogram });
   });
   return [...bySelection.values()].map((v) => v.row);
+}
+
+const REVIEWS: readonly string[] = ['accepted', 'rejected', 'unreviewed'] satisfies ReviewStatus[];
+
+/** A Review cell; anything else (another tool's column, empty) reads as no review. */
+function reviewOf(cell: string | undefined): ReviewStatus | undefined {
+  const v = cell?.trim().toLowerCase() ?? '';
+  return REVIEWS.includes(v) ? (v as ReviewStatus) : undefined;
 }

@@ -1,6 +1,7 @@
 import type { Provenance, RecordingSegments, ReviewStatus, Segment } from '../segments/types.js';
 import { appVersion } from './app-version.js';
 import { importError } from './imported.js';
+import { exactSeconds } from './text.js';
 
 /**
  * FastAST's own segments JSON: every field of every segment, so it reads back exactly (review
@@ -21,7 +22,12 @@ export function writeSegmentsJson(recordings: readonly RecordingSegments[]): str
     format: SEGMENTS_JSON_FORMAT,
     version: SEGMENTS_JSON_VERSION,
     app: { name: 'fastast-studio', version: appVersion() },
-    recordings: recordings.map((r) => ({ file: r.file, durationS: r.durationS, segments: r.segments })),
+    // Times as exact milliseconds (text.ts): 51.2, not the float32 51.200000762939453.
+    recordings: recordings.map((r) => ({
+      file: r.file,
+      durationS: r.durationS,
+      segments: r.segments.map((s) => ({ ...s, startS: exactSeconds(s.startS), endS: exactSeconds(s.endS) })),
+    })),
   };
   return JSON.stringify(doc, null, 2) + '\n';
 }

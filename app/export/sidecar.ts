@@ -1,3 +1,4 @@
+import type { SegmentExportInclude } from '../common/export-formats.js';
 import type { Selection } from '../segments/select.js';
 import type { Provenance, RecordingSegments } from '../segments/types.js';
 import { appVersion } from './app-version.js';
@@ -20,6 +21,8 @@ export interface Sidecar {
   hopS: number;
   threshold: number;
   selection: Selection;
+  /** Which review states were written (export.ts). */
+  include: SegmentExportInclude;
   recordings: { file: string; durationS: number; segments: number }[];
   /** Clips only: the rate and channels of the WAV files, and why. */
   clips?: { sampleRate: number; channels: number; note: string };
@@ -31,6 +34,7 @@ export function makeSidecar(
   provenance: Provenance,
   recordings: readonly RecordingSegments[],
   selection: Selection,
+  include: SegmentExportInclude,
   clips?: Sidecar['clips'],
 ): Sidecar {
   return {
@@ -46,6 +50,7 @@ export function makeSidecar(
     hopS: provenance.hopS,
     threshold: provenance.threshold,
     selection,
+    include,
     recordings: recordings.map((r) => ({ file: r.file, durationS: r.durationS, segments: r.segments.length })),
     ...(clips ? { clips } : {}),
   };

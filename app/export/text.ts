@@ -1,8 +1,36 @@
 /** Small text rules shared by the writers and readers. */
 
-/** Seconds as Audacity and Raven write them: 6 decimals (µs), so times survive a round trip to far below 1 ms. */
+/**
+ * A time in whole milliseconds. Segment times are frame indices × 10 ms, but they reach the
+ * export as float32 seconds (the wire's Float32Array of window starts): 51.2 s arrives as
+ * 51.20000076… and printed with 6 decimals became "51.200001", so one segment's end overlapped
+ * the next one's start by 1 µs. Rounding every time to the millisecond, the one way for all
+ * formats, gives back the exact value, and, being monotonic, never makes touching segments overlap.
+ */
+export function ms(seconds: number): number {
+  return Math.round(seconds * 1000);
+}
+
+/** Whole microseconds as seconds with 6 decimals, built from the integer: no float digits can creep in. */
+export function secFromUs(t: number): string {
+  const sign = t < 0 ? '-' : '';
+  const a = Math.abs(t);
+  return `${sign}${Math.floor(a / 1e6)}.${String(a % 1e6).padStart(6, '0')}`;
+}
+
+/** Whole milliseconds as seconds with 6 decimals. */
+export function secFromMs(t: number): string {
+  return secFromUs(t * 1000);
+}
+
+/** Seconds as the text formats write them: exact milliseconds, 6 decimals (the column width Audacity and Raven use). */
 export function sec(x: number): string {
-  return x.toFixed(6);
+  return secFromMs(ms(x));
+}
+
+/** Seconds rounded to the millisecond, as a number (JSON formats): 51.200000762939453 → 51.2. */
+export function exactSeconds(x: number): number {
+  return ms(x) / 1000;
 }
 
 /** A score with 4 decimals, or '' where the segment has none (drawn by hand). */

@@ -1,4 +1,5 @@
 import type { RecordingSegments } from '../segments/types.js';
+import { exactSeconds } from './text.js';
 
 /**
  * Praat TextGrid, long text form (FORMATS.md): one IntervalTier per label (alphabetical), each
@@ -42,9 +43,9 @@ interface Interval {
   text: string;
 }
 
-/** Rounded to µs first, so that float noise cannot leave a 1e-12 s sliver between two intervals. */
+/** Exact milliseconds (text.ts), so that float noise cannot leave a sliver between two intervals. */
 function round(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
+  return exactSeconds(x);
 }
 
 function t(x: number): string {

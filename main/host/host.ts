@@ -21,6 +21,7 @@ import { OpenFiles } from './open-files.js';
 import { raceAbort } from './race-abort.js';
 import { HostError, type CallContext, type Handler } from './rpc.js';
 import { exportSegmentFiles, importSegmentFile } from './segment-files.js';
+import { SessionStore } from './session-store.js';
 import { SettingsFile } from './settings.js';
 import { displaySpectrogram, peaks } from './spectrogram.js';
 import { WindowRuns } from './window-runs.js';
@@ -30,6 +31,8 @@ export type { HostConfig } from './host-config.js';
 export class Host {
   private readonly log: (line: string) => void;
   private readonly settings: SettingsFile;
+  /** Open files, segment edits, reviews and view state, saved as the user works (session-store.ts). */
+  private readonly sessions: SessionStore;
   private readonly models: ModelRegistry;
   /** Pull, import, remove, labels: the model store's methods over the registry. */
   private readonly store: ModelStore;
@@ -50,6 +53,7 @@ export class Host {
     const createEngine = cfg.createEngine ?? defaultEngine;
     const engineOptions = { providers: cfg.providers, threads: cfg.threads };
     this.settings = new SettingsFile(cfg.stateDir);
+    this.sessions = new SessionStore(cfg.stateDir, this.log);
     const env = cfg.env ?? process.env;
     this.models = new ModelRegistry(cfg.modelsDir, join(cfg.stateDir, 'models'), env, this.log);
     this.store = new ModelStore(this.models, this.settings, env);
@@ -85,6 +89,7 @@ export class Host {
     await this.engines.dispose();
     await this.lab.dispose();
     await this.files.dispose();
+    await this.sessions.flush();
   }
 
   /** Path of a decoded media file, or null when the name is not one of ours. */
@@ -155,7 +160,12 @@ export class Host {
       return listed.dir === this.paths.root ? { ...listed, parent: null } : listed; // no way up out of the root
     },
 
-    'file.open': async ({ path }, ctx) => this.files.open(await this.paths.confine(path, 'file'), (this.activeInfo()?.maxLength ?? 1024) / 100, ctx),
+    'file.open': async ({ path }, ctx) => {
+      const info = await this.files.open(await this.paths.confine(path, 'file'), (this.activeInfo()?.maxLength ?? 1024) / 100, ctx);
+      // The recent list is a convenience: a state folder that cannot be written must not stop the file opening.
+      await this.sessions.noteOpened(info.path).catch((e: Error) => this.log(`recent files: ${e.message}`));
+      return info;
+    },
 
     'file.close': async ({ fileId }) => {
       await this.files.close(fileId);
@@ -193,11 +203,19 @@ export class Host {
       return this.windows.merge(m, this.files.get(fileId), startS, merge, signal);
     },
 
+    'window.speed': async ({ merge }) => this.windows.speed(await this.current(), merge),
+
     'settings.save': async ({ lastMerge }) => {
       this.settings.settings.lastMerge = lastMerge;
       await this.settings.save();
       return {};
     },
+
+    'session.get': async () => this.sessions.getSession(),
+    'session.save': async (params) => ({ savedAt: await this.sessions.saveSession(params) }),
+    'file.state.save': async (params) => ({ savedAt: await this.sessions.saveFile({ ...params, path: await this.paths.confine(params.path, 'file') }) }),
+    'file.state.get': async ({ path }) => this.sessions.getFile(await this.paths.confine(path, 'file')),
+    'recent.list': async () => ({ files: await this.sessions.recent() }),
 
     'segments.export': async (params) => exportSegmentFiles(params, () => this.fallbackProvenance(), this.paths),
     'segments.import': async (params) => importSegmentFile(params, this.paths),

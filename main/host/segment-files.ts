@@ -13,13 +13,13 @@ export async function exportSegmentFiles(
   fallback: () => Provenance,
   paths = new PathRules(),
 ): Promise<Result<'segments.export'>> {
-  const { format, outDir, recordings, provenance, selection, combined, overwrite } = params;
+  const { format, outDir, recordings, provenance, selection, combined, overwrite, include, audacityReview } = params;
   const dir = await paths.confine(hostPath(outDir, 'output folder', 'EXPORT_FAILED'), 'output folder');
   // Clips decode the recordings: they are reads like file.open.
   if (format === 'clips') for (const r of recordings) await paths.confine(hostPath(r.file, 'recording'), 'recording');
   await requireFolder(dir, 'output folder');
   const prov = provenance ?? recordings.flatMap((r) => r.segments).find((s) => s.provenance)?.provenance ?? fallback();
-  const res = await exportSegments({ format, recordings, outDir: dir, provenance: prov, selection: selectionFromWire(selection), combined, overwrite });
+  const res = await exportSegments({ format, recordings, outDir: dir, provenance: prov, selection: selectionFromWire(selection), combined, overwrite, include, audacityReview });
   return { outDir: dir, files: res.files, segments: res.segments };
 }
 

@@ -3,10 +3,15 @@
  * and merged runs compared against that baseline. Both go through the engine queue at
  * interactive priority, so a slider move waits for one analysis batch at most.
  *
- * Every window's baseline is one setting (r = 0), so the Speed panel shows the median of all its
+ * Every window's baseline is one setting (r = 0), so a baseline run shows the median of all its
  * runs (re-timed: see BASELINE_TIMING_RUNS), not the cached entry's first time.
+ *
+ * The Speed panel's comparison (SpeedView) is timed apart from the runs that answer requests:
+ * after a merged run, pairs of (baseline, merged) runs on the same window go back to back in one
+ * queue job, in the background (run-timings.ts PairedTimings says why pairs).
  */
-import type { MergeParams, Result, RunView, WindowInput } from '../../app/contract/index.js';
+import type { MergeParams, Result, RunView, SpeedView, WindowInput } from '../../app/contract/index.js';
+import type { MergeSettings } from '../../app/engine/types.js';
 import type { EngineQueue } from './engine-queue.js';
 import type { LoadedModel } from './engine-cache.js';
 import { modelWindow } from './audio-io.js';
@@ -15,7 +20,7 @@ import { scheduleFor } from './merge-schedule.js';
 import type { OpenFile } from './open-files.js';
 import { raceAbort } from './race-abort.js';
 import { HostError, throwIfAborted } from './rpc.js';
-import { RunTimings, timingKey } from './run-timings.js';
+import { MIN_PAIRS, PairedTimings, RunTimings, timingKey } from './run-timings.js';
 import { melEdgesHz } from './spectrogram.js';
 import { comparisonView, runView } from './views.js';
 
@@ -30,11 +35,22 @@ interface WindowEntry {
 const MAX_CACHED_WINDOWS = 48;
 /** Baseline runs timed before its median is trusted (see baseline()). */
 const BASELINE_TIMING_RUNS = 3;
+/** Pairs timed for a setting first seen (MIN_PAIRS make it "ready"; a couple more steady the median). */
+const FIRST_PAIRS = MIN_PAIRS + 2;
+
+/** The Speed panel's numbers for r = 0: the baseline itself, nothing to time. */
+function sameAsBaseline(ms: number): SpeedView {
+  return { state: 'ready', pairs: 0, speedup: 1, speedupQ1: 1, speedupQ3: 1, speedupMin: 1, speedupMax: 1, baseMs: ms, mergedMs: ms };
+}
 
 export class WindowRuns {
   private readonly windows = new LruMap<string, Promise<WindowEntry>>(MAX_CACHED_WINDOWS);
   /** The Speed panel's ms per window: medians of recent runs of each setting. */
   private readonly timings = new RunTimings();
+  /** The Speed panel's paired timings of merged against baseline. */
+  private readonly paired = new PairedTimings();
+  /** The setting whose pairs are being timed, and its pairs still waiting in the queue. */
+  private measuring: { key: string; ctrl: AbortController; pending: number } | null = null;
 
   constructor(private readonly queue: EngineQueue) {}
 
@@ -50,19 +66,61 @@ export class WindowRuns {
     const schedule = scheduleFor(spec, merge);
     const baseline = this.baselineNow(entry);
     if (schedule.every((r) => r === 0)) {
-      return { run: baseline, baseline, comparison: comparisonView(spec, entry.baseLogits, entry.baseLogits) };
+      return { run: baseline, baseline, comparison: comparisonView(spec, entry.baseLogits, entry.baseLogits), speed: sameAsBaseline(baseline.inferMs) };
     }
     const settings = { schedule, propAttn: merge.propAttn, protectDistillation: merge.protectDistillation };
     const res = await this.queue.submit('interactive', signal, () => m.engine.run(entry.window.input, 1, settings));
     throwIfAborted(signal);
+    const key = timingKey(m.info.id, m.engine.ep, settings);
     const run = runView(spec, res.items[0], {
       schedule,
       protectDistillation: merge.protectDistillation,
-      inferMs: this.timings.record(timingKey(m.info.id, m.engine.ep, settings), res.inferMs),
+      inferMs: this.timings.record(key, res.inferMs),
       ep: m.engine.ep,
       tokensPerLayer: res.tokensPerLayer,
     });
-    return { run, baseline, comparison: comparisonView(spec, entry.baseLogits, res.items[0].logits) };
+    // The run above was this setting's warm-up (or one more run of it); the pairs come after it.
+    this.timePairs(m, entry, settings, key);
+    return { run, baseline, comparison: comparisonView(spec, entry.baseLogits, res.items[0].logits), speed: this.paired.view(key) };
+  }
+
+  /** The Speed panel's paired timing of a setting on the model (window.speed). */
+  speed(m: LoadedModel, merge: MergeParams): SpeedView {
+    const schedule = scheduleFor(m.checkpoint.spec, merge);
+    const key = timingKey(m.info.id, m.engine.ep, { schedule, propAttn: merge.propAttn, protectDistillation: merge.protectDistillation });
+    return schedule.every((r) => r === 0) ? sameAsBaseline(this.timings.typical(key, NaN)) : this.paired.view(key);
+  }
+
+  /**
+   * Queues (baseline, merged) pairs of the setting on the window's input, in the background: up
+   * to FIRST_PAIRS for a setting new to the Speed panel, then one more per request, so the ratio
+   * follows the machine's load. Moving to another setting drops the old one's waiting pairs.
+   */
+  private timePairs(m: LoadedModel, entry: WindowEntry, merged: MergeSettings, key: string): void {
+    if (this.measuring?.key !== key) {
+      this.measuring?.ctrl.abort();
+      this.measuring = { key, ctrl: new AbortController(), pending: 0 };
+    }
+    const job = this.measuring;
+    const have = this.paired.count(key) + job.pending;
+    const wanted = have < FIRST_PAIRS ? FIRST_PAIRS - have : job.pending === 0 ? 1 : 0;
+    const base: MergeSettings = { schedule: scheduleFor(m.checkpoint.spec, null), propAttn: false, protectDistillation: true };
+    const input = entry.window.input;
+    for (let i = 0; i < wanted; i++) {
+      job.pending++;
+      void this.queue
+        .submit('background', job.ctrl.signal, async () => {
+          // Both runs in one queue job: nothing runs between them. The order alternates so that
+          // neither side always runs first (caches, clock boost after an idle moment).
+          const baseFirst = this.paired.count(key) % 2 === 0;
+          const first = await m.engine.run(input, 1, baseFirst ? base : merged);
+          const second = await m.engine.run(input, 1, baseFirst ? merged : base);
+          return baseFirst ? { baseMs: first.inferMs, mergedMs: second.inferMs } : { baseMs: second.inferMs, mergedMs: first.inferMs };
+        })
+        .then((p) => this.paired.record(key, p.baseMs, p.mergedMs))
+        .catch(() => {}) // cancelled (another setting) or a failed run: the pair is simply not counted
+        .finally(() => job.pending--);
+    }
   }
 
   /** Drops a closed file's windows. */
