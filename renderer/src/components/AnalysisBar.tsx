@@ -2,6 +2,8 @@ import { openExportDialog, runAnalysis } from '../actions';
 import { useAnalysis } from '../stores/analysis';
 import { useFile } from '../stores/file';
 import { useSegments } from '../stores/segments';
+import { BranchFilter } from './models/BranchFilter';
+import { ReachNotice } from './ReachNotice';
 
 /** Analysis controls: hop, run / cancel with progress, threshold, label filter, segments export. */
 export function AnalysisBar() {
@@ -48,6 +50,7 @@ export function AnalysisBar() {
           <span className="num-readout">{a.threshold.toFixed(2)}</span>
         </label>
         <input className="filter" placeholder="filter labels…" value={a.filter} onChange={(e) => a.setFilter(e.target.value)} data-testid="label-filter" />
+        <BranchFilter />
         <label className="check" title="Class × time heatmap instead of the top label per window">
           <input type="checkbox" checked={a.heatmap} onChange={(e) => a.setHeatmap(e.target.checked)} /> heatmap
         </label>
@@ -67,6 +70,7 @@ export function AnalysisBar() {
           Export…
         </button>
       </span>
+      <ReachNotice />
     </section>
   );
 }

@@ -5,6 +5,7 @@ import { fitCanvas } from '../lib/canvas';
 import { classColor, MAGMA, textOnClass } from '../lib/color';
 import { useElementSize } from '../lib/hooks';
 import { useAnalysis } from '../stores/analysis';
+import { useLabelMask } from './models/use-labels';
 import { useFile } from '../stores/file';
 import { useMerge } from '../stores/merge';
 import { useModels } from '../stores/models';
@@ -100,10 +101,7 @@ export function LabelLane() {
   const H = heatH + segH;
   const shown = useMemo(() => new Set(visibleSegments(segments, tableFilter, sort).map((s) => s.id)), [segments, tableFilter, sort]);
 
-  const allowed = useMemo(() => {
-    const f = filter.trim().toLowerCase();
-    return labels.map((l) => !f || l.toLowerCase().includes(f));
-  }, [labels, filter]);
+  const allowed = useLabelMask(labels, filter);
 
   const heatRows = useMemo(() => {
     if (!result) return [] as number[];

@@ -17,7 +17,7 @@ import {
 import { api, isCancelled } from '../api/client';
 import { loadJson, loadText, saveJson, saveText } from '../lib/storage';
 
-export type View = 'workstation' | 'lab';
+export type View = 'workstation' | 'lab' | 'models';
 export type PropAttnChoice = 'on' | 'off' | 'both';
 
 export interface LabForm {

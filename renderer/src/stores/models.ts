@@ -8,6 +8,8 @@ interface ModelsState {
   active: ModelInfo | null;
   engine: EngineInfo | null;
   loading: string | null;
+  /** Progress of the model being loaded ("building graph 40 %"); null when none is. */
+  loadProgress: { done: number; message: string } | null;
   setAll(models: ModelInfo[], activeId: string | null, engine: EngineInfo | null): void;
   select(id: string): Promise<boolean>;
   importDir(dir: string): Promise<void>;
@@ -18,18 +20,20 @@ export const useModels = create<ModelsState>((set, get) => ({
   active: null,
   engine: null,
   loading: null,
+  loadProgress: null,
   setAll(models, activeId, engine) {
     set({ models, active: models.find((m) => m.id === activeId) ?? null, engine });
   },
   async select(id) {
     if (get().active?.id === id && get().engine) return true;
-    set({ loading: id });
+    set({ loading: id, loadProgress: null });
     try {
-      const { model, engine } = await api().call('models.select', { id });
-      set({ active: model, engine, loading: null });
+      const onProgress = (p: { done: number; message?: string }) => set({ loadProgress: { done: p.done, message: p.message ?? '' } });
+      const { model, engine } = await api().call('models.select', { id }, { onProgress });
+      set({ active: model, engine, loading: null, loadProgress: null });
       return true;
     } catch (e) {
-      set({ loading: null });
+      set({ loading: null, loadProgress: null });
       if (!isCancelled(e)) useUi.getState().notify('error', `Could not load model ${id}: ${(e as Error).message}`);
       return false;
     }
