@@ -63,9 +63,10 @@ export function ClassList() {
       <ol className="class-rows">
         {!entries && <li className="muted">reading the labels…</li>}
         {found.slice(0, MAX_ROWS).map((e) => (
-          <li key={e.name} data-testid="class-row" title={[...e.ancestors, e.name].join(' › ')}>
+          // Ancestors are a set, root first, not one path (a node may have several parents): joined by "·", not "›".
+          <li key={e.name} data-testid="class-row" title={e.ancestors.length ? `${e.name}, under: ${e.ancestors.join(' · ')}` : e.name}>
             <span className="class-name">{e.name}</span>
-            {e.ancestors.length > 0 && <span className="muted small-text"> {e.ancestors.join(' › ')}</span>}
+            {e.ancestors.length > 0 && <span className="muted small-text"> in {e.ancestors.join(' · ')}</span>}
           </li>
         ))}
         {found.length > MAX_ROWS && <li className="muted">… {found.length - MAX_ROWS} more: narrow the search</li>}
