@@ -50,11 +50,12 @@ export function AnalysisBar() {
           <span className="num-readout">{a.threshold.toFixed(2)}</span>
         </label>
         <input className="filter" placeholder="filter labels…" value={a.filter} onChange={(e) => a.setFilter(e.target.value)} data-testid="label-filter" />
-        <BranchFilter />
         <label className="check" title="Class × time heatmap instead of the top label per window">
           <input type="checkbox" checked={a.heatmap} onChange={(e) => a.setHeatmap(e.target.checked)} /> heatmap
         </label>
       </span>
+      {/* Its own group: with AudioSet's branch names it wraps to the next line on a narrow window, instead of clipping. */}
+      <BranchFilter />
       <span className="grow" />
       <span className="group">
         <span className="muted small-text" data-testid="segment-count">

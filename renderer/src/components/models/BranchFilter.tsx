@@ -17,7 +17,7 @@ export function BranchFilter() {
   const roots = branches.filter((b) => b.root);
   const rest = branches.filter((b) => !b.root);
   return (
-    <label title="Only the labels under one branch of the AudioSet ontology">
+    <label className="group" title="Only the labels under one branch of the AudioSet ontology">
       branch
       <select value={branch ?? ''} onChange={(e) => setBranch(e.target.value || null)} data-testid="branch-filter">
         <option value="">all</option>
