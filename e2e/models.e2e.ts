@@ -117,8 +117,19 @@ describe('what the model knows', () => {
   test('the imported AudioSet model: picker says 527 classes, "Animal" finds "Dog", branch filter narrows the labels', async () => {
     const select = page.getByTestId('model-select');
     expect(await select.locator('option').allInnerTexts()).toContain('e2e micro · 527 classes · imported');
+    // Its first start builds the graph: the top bar says how far ("building graph 40 %"). The
+    // lines are recorded as they show, since a small model's build is over in a second or two.
+    await page.evaluate(() => {
+      const seen: string[] = ((window as unknown as { loadLines: string[] }).loadLines = []);
+      new MutationObserver(() => {
+        const el = document.querySelector('[data-testid="model-load-progress"]');
+        if (el?.textContent) seen.push(el.textContent);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
     await select.selectOption('e2e-micro');
     await expect.poll(() => select.inputValue(), { timeout: 90_000 }).toBe('e2e-micro');
+    const lines = await page.evaluate(() => (window as unknown as { loadLines: string[] }).loadLines);
+    expect(lines.some((l) => /(reading weights|building graph|starting the session) \d+ %/.test(l))).toBe(true);
     await expect.poll(() => text('ep-badge'), { timeout: 90_000 }).toBe('EP cpu');
     expect(await text('classes-button')).toBe('527 classes ▾');
     await page.getByTestId('classes-button').click();

@@ -118,6 +118,9 @@ function LoadProgress() {
   return (
     <span className="load-progress small-text" data-testid="model-load-progress" title="The first start of a model builds its ONNX graph; later starts open it from the cache">
       <progress max={100} value={p.done} /> {p.message}
+      <button className="small" onClick={() => useModels.getState().cancelLoad()} title="Keep the current model; a graph being built is still finished and cached" data-testid="model-load-cancel">
+        Cancel
+      </button>
     </span>
   );
 }

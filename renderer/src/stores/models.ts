@@ -12,8 +12,15 @@ interface ModelsState {
   loadProgress: { done: number; message: string } | null;
   setAll(models: ModelInfo[], activeId: string | null, engine: EngineInfo | null): void;
   select(id: string): Promise<boolean>;
+  /**
+   * Stops waiting for the model being loaded; the active model stays. The host finishes a graph
+   * build it started (it cannot stop onnxruntime halfway) and caches it, so a later pick is quick.
+   */
+  cancelLoad(): void;
   importDir(dir: string): Promise<void>;
 }
+
+let loadCtl: AbortController | null = null;
 
 export const useModels = create<ModelsState>((set, get) => ({
   models: [],
@@ -26,17 +33,24 @@ export const useModels = create<ModelsState>((set, get) => ({
   },
   async select(id) {
     if (get().active?.id === id && get().engine) return true;
+    loadCtl?.abort();
+    const ctl = (loadCtl = new AbortController());
     set({ loading: id, loadProgress: null });
     try {
       const onProgress = (p: { done: number; message?: string }) => set({ loadProgress: { done: p.done, message: p.message ?? '' } });
-      const { model, engine } = await api().call('models.select', { id }, { onProgress });
+      const { model, engine } = await api().call('models.select', { id }, { onProgress, signal: ctl.signal });
       set({ active: model, engine, loading: null, loadProgress: null });
       return true;
     } catch (e) {
-      set({ loading: null, loadProgress: null });
+      if (ctl === loadCtl) set({ loading: null, loadProgress: null });
       if (!isCancelled(e)) useUi.getState().notify('error', `Could not load model ${id}: ${(e as Error).message}`);
       return false;
     }
+  },
+  cancelLoad() {
+    loadCtl?.abort();
+    loadCtl = null;
+    set({ loading: null, loadProgress: null });
   },
   async importDir(dir) {
     try {
