@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserServer } from 'playwright-core';
 import type { TestProject } from 'vitest/node';
+import { CONFIG, PREPROCESSOR, WEIGHTS } from '../test/support/hub-fixture.js';
+import { startFakeHub } from '../test/support/hub-server.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -31,12 +33,27 @@ declare module 'vitest' {
 
 const ROOT = resolve(import.meta.dirname, '..');
 
-function startServe(stateDir: string): Promise<{ child: ChildProcess; url: string }> {
+/**
+ * The hub the e2e serve downloads from: a local stand-in (test/support/hub-server.ts) with the
+ * tiny test checkpoint under the Speech Commands AST's repo id, paced so that the download's
+ * progress bar and Cancel can be seen and clicked.
+ */
+export const E2E_HUB_REPO = 'MIT/ast-finetuned-speech-commands-v2';
+
+function startServe(stateDir: string, hubEndpoint: string): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((res, rej) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'main/serve/main.ts', '--port', '0', '--state', stateDir, '--ep', 'cpu'], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, FORCE_COLOR: '0' },
+      // The hub cache and the graph cache are the run's own: the user's downloads and graphs stay out of the tests.
+      env: {
+        ...process.env,
+        FORCE_COLOR: '0',
+        HF_ENDPOINT: hubEndpoint,
+        HF_HUB_CACHE: join(stateDir, 'hub'),
+        HF_HUB_OFFLINE: '',
+        FASTAST_CACHE_DIR: join(stateDir, 'cache'),
+      },
     });
     let out = '';
     let err = '';
@@ -68,12 +85,15 @@ export default async function setup(project: TestProject) {
     });
   }
   const stateDir = mkdtempSync(join(tmpdir(), 'fastast-e2e-'));
-  const { child, url } = await startServe(stateDir);
+  const hub = await startFakeHub([{ repoId: E2E_HUB_REPO, commit: 'c0ffee0000c0ffee0000c0ffee0000c0ffee0000', files: { 'config.json': CONFIG, 'preprocessor_config.json': PREPROCESSOR, 'model.safetensors': WEIGHTS } }]);
+  hub.knobs.chunkDelayMs = 150; // ~4 s for the 1.8 MB checkpoint
+  const { child, url } = await startServe(stateDir, hub.endpoint);
   let browser: BrowserServer;
   try {
     browser = await chromium.launchServer({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
   } catch (e) {
     child.kill('SIGTERM');
+    await hub.close();
     throw e;
   }
   project.provide('serveUrl', url);
@@ -81,6 +101,7 @@ export default async function setup(project: TestProject) {
   return async () => {
     await browser.close();
     child.kill('SIGTERM');
+    await hub.close();
     await new Promise((r) => setTimeout(r, 300));
     rmSync(stateDir, { recursive: true, force: true });
   };

@@ -273,7 +273,7 @@ describe('FastAST Studio in the browser', () => {
     await page.getByRole('button', { name: 'Import…' }).click();
     await expect.poll(() => select.inputValue(), { timeout: 60_000 }).toBe('my-imported-ast');
     await expect.poll(() => text('ep-badge'), { timeout: 60_000 }).toBe('EP cpu');
-    expect(await select.locator('option').allInnerTexts()).toContain('my imported ast · imported');
+    expect(await select.locator('option').allInnerTexts()).toContain('my imported ast · 10 classes · imported');
     await expect.poll(() => text('tokens-left'), { timeout: 60_000 }).toMatch(/^506 tokens/);
     await select.selectOption('ast-tiny-esc10-cmkd');
     await expect.poll(() => select.inputValue(), { timeout: 60_000 }).toBe('ast-tiny-esc10-cmkd');

@@ -69,7 +69,7 @@ beforeAll(async () => {
   writePythonCacheRepo('py-org/some-llm', 'eeeeeeeeeeffffffffff0000000000aaaaaaaaaa', { 'config.json': Buffer.from('{"model_type":"llama"}'), 'model.safetensors': WEIGHTS });
   mkdirSync(state, { recursive: true });
   writeFileSync(join(state, 'settings.json'), JSON.stringify({ lastMerge: null, imported: [longLabel, manyLayers, gone] }));
-  host = testHost(tmp, { HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: cache, HF_HOME: join(tmp, 'hf-home') });
+  host = testHost(tmp, { HF_ENDPOINT: hub.endpoint, HF_HUB_CACHE: cache, HF_HOME: join(tmp, 'hf-home'), FASTAST_CACHE_DIR: join(tmp, 'graph-cache') });
   await host.start();
   client = rpcClient(host);
 });

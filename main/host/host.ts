@@ -57,7 +57,7 @@ export class Host {
     const env = cfg.env ?? process.env;
     this.models = new ModelRegistry(cfg.modelsDir, join(cfg.stateDir, 'models'), env, this.log);
     this.store = new ModelStore(this.models, this.settings, env);
-    this.engines = new EngineCache(this.models, createEngine, engineOptions, this.log);
+    this.engines = new EngineCache(this.models, createEngine, engineOptions, this.log, env);
     this.windows = new WindowRuns(this.queue);
     this.files = new OpenFiles(cfg.mediaDir, (fileId) => this.windows.forgetFile(fileId));
     this.lab = new LabHost({
@@ -66,6 +66,7 @@ export class Host {
       demoDir: cfg.demoDir,
       engineOptions,
       createEngine,
+      graphCache: () => this.engines.cache(),
       models: () => this.models.byId(),
       queue: this.queue,
       log: this.log,

@@ -12,7 +12,7 @@ import { basename, join, resolve } from 'node:path';
 import type { EventData, LabResult, LabSweepParams, ModelInfo, Params, Result } from '../../app/contract/index.js';
 import { settingsGrid, sweep, type SweepModel, type SweepProgress, type SweepResult } from '../../app/analysis/sweep.js';
 import { SweepCache } from '../../app/analysis/sweep-cache.js';
-import { loadCheckpoint } from '../../app/checkpoint/load.js';
+import type { GraphCache } from '../../app/engine/graph-cache.js';
 import type { Engine } from '../../app/engine/types.js';
 import { FastAstError } from '../../app/errors.js';
 import type { EngineQueue } from './engine-queue.js';
@@ -30,6 +30,8 @@ export interface LabHostConfig {
   demoDir: string | null;
   engineOptions: EngineOptions;
   createEngine: CreateEngine;
+  /** The host's graph cache (shared with the workstation's engines). */
+  graphCache: () => Promise<GraphCache>;
   /** The host's models by id (bundled and imported). */
   models: () => ReadonlyMap<string, ModelInfo>;
   /** The host's engine queue: sweep runs take turns with the workstation's. */
@@ -77,10 +79,10 @@ export class LabHost {
     const cached = this.engines.get(key);
     if (cached) return cached;
     const p = (async () => {
-      const checkpoint = await loadCheckpoint(info.dir);
-      const engine = await this.cfg.createEngine(checkpoint, this.cfg.engineOptions);
-      this.cfg.log(`lab engine for ${info.id} on ${engine.ep}`);
-      return { dir: checkpoint.dir, sha256: checkpoint.sha256, engine };
+      // The lab's engine is its own, but its graph comes from the host's cache like the workstation's.
+      const built = await this.cfg.createEngine(info.dir, { ...this.cfg.engineOptions, cache: await this.cfg.graphCache(), notice: this.cfg.log });
+      this.cfg.log(`lab engine for ${info.id} on ${built.engine.ep}`);
+      return { dir: resolve(info.dir), sha256: built.sha256, engine: built.engine };
     })();
     p.catch(() => this.engines.deleteIf(key, p));
     for (const [, old] of this.engines.set(key, p)) void old.then((m) => m.engine.dispose()).catch(() => {});

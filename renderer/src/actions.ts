@@ -4,6 +4,8 @@ import { useFile } from './stores/file';
 import { useLab } from './stores/lab';
 import { useMerge } from './stores/merge';
 import { useModels } from './stores/models';
+import { useModelStore } from './stores/model-store';
+import { allowedLabels, branchMembers } from './lib/label-filter';
 import { filterSelection, isEdited, selectedSegment, useSegments, visibleSegments } from './stores/segments';
 import { useUi } from './stores/ui';
 import { api, isCancelled } from './api/client';
@@ -56,6 +58,7 @@ export async function switchModel(id: string): Promise<void> {
   useMerge.getState().setParams({}, 'restore');
   await useMerge.getState().loadTable();
   useAnalysis.getState().clear();
+  useAnalysis.getState().setBranch(null); // another model's ontology branch means nothing here
   useSegments.getState().reset([], null);
   const f = useFile.getState().file;
   if (f) {
@@ -90,10 +93,16 @@ function provenanceOf(result: AnalysisResult, threshold: number): Provenance {
   return { ...result.provenance, threshold };
 }
 
-/** Labels that the analysis bar's filter lets through (case-insensitive substring; '' = all). */
+/**
+ * Labels that the analysis bar lets through: its text filter (case-insensitive substring; '' =
+ * all) and its ontology branch (the same mask as the label lane's, lib/label-filter).
+ */
 export function labelsMatching(labels: readonly string[], filter: string): string[] {
-  const f = filter.trim().toLowerCase();
-  return labels.filter((l) => !f || l.toLowerCase().includes(f));
+  const { branch } = useAnalysis.getState();
+  const id = useModels.getState().active?.id;
+  const entries = id ? useModelStore.getState().labels[id]?.labels : undefined;
+  const mask = allowedLabels(labels, filter, branchMembers(entries ?? [], branch));
+  return labels.filter((_, i) => mask[i]);
 }
 
 /**

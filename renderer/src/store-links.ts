@@ -10,14 +10,14 @@ import { useLab } from './stores/lab';
 /** Subscribes the links; the returned function undoes them. */
 export function linkStores(): () => void {
   const unsubscribe = [
-    // A new analysis rebuilds the segments; so do the threshold and label filter while the list is unedited.
+    // A new analysis rebuilds the segments; so do the threshold, label filter and branch while the list is unedited.
     useAnalysis.subscribe((s, prev) => {
       if (s.result !== prev.result) rebuildSegments(s.result !== null);
-      else if (s.threshold !== prev.threshold || s.filter !== prev.filter) rebuildSegments(false);
+      else if (s.threshold !== prev.threshold || s.filter !== prev.filter || s.branch !== prev.branch) rebuildSegments(false);
     }),
     // Opening a recording (Open…, the file browser, a menu) shows it: back to the workstation.
     useFile.subscribe((s, prev) => {
-      if (s.opening && !prev.opening && useLab.getState().view === 'lab') useLab.getState().setView('workstation');
+      if (s.opening && !prev.opening && useLab.getState().view !== 'workstation') useLab.getState().setView('workstation');
     }),
   ];
   return () => unsubscribe.forEach((u) => u());

@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
+import type { CreateEngine } from '../../main/host/host-config.js';
 import { Host } from '../../main/host/host.js';
 import { rpcClient, type RpcTestClient } from './rpc-client.js';
 
@@ -8,10 +9,14 @@ const ROOT = resolve(import.meta.dirname, '../..');
 
 /**
  * A serve-kind host on the bundled models and demo clips, cpu only, with its state under `tmp`.
- * Its hub cache is `tmp`/hub unless `env` says otherwise, so models this machine's user
- * downloaded stay out of the tests.
+ * Its hub cache is `tmp`/hub and its graph cache `tmp`/graph-cache unless `env` says otherwise,
+ * so models this machine's user downloaded and graphs it built stay out of the tests.
  */
-export function testHost(tmp: string, env: NodeJS.ProcessEnv = { HF_HUB_CACHE: join(tmp, 'hub'), HF_HOME: join(tmp, 'hf-home'), HF_HUB_OFFLINE: '1' }): Host {
+export function testHost(
+  tmp: string,
+  env: NodeJS.ProcessEnv = { HF_HUB_CACHE: join(tmp, 'hub'), HF_HOME: join(tmp, 'hf-home'), HF_HUB_OFFLINE: '1', FASTAST_CACHE_DIR: join(tmp, 'graph-cache') },
+  createEngine?: CreateEngine,
+): Host {
   return new Host({
     kind: 'serve',
     appVersion: 'test',
@@ -23,6 +28,7 @@ export function testHost(tmp: string, env: NodeJS.ProcessEnv = { HF_HUB_CACHE: j
     homeDir: tmp,
     providers: ['cpu'],
     env,
+    createEngine,
   });
 }
 

@@ -2,6 +2,8 @@ import { openExportDialog, runAnalysis } from '../actions';
 import { useAnalysis } from '../stores/analysis';
 import { useFile } from '../stores/file';
 import { useSegments } from '../stores/segments';
+import { BranchFilter } from './models/BranchFilter';
+import { ReachNotice } from './ReachNotice';
 
 /** Analysis controls: hop, run / cancel with progress, threshold, label filter, segments export. */
 export function AnalysisBar() {
@@ -52,6 +54,8 @@ export function AnalysisBar() {
           <input type="checkbox" checked={a.heatmap} onChange={(e) => a.setHeatmap(e.target.checked)} /> heatmap
         </label>
       </span>
+      {/* Its own group: with AudioSet's branch names it wraps to the next line on a narrow window, instead of clipping. */}
+      <BranchFilter />
       <span className="grow" />
       <span className="group">
         <span className="muted small-text" data-testid="segment-count">
@@ -67,6 +71,7 @@ export function AnalysisBar() {
           Export…
         </button>
       </span>
+      <ReachNotice />
     </section>
   );
 }

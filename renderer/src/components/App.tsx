@@ -17,6 +17,7 @@ import { shownLayer, useMerge } from '../stores/merge';
 import { useModels } from '../stores/models';
 import { useLab } from '../stores/lab';
 import { LabView } from './lab/LabView';
+import { ModelsView } from './models/ModelsView';
 
 const layers = () => useModels.getState().active?.numLayers ?? 0;
 
@@ -57,7 +58,7 @@ export function App() {
         return;
       }
       if (typing) return;
-      if (useLab.getState().view === 'lab') return; // the workstation's keys stay with the workstation
+      if (useLab.getState().view !== 'workstation') return; // the workstation's keys stay with the workstation
       if (!useFile.getState().file) return;
       // Undo / redo of segment edits (text fields keep their own).
       if (mod && e.key.toLowerCase() === 'z') {
@@ -111,6 +112,8 @@ export function App() {
       {browserOpen && <FileBrowser />}
       {view === 'lab' ? (
         <LabView />
+      ) : view === 'models' ? (
+        <ModelsView />
       ) : file ? (
         <main className="workspace">
           <div className="col-main">

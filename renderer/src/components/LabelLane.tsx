@@ -7,6 +7,7 @@ import { drawHeatmap, heatCell, heatLayout, windowAt as heatWindowAt } from '../
 import { useElementSize } from '../lib/hooks';
 import { labelColor, labelIndex, laneGeometry, MAX_STACKED_ROWS, stackRows, trackRows } from '../lib/lane-rows';
 import { useAnalysis } from '../stores/analysis';
+import { useLabelMask } from './models/use-labels';
 import { useFile } from '../stores/file';
 import { useMerge } from '../stores/merge';
 import { useModels } from '../stores/models';
@@ -55,10 +56,7 @@ export function LabelLane() {
   const { rowH, height: segH } = laneGeometry(rows, tracks);
   const shown = useMemo(() => new Set(visibleSegments(segments, tableFilter, sort).map((s) => s.id)), [segments, tableFilter, sort]);
 
-  const allowed = useMemo(() => {
-    const f = filter.trim().toLowerCase();
-    return labels.map((l) => !f || l.toLowerCase().includes(f));
-  }, [labels, filter]);
+  const allowed = useLabelMask(labels, filter);
 
   const heatRows = useMemo(() => {
     if (!result) return [] as number[];

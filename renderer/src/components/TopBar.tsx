@@ -4,6 +4,7 @@ import { useModels } from '../stores/models';
 import { useUi } from '../stores/ui';
 import { formatClock } from '../lib/mel';
 import { ViewSwitch } from './lab/ViewSwitch';
+import { ClassesButton } from './models/ClassList';
 
 export function TopBar() {
   const file = useFile((s) => s.file);
@@ -88,12 +89,14 @@ function ModelPicker() {
         >
           {models.map((m) => (
             <option key={m.id} value={m.id}>
-              {m.name}
-              {m.bundled ? '' : ' · imported'}
+              {m.name} · {m.classes} classes
+              {m.bundled ? '' : ` · ${m.source === 'hub' ? 'hub' : 'imported'}`}
             </option>
           ))}
         </select>
       </label>
+      <ClassesButton />
+      <LoadProgress />
       <button className="small" onClick={() => void onImport()} title={`Import an HF AST checkpoint folder${hostKind === 'serve' ? ' (a path on the host)' : ''}`}>
         Import…
       </button>
@@ -105,5 +108,19 @@ function ModelPicker() {
         {loading ? 'loading…' : engine ? `EP ${engine.ep}` : 'no engine'}
       </span>
     </div>
+  );
+}
+
+/** A model's first start builds its graph (seconds to a minute for AST-base): how far it is. */
+function LoadProgress() {
+  const p = useModels((s) => s.loadProgress);
+  if (!p) return null;
+  return (
+    <span className="load-progress small-text" data-testid="model-load-progress" title="The first start of a model builds its ONNX graph; later starts open it from the cache">
+      <progress max={100} value={p.done} /> {p.message}
+      <button className="small" onClick={() => useModels.getState().cancelLoad()} title="Keep the current model; a graph being built is still finished and cached" data-testid="model-load-cancel">
+        Cancel
+      </button>
+    </span>
   );
 }

@@ -17,11 +17,14 @@ interface AnalysisState {
   filter: string;
   /** Class × time heatmap instead of top labels. */
   heatmap: boolean;
+  /** Only the labels under this ontology node (AudioSet labels; null = all). */
+  branch: string | null;
   setHop(h: number): void;
   setUseMerge(v: boolean): void;
   setThreshold(t: number): void;
   setFilter(f: string): void;
   setHeatmap(v: boolean): void;
+  setBranch(b: string | null): void;
   /** Analyses `file` with `merge` (null = r = 0); actions.runAnalysis passes what is open and set. */
   run(file: FileInfo, merge: MergeParams | null): Promise<void>;
   cancel(): void;
@@ -39,11 +42,13 @@ export const useAnalysis = create<AnalysisState>((set, get) => ({
   threshold: 0.3,
   filter: '',
   heatmap: false,
+  branch: null,
   setHop: (hopS) => set({ hopS: Math.max(0, hopS) }),
   setUseMerge: (useMerge) => set({ useMerge }),
   setThreshold: (threshold) => set({ threshold }),
   setFilter: (filter) => set({ filter }),
   setHeatmap: (heatmap) => set({ heatmap }),
+  setBranch: (branch) => set({ branch }),
   async run(file, merge) {
     ctl?.abort();
     const mine = (ctl = new AbortController());

@@ -1,6 +1,6 @@
 import { useLab } from '../../stores/lab';
 
-/** Workstation ↔ Lab, in the top bar. A running sweep shows on the Lab button. */
+/** Workstation ↔ Lab ↔ Models, in the top bar. A running sweep shows on the Lab button. */
 export function ViewSwitch() {
   const view = useLab((s) => s.view);
   const setView = useLab((s) => s.setView);
@@ -14,6 +14,9 @@ export function ViewSwitch() {
       </button>
       <button role="tab" aria-selected={view === 'lab'} className={view === 'lab' ? 'on' : ''} onClick={() => setView('lab')} data-testid="view-lab" title="Accuracy and speed lab: sweep a labelled set over merge settings">
         Lab{running ? ` · ${share !== null ? `${share}%` : '…'}` : ''}
+      </button>
+      <button role="tab" aria-selected={view === 'models'} className={view === 'models' ? 'on' : ''} onClick={() => setView('models')} data-testid="view-models" title="Installed models, downloads from the hub, .pth import">
+        Models
       </button>
     </span>
   );
