@@ -1,6 +1,7 @@
 import { openExportDialog, runAnalysis } from '../actions';
 import { useAnalysis } from '../stores/analysis';
 import { useFile } from '../stores/file';
+import { plural } from '../lib/format';
 import { useSegments } from '../stores/segments';
 import { BranchFilter } from './models/BranchFilter';
 import { ReachNotice } from './ReachNotice';
@@ -59,7 +60,7 @@ export function AnalysisBar() {
       <span className="grow" />
       <span className="group">
         <span className="muted small-text" data-testid="segment-count">
-          {segments.length} segments
+          {plural(segments.length, 'segment')}
         </span>
         <button
           className="small"
