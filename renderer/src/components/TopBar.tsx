@@ -3,6 +3,7 @@ import { useFile } from '../stores/file';
 import { useModels } from '../stores/models';
 import { useUi } from '../stores/ui';
 import { formatClock } from '../lib/mel';
+import { shortReason } from '../lib/format';
 import { ViewSwitch } from './lab/ViewSwitch';
 import { ClassesButton } from './models/ClassList';
 
@@ -103,7 +104,7 @@ function ModelPicker() {
       <span
         className="badge"
         data-testid="ep-badge"
-        title={failed.length ? `Tried first: ${failed.map((a) => `${a.ep} (${a.reason})`).join('; ')}` : 'execution provider'}
+        title={failed.length ? `Tried first: ${failed.map((a) => `${a.ep} (${shortReason(a.reason ?? '')})`).join('; ')}` : 'execution provider'}
       >
         {loading ? 'loading…' : engine ? `EP ${engine.ep}` : 'no engine'}
       </span>
