@@ -47,8 +47,10 @@ export async function runEval(args: EvalArgs, io: CliIo): Promise<number> {
     }
     // Two checkpoints in folders of the same name are told apart by their paths.
     const ids = opened.map((o) => o.checkpoint.id);
+    // int8 rows say so: their numbers are not the float32 model's.
+    const suffix = args.weights === 'int8' ? ' int8' : '';
     const models: SweepModel[] = opened.map((o, i) => ({
-      id: ids.indexOf(ids[i]) === ids.lastIndexOf(ids[i]) ? ids[i] : relative(process.cwd(), o.checkpoint.dir) || o.checkpoint.dir,
+      id: (ids.indexOf(ids[i]) === ids.lastIndexOf(ids[i]) ? ids[i] : relative(process.cwd(), o.checkpoint.dir) || o.checkpoint.dir) + suffix,
       sha256: o.checkpoint.sha256,
       engine: o.engine,
     }));

@@ -33,7 +33,7 @@ export async function openModel(args: CommonArgs, warn: (line: string) => void):
   const source = await resolveModelSource(args.model ?? DEFAULT_MODEL_DIR, { bundledDir: join(PACKAGE_ROOT, 'models') });
   const ck = await checkpointOnDisk(source.kind === 'pth' ? source.path : source.dir);
   const cache = await GraphCache.open({ notice: warn });
-  const { engine, sha256 } = await createCachedNodeEngine(ck, { cache, providers: providers(args.ep), threads: args.threads, notice: warn });
+  const { engine, sha256 } = await createCachedNodeEngine(ck, { cache, providers: providers(args.ep), threads: args.threads, weights: args.weights, notice: warn });
   // A hub snapshot's folder is named by its commit hash, so the repo id is shown instead.
   const checkpoint =
     source.kind === 'pth'
