@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { audiosetAliases, openLabelledSet } from '../analysis/labelled-set.js';
+import { defaultBatchSize } from '../analysis/run-windows.js';
 import { settingsGrid, sweep, type SweepModel, type SweepProgress } from '../analysis/sweep.js';
 import { SweepCache } from '../analysis/sweep-cache.js';
 import { FastAstError } from '../errors.js';
@@ -60,7 +61,8 @@ export async function runEval(args: EvalArgs, io: CliIo): Promise<number> {
     const res = await sweep(models, set, {
       settings: settingsGrid({ rs: args.rs, shapes: args.shapes, propAttn: args.propAttnModes, protectDistillation: args.protectDistillation }),
       cache: new SweepCache(args.cache),
-      batchSize: args.batch,
+      // One batch size for the sweep: the smallest default of its models (the larger model's memory cap).
+      batchSize: args.batch ?? Math.min(...opened.map((o) => defaultBatchSize(o.engine.spec, o.engine.ep))),
       signal: io.signal,
       onProgress: showProgress ? (p) => io.err(progressLine(p)) : undefined,
     });
