@@ -6,7 +6,9 @@
  *  2. 8-bit weights: float32 vs int8 (DynamicQuantizeMatMul, the CPU default, and MatMulNBits)
  *     at r = 0 and 64, at batch 1 and at the batch this run found fastest;
  *  3. the combination for AST-base: throughput at r = 64 + int8 + that batch ÷ float32 r = 0
- *     batch 1 (target ≥ 3×).
+ *     batch 1 (target ≥ 3×);
+ *  4. for the bundled model, parallel sessions: 2 sessions × 1 thread (app/engine/engine-pool.ts)
+ *     vs 1 session × 2 threads, at that batch.
  * Every configuration runs once per round and the rounds interleave them, so drift in the load
  * of a shared machine hits all alike; ratios are medians of per-round ratios, with their range.
  * Engines live in this process (one session each; only one computes at a time).
@@ -21,9 +23,10 @@ import { windowCount, windowInput } from '../app/audio/windows.js';
 import { loadCheckpoint } from '../app/checkpoint/load.js';
 import { specFromConfigs, type ModelSpec } from '../app/checkpoint/spec.js';
 import { randomWeights, type Weights } from '../app/checkpoint/weights.js';
+import { enginePool } from '../app/engine/engine-pool.js';
 import { createNodeEngine } from '../app/engine/node-engine.js';
 import type { Engine } from '../app/engine/types.js';
-import type { GraphOptions } from '../app/graph/tome-ast.js';
+import { buildTomeAstGraph, type GraphOptions } from '../app/graph/tome-ast.js';
 import { constantSchedule } from '../app/tome/schedule.js';
 
 type ModelKey = 'base' | 'tiny';
@@ -103,6 +106,8 @@ export async function runSpeedBench(root: string, opts: { threads: number; quick
     const { spec } = model;
     const engines: Record<string, Engine> = {};
     for (const [name, graph] of Object.entries(FORMS)) engines[name] = await createNodeEngine(model, { providers: ['cpu'], threads: opts.threads, graph });
+    // The parallel-sessions part opens two more sessions of the float32 graph, after the weights are gone.
+    const float32Graph = key === 'tiny' ? buildTomeAstGraph(spec, model.weights, FORMS.float32) : undefined;
     model.weights.clear();
     const windows = await demoWindows(root, spec, Math.max(...batches));
     try {
@@ -131,6 +136,17 @@ export async function runSpeedBench(root: string, opts: { threads: number; quick
       }
       const combined = pairedRatio(base, at('int8 dynamic', 64, chosen));
       log(`   combined: r = 64 + int8 (dynamic) + batch ${chosen} vs float32 r = 0 batch 1: throughput ${combined}${key === 'base' ? ` (target ≥ ${TARGET_COMBINED}×)` : ''}`);
+
+      // 4. Parallel sessions (tiny only: AST-base's MatMuls keep 2 threads busy anyway, and two copies cost 0.7 GB).
+      if (key === 'tiny' && opts.threads === 2) {
+        const single = await Promise.all([0, 1].map(() => createNodeEngine(model, { providers: ['cpu'], threads: 1, graphBytes: float32Graph })));
+        engines['float32 2×1'] = enginePool(single);
+        const pc: Config[] = [];
+        for (const r of [0, 64]) for (const form of ['float32', 'float32 2×1']) pc.push({ form, r, batch: Math.max(2, chosen) });
+        const pm = await timeRounds(engines, spec, windows, pc, rounds);
+        log(`   parallel sessions, float32, batch ${pc[0].batch} (median ms per window [each round]; ratio = 1 session × 2 threads ÷ this, per round):`);
+        pc.forEach((c, i) => log(`     ${c.form === 'float32' ? '1 session × 2 threads' : '2 sessions × 1 thread'}  r ${String(c.r).padStart(3)}: ${fmt(pm[i])}   ${pairedRatio(pm[i - (i % 2)], pm[i])}`));
+      }
     } finally {
       for (const e of Object.values(engines)) await e.dispose();
     }

@@ -56,6 +56,8 @@ export interface EvalArgs extends CommonArgs {
   out?: string;
   /** Folder of the on-disk result cache. */
   cache?: string;
+  /** Sessions per model, each with --threads threads; a batch is split across them (default 1). */
+  sessions?: number;
 }
 
 export type CliArgs = ClassifyArgs | EvalArgs | { command: 'help'; topic?: 'classify' | 'eval' };
@@ -96,6 +98,7 @@ const EVAL = {
   'prop-attn': { type: 'string' },
   out: { type: 'string' },
   cache: { type: 'string' },
+  sessions: { type: 'string' },
 } as const;
 
 const SHAPES = Object.keys(SHAPE_INFLECTION) as ScheduleShape[];
@@ -243,6 +246,7 @@ function parseEval(args: string[]): CliArgs {
     propAttnModes,
     out: v.out,
     cache: v.cache,
+    sessions: v.sessions === undefined ? undefined : int('eval', 'sessions', v.sessions, 1),
   };
 }
 

@@ -94,6 +94,8 @@ Output:
                             changed against r = 0, per model × setting
   --cache DIR               keep results per (model sha256, setting, file) in DIR: a repeated
                             sweep, an added setting or added clips compute only what is new
+  --sessions N              N sessions per model, each with --threads threads, a batch split
+                            across them: throughput on few cores (e.g. --sessions 2 --threads 1)
   --ep EP, --threads N, --weights, --batch   as in fastast classify --help
   -h, --help                this help
 
