@@ -46,7 +46,9 @@ describe('fastast eval (end to end, child process)', () => {
       expect(row.accuracy * 4).toBe(row.correct);
       // batch_size: the measured CPU default for the bundled model (app/analysis/run-windows.ts).
       expect(row).toMatchObject({ shape: 'constant', prop_attn: true, metric: 'accuracy', batch_size: 16, timing_from_cache: false, computed_clips: 4 });
-      expect(row.ms_per_clip).toBeCloseTo(1000 / row.clips_per_s, 0);
+      // clips_per_s is rounded to 2 decimals: on a slow (loaded) machine, ~1 clip/s, that alone is
+      // up to 0.5 % of ms_per_clip, more than the 0.5 ms an absolute check allowed.
+      expect(Math.abs((row.ms_per_clip * row.clips_per_s) / 1000 - 1)).toBeLessThan(0.01);
     }
     expect(out.rows[0].agreement).toBe(1);
     expect(out.rows.map((r: { tokens_after_last: number }) => r.tokens_after_last)).toEqual([602, 410, 38]);
