@@ -5,10 +5,12 @@
  * float32 and int8 (the CPU default kernel) engines run the same windows at each r, and this prints
  *  - top-1 agreement with float32 per window, on the demo clips (data/demo) and on ESC-10 fold 5;
  *  - accuracy on fold 5 (mean score over a clip's windows, as `fastast eval` scores a clip), both;
- *  - ToMe merge decisions that change: per layer and window, whether int8's merge map equals
- *    float32's, and the share of map entries that differ. Layer 0 cannot change (its keys come from
- *    the float32 patch embedding through a float32 key projection); later layers see the int8
- *    layers' outputs, so their keys move.
+ *  - ToMe merge decisions that change, as partitions of the original tokens (app/tome/groups.ts):
+ *    after each layer, the share of tokens whose group (the set of tokens merged with it) differs
+ *    from float32's; the windows whose final partition is identical; and the first layer where a
+ *    window's partition departs. Layer 0 cannot change (its keys come from the float32 patch
+ *    embedding through the float32 key projection); later layers see the int8 layers' outputs,
+ *    so their keys move.
  */
 import { readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -20,6 +22,7 @@ import { windowCount, windowInput } from '../app/audio/windows.js';
 import { loadCheckpoint } from '../app/checkpoint/load.js';
 import { createNodeEngine } from '../app/engine/node-engine.js';
 import type { Engine, ItemResult } from '../app/engine/types.js';
+import { canonicalPartition, composeGroups } from '../app/tome/groups.js';
 import { constantSchedule } from '../app/tome/schedule.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -38,28 +41,36 @@ interface Tally {
   windows: number;
   agree: number;
   maxLogitDiff: number;
-  /** (window, layer) pairs with r > 0, and those whose int8 map equals float32's. */
-  layerMaps: number;
-  sameMaps: number;
-  entries: number;
-  changedEntries: number;
+  /** Tokens × layers compared, and those whose group differs from float32's. */
+  tokens: number;
+  changedTokens: number;
+  /** Windows whose partition after the last layer is float32's. */
+  sameFinal: number;
+  /** Per window whose partition departs: the first layer where it does (count per layer). */
+  firstDiff: number[];
 }
-const tally = (): Tally => ({ windows: 0, agree: 0, maxLogitDiff: 0, layerMaps: 0, sameMaps: 0, entries: 0, changedEntries: 0 });
+const tally = (): Tally => ({ windows: 0, agree: 0, maxLogitDiff: 0, tokens: 0, changedTokens: 0, sameFinal: 0, firstDiff: [] });
 
 function compare(t: Tally, f: ItemResult, q: ItemResult, r: number): void {
   t.windows++;
   if (argmax(f.logits) === argmax(q.logits)) t.agree++;
   f.logits.forEach((v, i) => (t.maxLogitDiff = Math.max(t.maxLogitDiff, Math.abs(v - q.logits[i]))));
   if (r === 0) return;
-  f.maps.forEach((fm, l) => {
-    const qm = q.maps[l];
-    t.layerMaps++;
-    let changed = fm.length === qm.length ? 0 : fm.length;
-    if (fm.length === qm.length) for (let i = 0; i < fm.length; i++) if (fm[i] !== qm[i]) changed++;
-    if (changed === 0) t.sameMaps++;
-    t.entries += fm.length;
-    t.changedEntries += changed;
+  const n = f.maps[0].length;
+  const gf = composeGroups(f.maps, n);
+  const gq = composeGroups(q.maps, n);
+  let first = -1;
+  gf.forEach((groups, l) => {
+    const a = canonicalPartition(groups);
+    const b = canonicalPartition(gq[l]);
+    let changed = 0;
+    for (let j = 0; j < n; j++) if (a[j] !== b[j]) changed++;
+    t.tokens += n;
+    t.changedTokens += changed;
+    if (changed && first < 0) first = l;
   });
+  if (first < 0) t.sameFinal++;
+  else t.firstDiff[first] = (t.firstDiff[first] ?? 0) + 1;
 }
 
 async function windowsOf(path: string, engine: Engine): Promise<Float32Array[]> {
@@ -103,7 +114,11 @@ for (const name of models) {
   for (const [i, r] of rs.entries()) {
     const d = demoT[i];
     const f = foldT[i];
-    const maps = (t: Tally) => (r === 0 ? 'no merges at r = 0' : `merge maps identical in ${t.sameMaps}/${t.layerMaps} (window, layer) pairs; ${t.changedEntries}/${t.entries} map entries differ (${((100 * t.changedEntries) / t.entries).toFixed(2)} %)`);
+    const firsts = (t: Tally) => t.firstDiff.map((c, l) => (c ? `layer ${l}: ${c}` : '')).filter(Boolean).join(', ');
+    const maps = (t: Tally) =>
+      r === 0
+        ? 'no merges at r = 0'
+        : `tokens in another group than float32's, over all layers: ${((100 * t.changedTokens) / t.tokens).toFixed(2)} %; final partition identical in ${t.sameFinal}/${t.windows} windows; first departure ${firsts(t) || 'none'}`;
     console.log(`  r = ${r}: top-1 agreement per window: demo ${d.agree}/${d.windows}, fold 5 ${f.agree}/${f.windows}; max |Δlogit| ${Math.max(d.maxLogitDiff, f.maxLogitDiff).toFixed(4)}`);
     console.log(`          fold-5 accuracy (${clips.length} clips): float32 ${correct[i].f32}, int8 ${correct[i].int8}`);
     console.log(`          demo: ${maps(d)}`);
