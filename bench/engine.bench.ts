@@ -60,7 +60,7 @@ const INSTALL_HINT =
 
 type ModelKey = 'base' | 'tiny';
 /** Sections `--only` can pick: a model's speed, or `build` (AST-base checkpoint → engine: cold build, cached start, peak RSS; bench/build.bench.ts). */
-type Section = ModelKey | 'build';
+type Section = ModelKey | 'build' | 'speed';
 const MODELS: Record<ModelKey, { title: string; source: string; config: string }> = {
   tiny: { title: 'bundled ast-tiny-esc10-cmkd', source: 'models/ast-tiny-esc10-cmkd', config: 'models/ast-tiny-esc10-cmkd/config.json' },
   base: { title: 'AST-base size, random weights', source: 'test/fixtures/ast-base-config.json', config: 'test/fixtures/ast-base-config.json' },
@@ -86,6 +86,10 @@ interface Options {
   only: ModelKey[];
   /** Run the build section (cold build, cached start, peak RSS). */
   build: boolean;
+  /** Run the speed-levers section (batch, int8, combined; bench/speed.bench.ts) for these models. */
+  speed: ModelKey[];
+  /** --runs, when given: rounds of the speed section too. */
+  speedRounds?: number;
   /** Rounds per model: each round times every r once on onnxruntime and one PyTorch window per split. */
   runs: Record<ModelKey, number>;
 }
@@ -106,7 +110,9 @@ function parseArgs(argv: string[]): Options {
         '  --json              one JSON object on stdout (the human-readable report goes to stderr); use npm run -s to keep npm\'s banner out',
         '  --threads N         onnxruntime intra-op threads = torch.set_num_threads = OpenBLAS threads (default: all cores)',
         '  --runs N            rounds per model (default base 5, tiny 15): every r once on ORT + one PyTorch window per split',
-        '  --only base|tiny|build  one section only (build: AST-base checkpoint → engine, cold build vs cached start, peak RSS)',
+        '  --only base|tiny|build|speed  one section only (build: AST-base checkpoint → engine, cold build vs cached start, peak RSS;',
+        '                      speed: batch sizes, float32 vs int8, the combined figure; bench/speed.bench.ts)',
+        '  --speed-models M    models of the speed section: base,tiny (default both)',
         '  --no-pytorch        skip the PyTorch baseline',
         '  --no-pytorch-split  skip the second PyTorch thread split (torch.set_num_threads(1), OpenBLAS N threads)',
         `  --pytorch-plain-malloc  run PyTorch without GLIBC_TUNABLES=${PYTORCH_GLIBC_TUNABLES} (huge pages for its large tensors)`,
@@ -126,7 +132,9 @@ function parseArgs(argv: string[]): Options {
   const runsN = runsArg === undefined ? undefined : Number(runsArg);
   if (runsN !== undefined && (!Number.isInteger(runsN) || runsN < 1)) usage('--runs must be a positive integer');
   const onlyArg = value('--only');
-  if (has('--only') && onlyArg !== 'base' && onlyArg !== 'tiny' && onlyArg !== 'build') usage('--only takes base, tiny or build');
+  if (has('--only') && !['base', 'tiny', 'build', 'speed'].includes(onlyArg ?? '')) usage('--only takes base, tiny, build or speed');
+  const speedModels = (value('--speed-models') ?? 'base,tiny').split(',') as ModelKey[];
+  if (speedModels.some((m) => m !== 'base' && m !== 'tiny')) usage('--speed-models takes base, tiny or base,tiny');
   const waitArg = value('--wait-quiet');
   const waitQuiet = has('--wait-quiet') ? Number(waitArg ?? 600) : 0;
   if (!Number.isFinite(waitQuiet) || waitQuiet < 0) usage('--wait-quiet takes a number of seconds');
@@ -141,9 +149,11 @@ function parseArgs(argv: string[]): Options {
     profile: has('--profile'),
     oracle: !has('--no-oracle'),
     waitQuiet,
-    only: onlyArg === 'build' ? [] : onlyArg ? [onlyArg as ModelKey] : ['tiny', 'base'],
+    only: onlyArg === 'build' || onlyArg === 'speed' ? [] : onlyArg ? [onlyArg as ModelKey] : ['tiny', 'base'],
+    speed: !onlyArg || onlyArg === 'speed' ? speedModels : [],
     build: !onlyArg || (onlyArg as Section) === 'build',
     runs: { base: runsN ?? (quick ? 1 : 5), tiny: runsN ?? (quick ? 3 : 15) },
+    speedRounds: runsN,
   };
 }
 
@@ -958,6 +968,11 @@ async function main(): Promise<void> {
       failed = true;
       log(o, `   build: FAILED — ${(e as Error).message}`);
     }
+  }
+
+  if (o.speed.length) {
+    const { runSpeedBench } = await import('./speed.bench.js');
+    await runSpeedBench(ROOT, { threads: o.threads, quick: o.quick, rounds: o.speedRounds, models: o.speed, log: (line) => log(o, line) });
   }
 
   if (o.fbank && o.only.length) {

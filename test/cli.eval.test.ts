@@ -44,10 +44,11 @@ describe('fastast eval (end to end, child process)', () => {
       expect(row.clips).toBe(4);
       expect(row.clips_per_s).toBeGreaterThan(0);
       expect(row.accuracy * 4).toBe(row.correct);
-      expect(row).toMatchObject({ shape: 'constant', prop_attn: true, metric: 'accuracy', batch_size: 1, timing_from_cache: false, computed_clips: 4 });
-      // clips_per_s is rounded to 0.01, so 1000 / clips_per_s is off by up to 1000 · 0.005 / clips_per_s²
-      // (1.8 ms at 1.67 clips/s on a loaded machine), plus ms_per_clip's own rounding.
-      expect(Math.abs(row.ms_per_clip - 1000 / row.clips_per_s)).toBeLessThanOrEqual((1000 * 0.0051) / row.clips_per_s ** 2 + 0.006);
+      // batch_size: the measured CPU default for the bundled model (app/analysis/run-windows.ts).
+      expect(row).toMatchObject({ shape: 'constant', prop_attn: true, metric: 'accuracy', batch_size: 16, timing_from_cache: false, computed_clips: 4 });
+      // clips_per_s is rounded to 2 decimals: on a slow (loaded) machine, ~1 clip/s, that alone is
+      // up to 0.5 % of ms_per_clip, more than the 0.5 ms an absolute check allowed.
+      expect(Math.abs((row.ms_per_clip * row.clips_per_s) / 1000 - 1)).toBeLessThan(0.01);
     }
     expect(out.rows[0].agreement).toBe(1);
     expect(out.rows.map((r: { tokens_after_last: number }) => r.tokens_after_last)).toEqual([602, 410, 38]);

@@ -1,5 +1,5 @@
 import type { ModelSpec } from '../checkpoint/spec.js';
-import type { Engine, MergeSettings } from '../engine/types.js';
+import type { Engine, ExecutionProvider, MergeSettings } from '../engine/types.js';
 import { FastAstError } from '../errors.js';
 
 /** Per-window outputs of a batched run, in window order. */
@@ -12,24 +12,32 @@ export interface WindowRun {
 }
 
 export interface RunWindowsOptions {
-  /** Windows per engine.run (default: defaultBatchSize); larger batches amortise per-run overhead, smaller ones cancel sooner. */
+  /** Windows per engine.run (default: defaultBatchSize for the engine's EP); larger batches amortise per-run overhead, smaller ones cancel sooner. */
   batchSize?: number;
   signal?: AbortSignal;
   /** Called after each batch with windows done so far. */
   onBatch?: (done: number, total: number) => void;
 }
 
-export const DEFAULT_BATCH_SIZE = 8;
+/**
+ * Windows per engine run, by EP, from `npm run bench -- --only speed` (bench/README.md, "Speed
+ * levers"). On the CPU EP one window of the bundled model is ~600 tokens, so its MatMuls are
+ * already large; what a batch saves is the per-run cost of the merge's many small kernels:
+ * batch 16 measured ~1.4–1.5× the throughput of batch 1 at r = 64 and ~1.0–1.6× at r = 0 (2
+ * cores, heavily loaded, 5 interleaved rounds). The other EPs are not measured yet and keep the
+ * earlier default.
+ */
+const BATCH_BY_EP: Record<ExecutionProvider, number> = { cpu: 16, wasm: 8, webgpu: 8, dml: 8, coreml: 8 };
 /** Attention scores of one batch (heads × tokens² floats per window) may take this much memory. */
 const ATTENTION_BUDGET_BYTES = 256 * 1024 ** 2;
 
 /**
- * Batch size for a model: up to DEFAULT_BATCH_SIZE windows, fewer for large models, where the
+ * Batch size for a model on an EP: the measured size, fewer windows for large models, where the
  * attention scores dominate memory (AST-base, 1214 tokens: 70 MB per window → 3 windows).
  */
-export function defaultBatchSize(spec: ModelSpec): number {
+export function defaultBatchSize(spec: ModelSpec, ep: ExecutionProvider = 'cpu'): number {
   const perWindow = spec.numHeads * spec.numTokens * spec.numTokens * 4;
-  return Math.max(1, Math.min(DEFAULT_BATCH_SIZE, Math.floor(ATTENTION_BUDGET_BYTES / perWindow)));
+  return Math.max(1, Math.min(BATCH_BY_EP[ep], Math.floor(ATTENTION_BUDGET_BYTES / perWindow)));
 }
 
 export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {
@@ -48,7 +56,7 @@ export async function runWindows(
   settings: MergeSettings,
   opts: RunWindowsOptions = {},
 ): Promise<WindowRun> {
-  const batchSize = Math.max(1, opts.batchSize ?? defaultBatchSize(engine.spec));
+  const batchSize = Math.max(1, opts.batchSize ?? defaultBatchSize(engine.spec, engine.ep));
   const windowSize = engine.spec.maxLength * engine.spec.numMelBins;
   const logits: Float32Array[] = [];
   let tokensPerLayer: number[] = [];

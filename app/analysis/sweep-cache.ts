@@ -25,6 +25,8 @@ export interface GroupInfo {
   classes: number;
   /** Execution provider (float results differ slightly between providers). */
   ep: string;
+  /** 'int8' for 8-bit Linear weights; absent for float32 (so float32 groups keep their keys). */
+  weights?: 'int8';
   /** r applied per layer, after clamping. */
   schedule: number[];
   propAttn: boolean;
@@ -74,7 +76,8 @@ export class CacheGroup {
 }
 
 export function groupKey(info: GroupInfo): string {
-  return [info.modelSha256, info.specDigest, info.ep, info.schedule.join('.'), `pa${+info.propAttn}`, `pd${+info.protectDistillation}`].join(':');
+  const ep = info.weights ? `${info.ep}+${info.weights}` : info.ep;
+  return [info.modelSha256, info.specDigest, ep, info.schedule.join('.'), `pa${+info.propAttn}`, `pd${+info.protectDistillation}`].join(':');
 }
 
 /** A short digest of a JSON-able value (used for the model spec). */

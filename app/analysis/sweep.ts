@@ -51,6 +51,7 @@ async function planFor(run: ModelRun, setting: SweepSetting, cache: SweepCache):
     specDigest: run.specDigest,
     classes: spec.labels.length,
     ep: run.model.engine.ep,
+    ...(run.model.engine.weights === 'int8' ? { weights: 'int8' as const } : {}),
     schedule: merge.schedule,
     propAttn: merge.propAttn,
     protectDistillation: merge.protectDistillation,

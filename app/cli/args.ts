@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { FastAstError } from '../errors.js';
 import type { ExecutionProvider } from '../engine/types.js';
+import type { WeightsPrecision } from '../graph/tome-ast.js';
 import { parseScheduleList, SHAPE_INFLECTION, type ScheduleShape } from '../tome/schedule.js';
 
 /** How the user asked for the merge schedule; turned into r per layer once the model's depth is known. */
@@ -18,6 +19,10 @@ export interface CommonArgs {
   protectDistillation: boolean;
   threads?: number;
   ep?: ExecutionProvider;
+  /** --weights int8: 8-bit Linear weights (default float32). */
+  weights: WeightsPrecision;
+  /** Windows per engine run; undefined = the measured default (app/analysis/run-windows.ts). */
+  batch?: number;
 }
 
 export interface ClassifyArgs extends CommonArgs {
@@ -51,8 +56,8 @@ export interface EvalArgs extends CommonArgs {
   out?: string;
   /** Folder of the on-disk result cache. */
   cache?: string;
-  /** Windows per engine run (default 1). */
-  batch?: number;
+  /** Sessions per model, each with --threads threads; a batch is split across them (default 1). */
+  sessions?: number;
 }
 
 export type CliArgs = ClassifyArgs | EvalArgs | { command: 'help'; topic?: 'classify' | 'eval' };
@@ -66,6 +71,8 @@ const COMMON = {
   'unprotect-distillation': { type: 'boolean' },
   threads: { type: 'string' },
   ep: { type: 'string' },
+  weights: { type: 'string' },
+  batch: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -91,7 +98,7 @@ const EVAL = {
   'prop-attn': { type: 'string' },
   out: { type: 'string' },
   cache: { type: 'string' },
-  batch: { type: 'string' },
+  sessions: { type: 'string' },
 } as const;
 
 const SHAPES = Object.keys(SHAPE_INFLECTION) as ScheduleShape[];
@@ -152,6 +159,8 @@ function common(command: string, v: Record<string, string | boolean | undefined>
   if (ep !== undefined && !EPS.includes(ep as ExecutionProvider)) {
     throw usage(command, `--ep must be one of ${EPS.join(', ')}, got "${ep}"`);
   }
+  const weights = (v.weights as string | undefined) ?? 'float32';
+  if (weights !== 'float32' && weights !== 'int8') throw usage(command, `--weights takes float32 or int8, got "${weights}"`);
   return {
     model: v.model as string | undefined,
     json: Boolean(v.json),
@@ -159,6 +168,8 @@ function common(command: string, v: Record<string, string | boolean | undefined>
     protectDistillation: !v['unprotect-distillation'],
     threads: v.threads === undefined ? undefined : int(command, 'threads', v.threads as string, 0),
     ep: ep as ExecutionProvider | undefined,
+    weights,
+    batch: v.batch === undefined ? undefined : int(command, 'batch', v.batch as string, 1),
   };
 }
 
@@ -235,7 +246,7 @@ function parseEval(args: string[]): CliArgs {
     propAttnModes,
     out: v.out,
     cache: v.cache,
-    batch: v.batch === undefined ? undefined : int('eval', 'batch', v.batch, 1),
+    sessions: v.sessions === undefined ? undefined : int('eval', 'sessions', v.sessions, 1),
   };
 }
 

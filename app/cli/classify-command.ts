@@ -28,7 +28,7 @@ export async function runClassify(args: ClassifyArgs, io: CliIo): Promise<number
     const settings = { schedule: requested, propAttn: args.propAttn, protectDistillation: args.protectDistillation };
     const ctx = { model: checkpoint.id, ep: engine.ep, schedule: applySchedule(spec.numTokens, requested, args.protectDistillation).rApplied };
     const failed = await eachFile(args.files, io, async (file) => {
-      const c = await classifyFile(engine, file, { settings, hopS: args.hopS, topK: args.top, signal: io.signal });
+      const c = await classifyFile(engine, file, { settings, hopS: args.hopS, topK: args.top, batchSize: args.batch, signal: io.signal });
       io.out(args.json ? JSON.stringify(classifyJson(file, c, ctx, args.logits)) + '\n' : classifyTable(file, c, ctx, args.logits));
     });
     if (failed === 'cancelled') return EXIT_CANCELLED;

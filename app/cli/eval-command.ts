@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { audiosetAliases, openLabelledSet } from '../analysis/labelled-set.js';
+import { defaultBatchSize } from '../analysis/run-windows.js';
 import { settingsGrid, sweep, type SweepModel, type SweepProgress } from '../analysis/sweep.js';
 import { SweepCache } from '../analysis/sweep-cache.js';
 import { FastAstError } from '../errors.js';
@@ -47,8 +48,10 @@ export async function runEval(args: EvalArgs, io: CliIo): Promise<number> {
     }
     // Two checkpoints in folders of the same name are told apart by their paths.
     const ids = opened.map((o) => o.checkpoint.id);
+    // int8 rows say so: their numbers are not the float32 model's.
+    const suffix = args.weights === 'int8' ? ' int8' : '';
     const models: SweepModel[] = opened.map((o, i) => ({
-      id: ids.indexOf(ids[i]) === ids.lastIndexOf(ids[i]) ? ids[i] : relative(process.cwd(), o.checkpoint.dir) || o.checkpoint.dir,
+      id: (ids.indexOf(ids[i]) === ids.lastIndexOf(ids[i]) ? ids[i] : relative(process.cwd(), o.checkpoint.dir) || o.checkpoint.dir) + suffix,
       sha256: o.checkpoint.sha256,
       engine: o.engine,
     }));
@@ -58,7 +61,8 @@ export async function runEval(args: EvalArgs, io: CliIo): Promise<number> {
     const res = await sweep(models, set, {
       settings: settingsGrid({ rs: args.rs, shapes: args.shapes, propAttn: args.propAttnModes, protectDistillation: args.protectDistillation }),
       cache: new SweepCache(args.cache),
-      batchSize: args.batch,
+      // One batch size for the sweep: the smallest default of its models (the larger model's memory cap).
+      batchSize: args.batch ?? Math.min(...opened.map((o) => defaultBatchSize(o.engine.spec, o.engine.ep))),
       signal: io.signal,
       onProgress: showProgress ? (p) => io.err(progressLine(p)) : undefined,
     });

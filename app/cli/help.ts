@@ -29,6 +29,10 @@ const SHARED = `  --model DIR|ORG/NAME      HF AST checkpoint folder (config.jso
   --ep EP                   execution provider: cpu, webgpu, dml, coreml (falls back to cpu
                             with the reason on stderr); default: the platform's order
   --threads N               CPU threads for inference (0 = onnxruntime's default)
+  --weights float32|int8    int8: 8-bit Linear weights, built once and cached (keys, LayerNorm,
+                            softmax and the classifier head stay float32); default float32
+  --batch N                 windows per engine run; default: measured per model size and EP
+                            (bench/README.md, "Speed levers")
   --json                    machine-readable output (one JSON object per line)
   -h, --help                this help`;
 
@@ -90,8 +94,9 @@ Output:
                             changed against r = 0, per model × setting
   --cache DIR               keep results per (model sha256, setting, file) in DIR: a repeated
                             sweep, an added setting or added clips compute only what is new
-  --batch N                 windows per engine run (default 1, as npm run bench measures)
-  --ep EP, --threads N      as in fastast classify --help
+  --sessions N              N sessions per model, each with --threads threads, a batch split
+                            across them: throughput on few cores (e.g. --sessions 2 --threads 1)
+  --ep EP, --threads N, --weights, --batch   as in fastast classify --help
   -h, --help                this help
 
 JSON: {"model","model_sha256","ep","set","clips","multi_label","rows":[{"r","accuracy" (0…1),

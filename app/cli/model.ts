@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Checkpoint } from '../checkpoint/load.js';
 import { checkpointOnDisk, createCachedNodeEngine } from '../engine/cached-engine.js';
 import { GraphCache } from '../engine/graph-cache.js';
+import { enginePool } from '../engine/engine-pool.js';
 import type { Engine, ExecutionProvider } from '../engine/types.js';
 import type { CommonArgs } from './args.js';
 import { resolveModelSource } from '../models/resolve.js';
@@ -27,13 +28,19 @@ function providers(ep: ExecutionProvider | undefined): ExecutionProvider[] | und
   return ep === 'cpu' ? ['cpu'] : [ep, 'cpu'];
 }
 
-export async function openModel(args: CommonArgs, warn: (line: string) => void): Promise<OpenModel> {
+/** `sessions` > 1 (eval --sessions): that many sessions of the model, one batch split across them (app/engine/engine-pool.ts). */
+export async function openModel(args: CommonArgs & { sessions?: number }, warn: (line: string) => void): Promise<OpenModel> {
   // The built graph is cached on disk (app/engine/graph-cache.ts): a second start of a model
   // neither reads its weights nor rebuilds. Where the cache cannot be written, every start builds.
   const source = await resolveModelSource(args.model ?? DEFAULT_MODEL_DIR, { bundledDir: join(PACKAGE_ROOT, 'models') });
   const ck = await checkpointOnDisk(source.kind === 'pth' ? source.path : source.dir);
   const cache = await GraphCache.open({ notice: warn });
-  const { engine, sha256 } = await createCachedNodeEngine(ck, { cache, providers: providers(args.ep), threads: args.threads, notice: warn });
+  const start = () => createCachedNodeEngine(ck, { cache, providers: providers(args.ep), threads: args.threads, weights: args.weights, notice: warn });
+  const { engine: first, sha256 } = await start();
+  // The first start built and cached the graph: the others open the cached file.
+  const sessions = [first];
+  while (sessions.length < (args.sessions ?? 1)) sessions.push((await start()).engine);
+  const engine = enginePool(sessions);
   // A hub snapshot's folder is named by its commit hash, so the repo id is shown instead.
   const checkpoint =
     source.kind === 'pth'

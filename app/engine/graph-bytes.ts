@@ -1,6 +1,6 @@
 import type { ModelSpec } from '../checkpoint/spec.js';
 import type { Weights } from '../checkpoint/weights.js';
-import { buildTomeAstGraph, graphOptionsFor, type GraphOptions } from '../graph/tome-ast.js';
+import { buildTomeAstGraph, graphOptionsFor, type GraphOptions, type WeightsPrecision } from '../graph/tome-ast.js';
 import type { ExecutionProvider } from './types.js';
 
 /**
@@ -8,12 +8,13 @@ import type { ExecutionProvider } from './types.js';
  * node engine without the disk cache): each attention variant is built at most once per engine,
  * and only when an EP that needs it is tried. The persistent cache is graph-cache.ts.
  */
-export function graphBytesPerForm(model: { spec: ModelSpec; weights: Weights }, opts: { graph?: GraphOptions; graphBytes?: Uint8Array }) {
+export function graphBytesPerForm(model: { spec: ModelSpec; weights: Weights }, opts: { graph?: GraphOptions; graphBytes?: Uint8Array; weights?: WeightsPrecision }) {
   const built = new Map<string, Uint8Array>();
   return (ep: ExecutionProvider): Uint8Array => {
     if (opts.graphBytes) return opts.graphBytes;
-    const graph = opts.graph ?? graphOptionsFor(ep);
-    if (!built.has(graph.attention)) built.set(graph.attention, buildTomeAstGraph(model.spec, model.weights, graph));
-    return built.get(graph.attention)!;
+    const graph = opts.graph ?? graphOptionsFor(ep, opts.weights);
+    const form = JSON.stringify(graph);
+    if (!built.has(form)) built.set(form, buildTomeAstGraph(model.spec, model.weights, graph));
+    return built.get(form)!;
   };
 }

@@ -1,4 +1,5 @@
 import type { ModelSpec } from '../checkpoint/spec.js';
+import type { WeightsPrecision } from '../graph/tome-ast.js';
 import { FastAstError } from '../errors.js';
 import { makeFeeds, outputNames, readOutputs, type OrtTensorLike, type TensorFactory } from './graph-io.js';
 import type { Engine, EpAttempt, ExecutionProvider, MergeSettings, RunResult } from './types.js';
@@ -30,7 +31,14 @@ export async function openFirstWorking<S>(
   throw new FastAstError('ENGINE_FAILED', `no execution provider could run the model: ${attempts.map((a) => `${a.ep}: ${a.reason}`).join('; ')}`);
 }
 
-export function engineFromSession(spec: ModelSpec, session: SessionLike, ep: ExecutionProvider, attempts: EpAttempt[], tensor: TensorFactory): Engine {
+export function engineFromSession(
+  spec: ModelSpec,
+  session: SessionLike,
+  ep: ExecutionProvider,
+  attempts: EpAttempt[],
+  tensor: TensorFactory,
+  weights: WeightsPrecision = 'float32',
+): Engine {
   const names = outputNames(spec);
   // onnxruntime sessions do not allow overlapping run() calls; queue them.
   let queue: Promise<unknown> = Promise.resolve();
@@ -38,6 +46,7 @@ export function engineFromSession(spec: ModelSpec, session: SessionLike, ep: Exe
     spec,
     ep,
     attempts,
+    weights,
     run(input: Float32Array, batch: number, settings: MergeSettings): Promise<RunResult> {
       let feeds: Record<string, never>;
       try {

@@ -1,4 +1,5 @@
 import type { ModelSpec } from '../checkpoint/spec.js';
+import type { WeightsPrecision } from '../graph/tome-ast.js';
 
 /** How tokens are merged in one run. `schedule` holds the requested r per layer (clamped inside the graph). */
 export interface MergeSettings {
@@ -53,6 +54,8 @@ export interface EngineOptions {
   providers?: ExecutionProvider[];
   /** Intra-op threads for the CPU EP; 0 = onnxruntime's default. */
   threads?: number;
+  /** 'int8': 8-bit Linear weights (app/graph/quantize.ts); default float32. Part of the graph-cache key. */
+  weights?: WeightsPrecision;
 }
 
 export interface Engine {
@@ -61,6 +64,8 @@ export interface Engine {
   readonly ep: ExecutionProvider;
   /** Every EP tried, in order, with the reason for each fallback. */
   readonly attempts: EpAttempt[];
+  /** The precision of the Linear weights; absent = float32. Results of int8 and float32 differ, so caches of results key by it. */
+  readonly weights?: WeightsPrecision;
   /**
    * Runs `batch` windows (`input` holds batch × maxLength × numMelBins normalised values).
    * The graph is built once; settings change only the runtime inputs.

@@ -163,6 +163,13 @@ export class GraphBuilder {
     return name;
   }
 
+  /** A tensor of any element type from its little-endian bytes (8-bit weights); not copied until encoded. */
+  rawTensor(dataType: DataType, raw: Uint8Array, dims: number[], hint = 'w'): string {
+    const name = this.fresh(hint);
+    this.addInitializer({ name, dataType, dims, raw });
+    return name;
+  }
+
   int64Tensor(values: number[], dims: number[] = [values.length], hint = 'c'): string {
     const name = this.fresh(hint);
     const data = BigInt64Array.from(values.map((v) => BigInt(v)));
@@ -189,7 +196,8 @@ export class GraphBuilder {
     // parsers merge repeated occurrences of a message field (repeated `initializer` fields
     // concatenate), so the structure can follow at the end, once every node is known.
     this.initializerBytes += t.raw.byteLength;
-    if (this.external && t.dataType === DataType.FLOAT && t.raw.byteLength >= this.external.minBytes) {
+    // int64 constants stay inline whatever their size: ONNX shape inference reads them.
+    if (this.external && t.dataType !== DataType.INT64 && t.raw.byteLength >= this.external.minBytes) {
       const offset = this.external.write(t.raw);
       const entry = (key: string, value: string) => create(StringStringEntryProtoSchema, { key, value });
       const proto = create(TensorProtoSchema, {

@@ -3,6 +3,7 @@ import { EMBEDDING_NAMES as E, layerWeightNames, type Weights } from '../checkpo
 import { bipartiteMerge } from './bipartite-merge.js';
 import { type MergeStep, type RunConstants, runConstants } from './merge-step.js';
 import { DataType, GraphBuilder, MS_DOMAIN, tensorLiteral } from './onnx-builder.js';
+import { linearInt8, type Int8Kernel } from './quantize.js';
 
 /**
  * The ToMe-AST graph. Inputs and outputs are the contract with app/engine:
@@ -26,9 +27,20 @@ export const GRAPH_IO = {
   mergeMargin: (l: number) => `merge_margin_${l}`,
 } as const;
 
+export type WeightsPrecision = 'float32' | 'int8';
+
 export interface GraphOptions {
   /** 'mha' emits com.microsoft.MultiHeadAttention (faster on CPU); 'plain' uses opset-17 ops only. */
   attention: 'mha' | 'plain';
+  /**
+   * 'int8': the encoder's Linear weights (query, value, attention output, MLP) are quantized to
+   * 8 bits when the graph is built (quantize.ts). The key projection stays float32 because the
+   * keys are ToMe's merge metric; LayerNorm, softmax, the patch embedding and the classifier head
+   * stay float32 too. Absent = float32 (so float32 graphs keep the cache keys they had).
+   */
+  weights?: WeightsPrecision;
+  /** Which 8-bit op (quantize.ts); default 'nbits', chosen by measurement. The bench compares both. */
+  int8Kernel?: Int8Kernel;
 }
 
 /**
@@ -36,8 +48,19 @@ export interface GraphOptions {
  * WebGPU EP it drifts by ~4e-4 in the merge similarities once tokens have merged (enough to change
  * merges; seen on SwiftShader), and DirectML wants plain opset-17 ops: both get the plain form.
  */
-export function graphOptionsFor(ep: string): GraphOptions {
-  return { attention: ep === 'cpu' || ep === 'wasm' ? 'mha' : 'plain' };
+export function graphOptionsFor(ep: string, weights: WeightsPrecision = 'float32'): GraphOptions {
+  const attention = ep === 'cpu' || ep === 'wasm' ? 'mha' : 'plain';
+  if (weights === 'float32') return { attention };
+  // MatMulNBits on every EP: its weights are quantized once, at build, so a window's scores never
+  // depend on which windows share its batch. DynamicQuantizeMatMul (int8Kernel 'dynamic') was
+  // faster on the tiny model's CPU runs but quantizes activations over the whole batch: one ESC-10
+  // clip changed class between --batch 1 and 16. On AST-base the two measured alike (bench/README.md).
+  return { attention, weights, int8Kernel: 'nbits' };
+}
+
+/** The precision an engine runs at: an explicit graph's, else the engine option's. */
+export function precisionOf(opts: { graph?: GraphOptions; weights?: WeightsPrecision }): WeightsPrecision {
+  return (opts.graph ? opts.graph.weights : opts.weights) ?? 'float32';
 }
 
 function transposed(w: Float32Array, rows: number, cols: number): Float32Array {
@@ -80,6 +103,10 @@ export function defineTomeAstGraph(g: GraphBuilder, spec: ModelSpec, weights: We
 
   const linear = (x: string, w: Float32Array, b: Float32Array, rows: number, cols: number) =>
     g.op('Add', [g.op('MatMul', [x, g.floatTensor(transposed(w, rows, cols), [cols, rows])]), g.floatTensor(b, [rows])]);
+  // The Linear layers that may be 8-bit; `linear` stays for the keys and the head.
+  const int8 = options.weights === 'int8';
+  const encoderLinear = (x: string, w: Float32Array, b: Float32Array, rows: number, cols: number) =>
+    int8 ? linearInt8(g, options.int8Kernel ?? 'nbits', x, w, b, rows, cols) : linear(x, w, b, rows, cols);
   const layerNorm = (x: string, wName: string, bName: string, eps = spec.layerNormEps) =>
     g.op('LayerNormalization', [x, g.floatTensor(get(weights, wName), [D]), g.floatTensor(get(weights, bName), [D])], {
       axis: { i: -1 },
@@ -110,9 +137,9 @@ export function defineTomeAstGraph(g: GraphBuilder, spec: ModelSpec, weights: We
       const upTo = (t: string, end: string) => g.op('Slice', [t, vec([0]), end]);
       // --- attention, with log(size) added to the keys' logits when proportional attention is on
       const h = layerNorm(x, n.ln1W, n.ln1B);
-      const q = linear(h, get(weights, n.qW), get(weights, n.qB), D, D);
-      const k = linear(h, get(weights, n.kW), get(weights, n.kB), D, D);
-      const v = linear(h, get(weights, n.vW), get(weights, n.vB), D, D);
+      const q = encoderLinear(h, get(weights, n.qW), get(weights, n.qB), D, D);
+      const k = linear(h, get(weights, n.kW), get(weights, n.kB), D, D); // float32 always: the merge metric
+      const v = encoderLinear(h, get(weights, n.vW), get(weights, n.vB), D, D);
       const bias = g.op('Reshape', [g.op('Mul', [g.op('Log', [size]), propAttn]), vec([0, 1, 1, -1])]); // [B, 1, 1, N]
       let ctx: string;
       if (options.attention === 'mha') {
@@ -126,7 +153,7 @@ export function defineTomeAstGraph(g: GraphBuilder, spec: ModelSpec, weights: We
         const c4 = g.op('MatMul', [probs, heads(v, [0, 2, 1, 3])]);
         ctx = g.op('Reshape', [g.op('Transpose', [c4], { perm: { ints: [0, 2, 1, 3] } }), vec([0, 0, D])]);
       }
-      x = g.op('Add', [x, linear(ctx, get(weights, n.oW), get(weights, n.oB), D, D)]);
+      x = g.op('Add', [x, encoderLinear(ctx, get(weights, n.oW), get(weights, n.oB), D, D)]);
 
       // --- merge (bipartite soft matching on the keys averaged over heads). A layer with r = 0
       // skips it, as reference ToMe does: no matching is computed, the order stays, and r = 0
@@ -154,9 +181,9 @@ export function defineTomeAstGraph(g: GraphBuilder, spec: ModelSpec, weights: We
 
       // --- MLP on the merged tokens
       const h2 = layerNorm(x, n.ln2W, n.ln2B);
-      const a = linear(h2, get(weights, n.fc1W), get(weights, n.fc1B), M, D);
+      const a = encoderLinear(h2, get(weights, n.fc1W), get(weights, n.fc1B), M, D);
       const gelu = g.op('Mul', [g.op('Mul', [a, g.op('Add', [g.op('Erf', [g.op('Div', [a, g.scalar(Math.SQRT2)])]), g.scalar(1)])]), g.scalar(0.5)]);
-      x = g.op('Add', [x, linear(gelu, get(weights, n.fc2W), get(weights, n.fc2B), D, M)]);
+      x = g.op('Add', [x, encoderLinear(gelu, get(weights, n.fc2W), get(weights, n.fc2B), D, M)]);
     });
   }
 
