@@ -18,6 +18,7 @@ import { useModels } from '../stores/models';
 import { useLab } from '../stores/lab';
 import { LabView } from './lab/LabView';
 import { ModelsView } from './models/ModelsView';
+import { FolderView } from './folder/FolderView';
 
 const layers = () => useModels.getState().active?.numLayers ?? 0;
 
@@ -114,6 +115,8 @@ export function App() {
         <LabView />
       ) : view === 'models' ? (
         <ModelsView />
+      ) : view === 'folder' ? (
+        <FolderView />
       ) : file ? (
         <main className="workspace">
           <div className="col-main">

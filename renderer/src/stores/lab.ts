@@ -18,7 +18,7 @@ import { api, isCancelled } from '../api/client';
 import { folderOf } from '../lib/format';
 import { loadJson, loadText, saveJson, saveText } from '../lib/storage';
 
-export type View = 'workstation' | 'lab' | 'models';
+export type View = 'workstation' | 'lab' | 'models' | 'folder';
 export type PropAttnChoice = 'on' | 'off' | 'both';
 
 export interface LabForm {

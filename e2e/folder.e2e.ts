@@ -1,0 +1,125 @@
+/**
+ * Folder analysis in the real UI against `serve` (global-setup.ts): a temp folder with three demo
+ * clips (the long orchestra clip second, so that Cancel lands while it runs). Run to the end
+ * while the list shows each file's progress; run again and cancel mid-run (finished files keep
+ * their results); run to the end; export one combined Raven table and read it back (each file's
+ * rows, as many as the list says); open a file from the list in the workstation, reject a segment
+ * there, and export again: the default include leaves the rejected row out.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { openStudioPage, overlaps, type StudioPage } from './studio-page.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const ARTIFACTS = resolve(import.meta.dirname, 'artifacts');
+mkdirSync(ARTIFACTS, { recursive: true });
+
+const CLIPS = [
+  ['a_car_horn.flac', 'car_horn_dj997_493751.flac'],
+  ['b_orchestra.flac', 'music_orchestra_brahms_hungarian_dance5.flac'],
+  ['c_doorbell.flac', 'doorbell_kwahmah02_275072.flac'],
+] as const;
+const work = mkdtempSync(join(tmpdir(), 'fastast-e2e-folder-'));
+const input = join(work, 'clips');
+const out = join(work, 'out');
+mkdirSync(input);
+mkdirSync(out);
+for (const [name, demo] of CLIPS) copyFileSync(join(ROOT, 'data/demo', demo), join(input, name));
+
+let studio: StudioPage;
+let page: Page;
+
+const states = () => page.getByTestId('folder-row').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-state')));
+const segmentCounts = () => page.getByTestId('folder-segments').evaluateAll((tds) => tds.map((td) => Number((td as HTMLElement).innerText)));
+
+/** Raven table rows as { path, review } (combined tables name each row's file in Begin Path). */
+function ravenRows(path: string): { path: string; review: string }[] {
+  const [head, ...lines] = readFileSync(path, 'utf8').trimEnd().split('\n');
+  const cols = head.split('\t');
+  const p = cols.indexOf('Begin Path');
+  const r = cols.indexOf('Review');
+  expect(p).toBeGreaterThanOrEqual(0);
+  return lines.map((l) => l.split('\t')).map((c) => ({ path: c[p], review: c[r] }));
+}
+
+beforeAll(async () => {
+  studio = await openStudioPage();
+  page = studio.page;
+});
+
+afterAll(async () => {
+  await studio?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('folder analysis', () => {
+  test('runs every file of the folder with a per-file progress list', async () => {
+    await expect.poll(() => page.getByTestId('ep-badge').innerText(), { timeout: 60_000 }).toMatch(/EP \w+/);
+    await page.getByTestId('view-folder').click();
+    await page.getByTestId('folder-dir').fill(input);
+    await page.getByTestId('folder-run').click();
+    // A file in progress shows its share.
+    await expect.poll(() => page.getByTestId('folder-state').allInnerTexts(), { timeout: 60_000, interval: 50 }).toContainEqual(expect.stringMatching(/^running \d+ %$/));
+    await expect.poll(states, { timeout: 120_000 }).toEqual(['done', 'done', 'done']);
+    expect(await page.getByTestId('folder-summary').innerText()).toMatch(/^3 of 3 done · \d+ segments?/);
+    expect(await page.getByTestId('folder-progress').evaluate((p) => (p as HTMLProgressElement).value)).toBe(1);
+    for (const [w, h] of [
+      [1024, 640],
+      [1280, 800],
+      [1920, 1080],
+    ]) {
+      await page.setViewportSize({ width: w, height: h });
+      expect(await overlaps(page)).toEqual([]);
+      await page.screenshot({ path: join(ARTIFACTS, `folder-${w}x${h}.png`) });
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  test('Cancel stops the run mid-way and keeps the finished files', async () => {
+    await page.getByTestId('folder-run').click();
+    // The orchestra clip (second) takes longest: cancel while it runs.
+    await expect.poll(states, { timeout: 60_000, interval: 50 }).toEqual(['done', 'running', 'queued']);
+    await page.getByTestId('folder-cancel').click();
+    await expect.poll(states, { timeout: 30_000 }).toEqual(['done', 'cancelled', 'cancelled']);
+    expect(await page.getByTestId('folder-summary').innerText()).toMatch(/^1 of 3 done/);
+    await page.screenshot({ path: join(ARTIFACTS, 'folder-cancelled-1280x800.png') });
+    await expect(page.getByTestId('folder-run').isEnabled()).resolves.toBe(true);
+  });
+
+  test('runs to the end and exports one combined Raven table with rows for each file', async () => {
+    await page.getByTestId('folder-run').click();
+    await expect.poll(states, { timeout: 120_000 }).toEqual(['done', 'done', 'done']);
+    const counts = await segmentCounts();
+    expect(counts.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    await page.getByTestId('folder-export-format').selectOption('raven');
+    await page.getByTestId('folder-export-dir').fill(out);
+    await page.getByTestId('folder-export-run').click();
+    await expect.poll(() => page.getByTestId('folder-export-done').innerText(), { timeout: 30_000 }).toMatch(/^Wrote \d+ segments? of 3 files/);
+    const rows = ravenRows(join(out, 'segments.Table.1.selections.txt'));
+    CLIPS.forEach(([name], i) => expect(rows.filter((r) => r.path === join(input, name)).length, name).toBe(counts[i]));
+    expect(rows.every((r) => r.review === 'unreviewed')).toBe(true);
+  });
+
+  test('a finished file opens in the workstation; a rejection there leaves the next export', async () => {
+    const counts = await segmentCounts();
+    const i = counts.findIndex((n) => n > 0);
+    await page.getByTestId('folder-open').nth(i).click();
+    await expect.poll(() => page.getByTestId('file-title').innerText(), { timeout: 60_000 }).toContain(CLIPS[i][0]);
+    await page.getByTestId('tab-segments').click();
+    await expect.poll(() => page.getByTestId('segment-row').count(), { timeout: 30_000 }).toBe(counts[i]);
+    // Keyboard review: the first ↓ selects the first row, the next rejects it.
+    await page.getByTestId('segment-row').first().click();
+    await page.keyboard.press('ArrowDown');
+    await page.getByTestId('view-folder').click();
+    await page.getByTestId('folder-export-overwrite').check();
+    await page.getByTestId('folder-export-run').click();
+    await expect.poll(() => page.getByTestId('folder-export-done').innerText(), { timeout: 30_000 }).toMatch(/^Wrote/);
+    const rows = ravenRows(join(out, 'segments.Table.1.selections.txt'));
+    expect(rows.filter((r) => r.path === join(input, CLIPS[i][0])).length).toBe(counts[i] - 1);
+    expect(rows.some((r) => r.review === 'rejected')).toBe(false);
+    expect(studio.problems).toEqual([]);
+  });
+});
