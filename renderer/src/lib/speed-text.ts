@@ -8,7 +8,7 @@
  * - the spread (quartiles) and the pair count stand beside the ratio, and when the quartiles
  *   straddle 1× the panel says so: the difference is within the noise of this machine.
  */
-import type { SpeedView } from '../../../app/contract';
+import type { SpeedView } from '../../../app/contract/index.js';
 
 /** Pairs the host needs before a ratio is shown (main/host/run-timings.ts MIN_PAIRS). */
 export const SPEED_MIN_PAIRS = 3;
