@@ -1,7 +1,8 @@
 import { useEffect, useRef } from 'react';
 import type { LabResult } from '../../../../app/contract';
 import { useLab } from '../../stores/lab';
-import { colourOf, fixed, metricName, pct, shortNames, speedupText } from './chart';
+import { colourOf, fixed, metricName, pct, settingText, shortNames, speedupText } from './chart';
+import './lab-table.css';
 
 /** One row per model × setting; click a row to see its confusions. */
 export function ResultsTable({ result, current }: { result: LabResult; current: number }) {
@@ -25,8 +26,10 @@ export function ResultsTable({ result, current }: { result: LabResult; current: 
           <tr>
             <th>model</th>
             <th className="num">r</th>
-            <th>shape</th>
-            <th title="proportional attention">prop attn</th>
+            <th className="opt">shape</th>
+            <th className="opt" title="proportional attention">
+              prop attn
+            </th>
             <th className="num" title="with its 95 % interval under it (Wilson score interval for accuracy: 9 of 10 clips is 60–98 %, not just 90 %)">
               {metric}
             </th>
@@ -34,9 +37,9 @@ export function ResultsTable({ result, current }: { result: LabResult; current: 
             <th className="num" title="clips per second, inference only, median over the sweep's runs on this machine; under it the 95 % bootstrap interval">
               clips/s
             </th>
-            <th className="num">ms/clip</th>
-            <th className="num" title="tokens left after the last layer">tokens</th>
-            <th className="num" title="forward-pass GFLOPs per window">GFLOPs</th>
+            <th className="num opt">ms/clip</th>
+            <th className="num opt" title="tokens left after the last layer">tokens</th>
+            <th className="num opt" title="forward-pass GFLOPs per window">GFLOPs</th>
             <th className="num" title="r = 0 ms ÷ this ms, paired per clip (both settings run back to back on each clip): median, and under it the interquartile range and the number of pairs">
               vs r = 0
             </th>
@@ -66,9 +69,11 @@ export function ResultsTable({ result, current }: { result: LabResult; current: 
                   </span>
                 )}
               </td>
-              <td className="num">{row.setting.r}</td>
-              <td>{row.setting.shape}</td>
-              <td>{row.setting.propAttn ? 'on' : 'off'}</td>
+              <td className="num" title={settingText(row)}>
+                {row.setting.r}
+              </td>
+              <td className="opt">{row.setting.shape}</td>
+              <td className="opt">{row.setting.propAttn ? 'on' : 'off'}</td>
               <td className="num strong" title={row.metric === 'accuracy' ? `${row.correct} of ${row.clips} clips; 95 % Wilson interval ${pct(row.accuracyLow, 1)}–${pct(row.accuracyHigh, 1)}` : `mean AP over ${row.perClass.length} classes`}>
                 {pct(row.score)}
                 {row.metric === 'accuracy' && (
@@ -89,9 +94,9 @@ export function ResultsTable({ result, current }: { result: LabResult; current: 
                   </span>
                 )}
               </td>
-              <td className="num">{fixed(row.timing?.msPerClip)}</td>
-              <td className="num">{row.tokensAfterLast}</td>
-              <td className="num">{fixed(row.flops / 1e9, 2)}</td>
+              <td className="num opt">{fixed(row.timing?.msPerClip)}</td>
+              <td className="num opt">{row.tokensAfterLast}</td>
+              <td className="num opt">{fixed(row.flops / 1e9, 2)}</td>
               <td className="num" title={row.timing?.speedup ? speedupText(row.timing.speedup) : 'not timed against r = 0 in this sweep (from the cache)'}>
                 {row.timing?.speedup ? (
                   <>

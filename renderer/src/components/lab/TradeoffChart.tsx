@@ -12,6 +12,8 @@ const AXIS = '#3a4356';
 const TEXT = '#dfe5f1';
 const MUTED = '#8d97ab';
 const M = { left: 58, right: 20, top: 50, bottom: 44 };
+/** Height of a legend row; a wrapped legend pushes the plot down by this much per extra row. */
+const LEGEND_ROW = 17;
 
 interface Props {
   result: LabResult;
@@ -36,10 +38,6 @@ export const TradeoffChart = forwardRef<SVGSVGElement, Props>(function TradeoffC
   const W = Math.max(320, Math.floor(size.width));
   const H = Math.max(240, Math.floor(size.height));
   const { x: xd, y: yd } = useMemo(() => domains(all.length ? all : [{ row: 0, x: 1, y: 50, yLow: 50, yHigh: 50, xLow: 1, xHigh: 1 }]), [all]);
-  const pw = W - M.left - M.right;
-  const ph = H - M.top - M.bottom;
-  const sx = (v: number) => M.left + ((v - xd.lo) / (xd.hi - xd.lo)) * pw;
-  const sy = (v: number) => M.top + ph - ((v - yd.lo) / (yd.hi - yd.lo)) * ph;
   const pointOf = (row: number): ChartPoint | undefined => all.find((p) => p.row === row);
   const hovered = hover !== null ? pointOf(hover) : undefined;
   const cur = current >= 0 ? pointOf(current) : undefined;
@@ -51,12 +49,24 @@ export const TradeoffChart = forwardRef<SVGSVGElement, Props>(function TradeoffC
     ...(cur ? [{ label: 'current setting', colour: TEXT, dash: '', ring: true }] : []),
     { label: '95 % intervals', colour: MUTED, dash: '', whisker: true },
   ];
+  // Items flow left to right and wrap onto another row rather than run off a narrow chart (1024 wide).
   let lx = M.left;
+  let row = 0;
   const legendItems = legend.map((item) => {
+    const w = 34 + item.label.length * 6.3 + 16;
+    if (lx > M.left && lx + w - 16 > W - M.right) {
+      lx = M.left;
+      row++;
+    }
     const x = lx;
-    lx += 34 + item.label.length * 6.3 + 16;
-    return { ...item, x };
+    lx += w;
+    return { ...item, x, y: 34 + row * LEGEND_ROW };
   });
+  const top = M.top + row * LEGEND_ROW;
+  const pw = W - M.left - M.right;
+  const ph = H - top - M.bottom;
+  const sx = (v: number) => M.left + ((v - xd.lo) / (xd.hi - xd.lo)) * pw;
+  const sy = (v: number) => top + ph - ((v - yd.lo) / (yd.hi - yd.lo)) * ph;
 
   return (
     <div className="lab-chart-box" ref={boxRef} data-testid="lab-chart">
@@ -79,7 +89,7 @@ export const TradeoffChart = forwardRef<SVGSVGElement, Props>(function TradeoffC
           {/* legend */}
           <g data-testid="chart-legend">
             {legendItems.map((item) => (
-              <g key={item.label} transform={`translate(${item.x}, 34)`}>
+              <g key={item.label} transform={`translate(${item.x}, ${item.y})`}>
                 {item.ring ? (
                   <circle cx={14} cy={0} r={6} fill="none" stroke={item.colour} strokeWidth={1.6} strokeDasharray="3 2" />
                 ) : item.whisker ? (
@@ -107,17 +117,17 @@ export const TradeoffChart = forwardRef<SVGSVGElement, Props>(function TradeoffC
           ))}
           {xd.ticks.map((t) => (
             <g key={`x${t}`}>
-              <line x1={sx(t)} x2={sx(t)} y1={M.top} y2={M.top + ph} stroke={GRID} />
-              <text x={sx(t)} y={M.top + ph + 16} fill={MUTED} textAnchor="middle">
+              <line x1={sx(t)} x2={sx(t)} y1={top} y2={top + ph} stroke={GRID} />
+              <text x={sx(t)} y={top + ph + 16} fill={MUTED} textAnchor="middle">
                 {tickText(t, xd.step)}
               </text>
             </g>
           ))}
-          <rect x={M.left} y={M.top} width={pw} height={ph} fill="none" stroke={AXIS} />
+          <rect x={M.left} y={top} width={pw} height={ph} fill="none" stroke={AXIS} />
           <text x={M.left + pw / 2} y={H - 8} fill={MUTED} textAnchor="middle">
             throughput (clips/s on this machine, {result.models[0]?.ep ?? '?'} EP) →
           </text>
-          <text transform={`translate(15, ${M.top + ph / 2}) rotate(-90)`} fill={MUTED} textAnchor="middle">
+          <text transform={`translate(15, ${top + ph / 2}) rotate(-90)`} fill={MUTED} textAnchor="middle">
             {model.metric} (%) →
           </text>
           {/* 95 % intervals under the curves: accuracy (Wilson) up and down, clips/s (bootstrap) left and right */}
