@@ -66,6 +66,8 @@ let changedAt = 0;
 let speedTimer: ReturnType<typeof setTimeout> | null = null;
 /** Ask again this often while measuring: a pair of tiny-model runs takes ~0.1–0.5 s. */
 const SPEED_POLL_MS = 500;
+/** Once ready, polling stops after this long without a new pair (the host's first pairs are done). */
+const SPEED_SETTLE_MS = 2500;
 
 /** The layer value meaning "the last layer, whatever the model": larger than any model's depth. */
 export const LAST_LAYER = 1_000_000;
@@ -142,21 +144,27 @@ export const useMerge = create<MergeState>((set, get) => {
 
   /**
    * While the host is measuring the setting's pairs, asks window.speed every SPEED_POLL_MS until
-   * the ratio is ready. A poll that answers after the settings moved on is dropped, so the panel
-   * never shows one setting's ratio under another's.
+   * the ratio is ready, and after that until no new pair has come for SPEED_SETTLE_MS: the host
+   * times a few pairs beyond the 3 that make it ready, and the median of 5 shrugs off an outlier
+   * pair that the median of 3 may not. A poll that answers after the settings moved on is
+   * dropped, so the panel never shows one setting's ratio under another's.
    */
-  const pollSpeed = (params: MergeParams) => {
+  const pollSpeed = (params: MergeParams, lastPairs = -1, quietSince = performance.now()) => {
     if (speedTimer) clearTimeout(speedTimer);
     speedTimer = null;
-    if (get().speed?.state !== 'measuring') return;
+    const speed = get().speed;
+    if (!speed) return;
+    const now = performance.now();
+    if (speed.pairs !== lastPairs) quietSince = now;
+    if (speed.state !== 'measuring' && now - quietSince >= SPEED_SETTLE_MS) return;
     speedTimer = setTimeout(() => {
       speedTimer = null;
       void api()
         .call('window.speed', { merge: params })
-        .then((speed) => {
+        .then((next) => {
           if (get().params !== params) return;
-          set({ speed });
-          pollSpeed(params);
+          set({ speed: next });
+          pollSpeed(params, speed.pairs, quietSince);
         })
         .catch((e) => {
           if (!isCancelled(e)) console.warn('window.speed', e);
