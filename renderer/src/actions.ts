@@ -49,14 +49,15 @@ export async function openFile(path: string): Promise<void> {
 }
 
 /**
- * The last session back (start, reload, the welcome screen's button): its open files queued,
- * the active one opened, else the first that still exists.
+ * The last session back: its open files queued and the active one opened. On start (`activeOnly`)
+ * a missing active file leaves the welcome screen up, which shows what is gone; its button
+ * (`activeOnly` false) opens the first open file that still exists.
  */
-export async function restoreLastSession(): Promise<void> {
+export async function restoreLastSession(activeOnly = false): Promise<void> {
   const last = useSession.getState().last;
   if (!last || last.openFiles.length === 0) return;
   const missing = new Set(useSession.getState().recent.filter((r) => !r.exists).map((r) => r.path));
-  const candidates = [last.activePath, ...last.openFiles].filter((p): p is string => !!p && !missing.has(p));
+  const candidates = [last.activePath, ...(activeOnly ? [] : last.openFiles)].filter((p): p is string => !!p && !missing.has(p));
   if (candidates.length === 0) return;
   const open = last.openFiles.filter((p) => !missing.has(p));
   if (open.length > 1) useFile.getState().setQueue(open);

@@ -64,7 +64,7 @@ export async function bootstrap(): Promise<void> {
     useUi.getState().setConnected(true);
     await hello();
     // The last session: its files, their segments and reviews, as they were left.
-    if (await loadSession()) await restoreLastSession();
+    if (await loadSession()) await restoreLastSession(true);
   } catch (e) {
     useUi.getState().notify('error', `Cannot reach the engine host: ${(e as Error).message}`);
   }
