@@ -8,9 +8,11 @@ import { useHostLink } from '../api/use-host-link';
 export function HostBanner() {
   const link = useHostLink();
   if (link.state === 'up') return null;
+  // serve's close reason already starts "host restarting: …"; the banner says it once.
+  const reason = (link.why ?? 'connection lost').replace(/^host restarting:\s*/i, '');
   return (
     <div className={`host-banner ${link.state}`} role="alert" data-testid="host-banner" data-state={link.state}>
-      {link.state === 'restarting' && <span>host restarting: {link.why ?? 'connection lost'}, reconnecting…</span>}
+      {link.state === 'restarting' && <span>host restarting: {reason}, reconnecting…</span>}
       {link.state === 'stopped' && (
         <>
           <span>The host stopped after repeated crashes{link.why ? `: ${link.why}` : ''}.</span>

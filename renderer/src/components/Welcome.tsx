@@ -90,7 +90,7 @@ export function RestoreQuestion() {
         </div>
         <div className="dialog-body">
           <p>
-            The file changed since its work was saved ({q.state.savedAt}): {q.state.segments.length} segments, {reviewed} reviewed. Restore its segments anyway? Their times may no longer
+            The file changed since its work was saved ({new Date(q.state.savedAt).toLocaleString()}): {q.state.segments.length} segments, {reviewed} reviewed. Restore its segments anyway? Their times may no longer
             match the audio.
           </p>
         </div>
