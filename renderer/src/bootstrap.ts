@@ -63,8 +63,10 @@ export async function bootstrap(): Promise<void> {
   try {
     useUi.getState().setConnected(true);
     await hello();
-    // The last session: its files, their segments and reviews, as they were left.
-    if (await loadSession()) await restoreLastSession(true);
+    // The last session: its files, their segments and reviews, as they were left. A page opened
+    // with `session=new` in its URL starts on the welcome screen (whose button restores it).
+    const fresh = new URLSearchParams(location.search).get('session') === 'new';
+    if ((await loadSession()) && !fresh) await restoreLastSession(true);
   } catch (e) {
     useUi.getState().notify('error', `Cannot reach the engine host: ${(e as Error).message}`);
   }
