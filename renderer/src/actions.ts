@@ -7,7 +7,7 @@ import { useModels } from './stores/models';
 import { filterSelection, isEdited, selectedSegment, useSegments, visibleSegments } from './stores/segments';
 import { useUi } from './stores/ui';
 import { useSession } from './stores/session';
-import { applyFileState, flushFileSave, noteOpenFile, savedStateFor, withoutAutosave } from './session';
+import { applyFileState, applySessionView, flushFileSave, noteOpenFile, savedStateFor, withoutAutosave } from './session';
 import { api, isCancelled } from './api/client';
 import {
   AUDIO_EXTENSIONS,
@@ -61,6 +61,7 @@ export async function restoreLastSession(activeOnly = false): Promise<void> {
   if (candidates.length === 0) return;
   const open = last.openFiles.filter((p) => !missing.has(p));
   if (open.length > 1) useFile.getState().setQueue(open);
+  applySessionView(last.view);
   await openFile(candidates[0]);
 }
 

@@ -182,13 +182,17 @@ export async function loadSession(): Promise<SessionInput | null> {
     openFiles = [...s.openFiles];
     useSession.getState().setLast(last);
     useSession.getState().setRecent(s.recent);
-    const tab = s.view?.lowerTab;
-    if (tab === 'merge' || tab === 'segments') useUi.getState().setLowerTab(tab);
     return last;
   } catch (e) {
     useUi.getState().notify('warning', `Could not read the last session: ${(e as Error).message}`);
     return null;
   }
+}
+
+/** The session's own view state back (the lower tab); only when the session is restored. */
+export function applySessionView(view: Record<string, unknown> | null): void {
+  const tab = view?.lowerTab;
+  if (tab === 'merge' || tab === 'segments') useUi.getState().setLowerTab(tab);
 }
 
 export async function refreshRecent(): Promise<void> {
