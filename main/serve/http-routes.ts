@@ -51,6 +51,9 @@ async function route(routes: HttpRoutes, req: IncomingMessage, res: ServerRespon
     return;
   }
   if (url.pathname.startsWith('/media/')) return sendMedia(routes, decodeURIComponent(url.pathname.slice(7)), req, res);
+  // The page asks for its media relative to its own prefixed path (`<prefix>media/<name>`).
+  const pageMedia = `${access.prefix}media/`;
+  if (url.pathname.startsWith(pageMedia)) return sendMedia(routes, decodeURIComponent(url.pathname.slice(pageMedia.length)), req, res);
   // The page's old address and the prefix without its slash lead to the page.
   if (url.pathname === '/' || url.pathname === access.prefix.slice(0, -1)) {
     res.writeHead(302, { location: access.prefix + url.search, 'referrer-policy': 'no-referrer' }).end();
