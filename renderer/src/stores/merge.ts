@@ -235,7 +235,8 @@ export const useMerge = create<MergeState>((set, get) => {
         .catch((e) => {
           if (!isCancelled(e)) {
             set({ error: (e as Error).message });
-            useUi.getState().notify('error', `Focused window: ${(e as Error).message}`);
+            // While the host restarts the banner says so, and the reconnect refocuses the window.
+            if (api().linkState.state === 'up') useUi.getState().notify('error', `Focused window: ${(e as Error).message}`);
           }
         });
       scheduleRun(true);
