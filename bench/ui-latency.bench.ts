@@ -57,7 +57,7 @@ const MOVE_SLIDER = `async (r) => {
   await new Promise((res) => requestAnimationFrame(() => requestAnimationFrame(res)));
   const ms = performance.now() - t0;
   watching = false;
-  const engineText = document.querySelector('[data-testid=ms-per-window] b')?.textContent ?? 'NaN';
+  const engineText = document.querySelector("[data-testid=ms-per-window]")?.getAttribute("data-run-ms") ?? "NaN";
   return { r, ms, engineMs: Number(engineText), maxFrameGapMs: maxGap };
 }`;
 

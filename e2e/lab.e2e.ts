@@ -4,7 +4,7 @@
  * then the chart (one curve per model, a point per setting, hover → numbers), the table, the
  * exports (CSV, JSON, SVG, PNG into a temp folder), the confusions of a row whose clips changed,
  * and a click on a changed clip that lands in the workstation's merge view with that clip, that
- * model and that r. Screenshots at 1280×800 and 1920×1080 under e2e/artifacts/.
+ * model and that r. Screenshots at 1280×800, 1920×1080 and 1024×640 under e2e/artifacts/.
  *
  * It also runs the bundled fold-5 sweep (80 clips × 2 models × 3 r, about a minute on two
  * cores) and checks that the distilled model's curve lies above the plain one's.
@@ -124,15 +124,25 @@ describe('the lab in the browser', () => {
     const rows = await tableRows();
     expect(rows.map((r) => `${r.model}@${r.r}`)).toEqual(MODELS.flatMap((m) => [`${m}@0`, `${m}@48`]));
     for (const r of rows) {
-      // model, r, shape, prop attn, accuracy, agreement, clips/s, ms/clip, tokens, GFLOPs
+      // model, r, shape, prop attn, accuracy (95 % interval under it), agreement, clips/s (its
+      // interval under it), ms/clip, tokens, GFLOPs, vs r = 0 (paired median, IQR · pairs under it)
       expect(r.cells[2]).toBe('constant');
       expect(r.cells[3]).toBe('on');
-      expect(r.cells[4]).toMatch(/^\d+\.\d\d %$/);
+      const acc = /^(\d+\.\d\d) %\s+(\d+\.\d)–(\d+\.\d)$/.exec(r.cells[4]);
+      expect(acc, r.cells[4]).not.toBeNull();
+      expect(Number(acc![2])).toBeLessThanOrEqual(Number(acc![1]));
+      expect(Number(acc![3])).toBeGreaterThanOrEqual(Number(acc![1]));
+      expect(Number(acc![3]) - Number(acc![2])).toBeGreaterThan(20); // 6 clips say little
       expect(r.cells[5]).toMatch(/^\d+\.\d %$/);
-      expect(Number(r.cells[6])).toBeGreaterThan(0);
+      const cps = /^(\d+\.\d)\s+(\d+\.\d)–(\d+\.\d)$/.exec(r.cells[6]);
+      expect(cps, r.cells[6]).not.toBeNull();
+      expect(Number(cps![1])).toBeGreaterThan(0);
+      expect(Number(cps![2])).toBeLessThanOrEqual(Number(cps![1]));
+      expect(Number(cps![3])).toBeGreaterThanOrEqual(Number(cps![1]));
       expect(Number(r.cells[7])).toBeGreaterThan(0);
       expect(Number(r.cells[8])).toBe(r.r === 0 ? 602 : 38);
       expect(Number(r.cells[9])).toBeGreaterThan(0);
+      expect(r.cells[10]).toMatch(r.r === 0 ? /^1\.00×\s+1\.00–1\.00 · 6$/ : /^\d+\.\d\d×\s+\d+\.\d\d–\d+\.\d\d · 6$/);
     }
     expect(await text('lab-summary')).toMatch(/^6 clips · 4 rows · 24 runs computed, 0 from the cache/);
     // The chart: a curve per model, a point per row, a legend naming both models.
@@ -140,6 +150,11 @@ describe('the lab in the browser', () => {
     await expect.poll(() => curves.count()).toBe(2);
     expect(await curves.evaluateAll((gs) => gs.map((g) => g.getAttribute('data-model')))).toEqual(MODELS);
     expect(await page.getByTestId('chart-point').count()).toBe(4);
+    // Every point carries its 95 % intervals as whiskers, and the accuracy axis spans at least
+    // them all (6 clips: tens of points wide), not a zoom onto the points' own values.
+    const whiskers = page.getByTestId('chart-whisker');
+    expect(await whiskers.count()).toBe(4);
+    for (const h of await whiskers.evaluateAll((ws) => ws.map((w) => Number(w.getAttribute('data-y1')) - Number(w.getAttribute('data-y0'))))) expect(h).toBeGreaterThan(10);
     for (const m of MODELS) expect(await page.getByTestId('chart-legend').textContent()).toContain(m);
     const colours = await curves.evaluateAll((gs) => gs.map((g) => g.querySelector('polyline')!.getAttribute('stroke')));
     expect(new Set(colours).size).toBe(2);
@@ -155,7 +170,9 @@ describe('the lab in the browser', () => {
     expect(t).toContain('ast-tiny-esc10-cmkd');
     expect(t).toContain('r 48');
     expect(t).toMatch(/accuracy\s+\d+\.\d\d %/);
-    expect(t).toMatch(/\d+\.\d clips\/s · \d+\.\d ms\/clip/);
+    expect(t).toMatch(/\d\/6; 95 % \d+\.\d %–\d+\.\d %/);
+    expect(t).toMatch(/\d+\.\d clips\/s \(\d+\.\d–\d+\.\d\) · \d+\.\d ms\/clip/);
+    expect(t).toMatch(/vs r = 0\s+\d+\.\d\d× \(IQR \d+\.\d\d–\d+\.\d\d, 6 pairs\)/);
     expect(t).toMatch(/tokens after last\s+38/);
     // The table row lights up with the point.
     expect(await page.locator('[data-testid="lab-row"][data-row="1"]').getAttribute('class')).toContain('hover');
@@ -237,6 +254,9 @@ describe('the lab in the browser', () => {
     await page.setViewportSize({ width: 1920, height: 1080 });
     await expect.poll(async () => Number(await page.locator('[data-testid="lab-chart"] svg').getAttribute('width'))).toBeGreaterThan(900);
     await shot('lab-06-sweep-1920x1080');
+    await page.setViewportSize({ width: 1024, height: 640 });
+    await expect.poll(async () => Number(await page.locator('[data-testid="lab-chart"] svg').getAttribute('width'))).toBeLessThan(900);
+    await shot('lab-06b-sweep-1024x640');
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 

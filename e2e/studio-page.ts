@@ -10,7 +10,7 @@ export interface StudioPage {
   close(): Promise<void>;
 }
 
-/** A fresh page on the shared Chromium (global-setup.ts), opened on the shared serve URL at 1280×800. */
+/** A fresh page on the shared Chromium (global-setup.ts), opened on the shared serve URL at 1280×800, without restoring the last session. */
 export async function openStudioPage(): Promise<StudioPage> {
   const problems: string[] = [];
   const browser = await chromium.connect(inject('wsEndpoint'));
@@ -20,7 +20,11 @@ export async function openStudioPage(): Promise<StudioPage> {
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(`console: ${m.text()}`);
   });
-  await page.goto(inject('serveUrl'));
+  // Each test file starts on the welcome screen: the shared serve keeps the session that the
+  // file before left, and a page would otherwise restore it (session=new skips that).
+  const url = new URL(inject('serveUrl'));
+  url.searchParams.set('session', 'new');
+  await page.goto(url.href);
   return {
     browser,
     context,

@@ -20,6 +20,14 @@ const PROBE = Symbol('probe');
 /** Strings tried in turn against a pattern (ids, file names, sweep ids). */
 const STRINGS = ['a', 'a.wav', 'a1', 'abc-1', 'org/name', '0123456789abcdef0123456789abcdef01234567'];
 
+/** A deep copy that keeps PROBE (structuredClone cannot copy a symbol, and an opaque JSON field like session's `view` accepts one). */
+function cloneTree(v: Tree): Tree {
+  if (ArrayBuffer.isView(v)) return (v as unknown as { slice(): unknown }).slice();
+  if (Array.isArray(v)) return v.map(cloneTree);
+  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, cloneTree(x)]));
+  return v;
+}
+
 function toks(path: string): Tok[] {
   if (path === '') return [];
   const out: Tok[] = [];
@@ -97,7 +105,7 @@ function solve(schema: Schema<unknown>, box: { v: Tree }, numeric: Walk['numeric
     else if ((g = /^expected one of (.*?), got /.exec(msg))) setAt(box, t, g[1].split(', ')[0]);
     else if (msg.startsWith('expected an array,')) setAt(box, t, []);
     else if ((g = /^fewer than (\d+) items$/.exec(msg))) setAt(box, t, [...(cur as unknown[]), ...Array(Number(g[1]) - (cur as unknown[]).length).fill(PROBE)]);
-    else if (msg.startsWith('expected an object,')) setAt(box, t, {});
+    else if (msg.startsWith('expected an object,') || msg === 'expected a JSON object') setAt(box, t, {});
     else if ((g = /^expected (Float32Array|Int32Array|Uint8Array),/.exec(msg))) setAt(box, t, new globalThis[g[1] as 'Float32Array'](1));
     else if ((g = /^expected (".*"|-?\d+(?:\.\d+)?|true|false), got /.exec(msg))) setAt(box, t, JSON.parse(g[1]));
     else return false;
@@ -140,7 +148,7 @@ function walk(schema: Schema<unknown>): Walk {
     const open = [...unreadKeys(schema, box.v), ...emptyArrays(box.v)].filter((t) => !refused.has(pathString(t)));
     if (open.length === 0) break;
     for (const t of open) {
-      const before = structuredClone(box.v);
+      const before = cloneTree(box.v);
       const isArray = Array.isArray(getAt(box.v, t));
       setAt(box, t, isArray ? [PROBE] : PROBE);
       if (!solve(schema, box, numeric)) {
@@ -196,7 +204,7 @@ describe('NaN, Infinity and −Infinity are refused in every finite numeric fiel
     for (const [path, kind] of numeric) {
       if (kind !== 'number') continue;
       for (const bad of [NaN, Infinity, -Infinity]) {
-        const box = { v: structuredClone(value) };
+        const box = { v: cloneTree(value) };
         setAt(box, toks(path), bad);
         const err = parseError(schema, box.v);
         expect(err?.message, `${name}: ${path} = ${bad}`).toBe(`${path}: expected a finite number, got ${bad}`);

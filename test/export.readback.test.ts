@@ -42,21 +42,27 @@ function expectedRows(recs: RecordingSegments[], scoreDecimals: number): Row[] {
 
 async function exportTo(format: ExportFormat, recs: RecordingSegments[], combined = false) {
   const dir = await tempDir();
-  await exportSegments({ format, recordings: recs, outDir: dir, provenance: PROV, combined });
+  await exportSegments({ format, recordings: recs, outDir: dir, provenance: PROV, combined, include: 'all' });
   const names = (await readdir(dir)).filter((n) => !n.endsWith('.fastast.json')).sort();
   return { dir, names };
 }
 
 const text = (p: string) => readFile(p, 'utf8');
 
-/** BirdNET-style CSV: `Start (s),End (s),Label,Confidence,File`, RFC 4180. */
+/** BirdNET-style CSV: `Start (s),End (s),Label,Confidence,File,Review`, RFC 4180. */
 function readBirdnetCsv(t: string): Row[] {
+  return readBirdnetCsvWithReview(t).map(withoutReview);
+}
+
+const withoutReview = (r: Row & { review: string }): Row => ({ file: r.file, label: r.label, startS: r.startS, endS: r.endS, score: r.score });
+
+function readBirdnetCsvWithReview(t: string): (Row & { review: string })[] {
   const lines = t.split('\n');
   expect(lines.pop()).toBe('');
-  expect(parseCsvLine(lines[0])).toEqual(['Start (s)', 'End (s)', 'Label', 'Confidence', 'File']);
+  expect(parseCsvLine(lines[0])).toEqual(['Start (s)', 'End (s)', 'Label', 'Confidence', 'File', 'Review']);
   return lines.slice(1).map((l) => {
-    const [start, end, label, confidence, file] = parseCsvLine(l);
-    return { file, label, startS: Number(start), endS: Number(end), score: confidence === '' ? null : Number(confidence) };
+    const [start, end, label, confidence, file, review] = parseCsvLine(l);
+    return { file, label, startS: Number(start), endS: Number(end), score: confidence === '' ? null : Number(confidence), review };
   });
 }
 
@@ -113,7 +119,9 @@ describe('read back: formats read by a small reader', () => {
   it('BirdNET-style CSV: start, end (not a duration), label, confidence and file of every row', async () => {
     const recs = recordings();
     const { dir, names } = await exportTo('csv', recs, true);
-    expect(readBirdnetCsv(await text(join(dir, names[0])))).toEqual(expectedRows(recs, 4));
+    const back = readBirdnetCsvWithReview(await text(join(dir, names[0])));
+    expect(back.map(withoutReview)).toEqual(expectedRows(recs, 4));
+    expect(back.map((r) => r.review)).toEqual(recs.flatMap((r) => [...r.segments].sort(byTime).map((s) => s.review)));
   });
 
   it('BirdNET-style CSV, one file per recording: each holds its own recording’s rows', async () => {

@@ -152,7 +152,8 @@ function startServe(state: string): Promise<{ child: ChildProcess; port: number;
     const timer = setTimeout(() => rej(new Error('serve did not start within 90 s')), 90_000);
     child.stdout!.on('data', (d) => {
       out += d;
-      const m = /serving at http:\/\/127\.0\.0\.1:(\d+)\/\?token=([0-9a-f]+)/.exec(out);
+      // The page lives under a path prefix derived from the token (main/serve/access.ts).
+      const m = /serving at http:\/\/127\.0\.0\.1:(\d+)\/(?:[0-9a-f]+\/)?\?token=([0-9a-f]+)/.exec(out);
       if (!m) return;
       clearTimeout(timer);
       res({ child, port: Number(m[1]), token: m[2], exited });

@@ -1,7 +1,8 @@
 /** The lab chart's arithmetic (renderer/src/components/lab/chart.ts): series, ticks, names. */
 import { describe, expect, test } from 'vitest';
 import type { LabResult, LabRow } from '../app/contract/index.js';
-import { chartModel, domains, niceTicks, shortNames, tickText } from '../renderer/src/components/lab/chart.js';
+import { wilson } from '../app/analysis/intervals.js';
+import { chartModel, domains, MIN_Y_SPAN, niceTicks, shortNames, tickText, type ChartPoint } from '../renderer/src/components/lab/chart.js';
 
 function row(model: string, r: number, score: number, clipsPerS: number | null, shape: 'constant' | 'decreasing' = 'constant', propAttn = true): LabRow {
   return {
@@ -50,7 +51,7 @@ describe('lab chart', () => {
     );
     expect(m.series.map((s) => s.key)).toEqual(['a-cmkd|constant|true', 'a-plain|constant|true', 'a-plain|decreasing|true']);
     expect(m.series[0].points.map((p) => p.row)).toEqual([1, 0]);
-    expect(m.series[0].points[0]).toEqual({ row: 1, x: 10, y: 89 });
+    expect(m.series[0].points[0]).toEqual({ row: 1, x: 10, y: 89, yLow: 89, yHigh: 89, xLow: 10, xHigh: 10 });
     expect(m.series[0].colour).not.toBe(m.series[1].colour);
     expect(m.series[1].colour).toBe(m.series[2].colour);
     expect(m.series[2].dash).not.toBe('');
@@ -68,7 +69,7 @@ describe('lab chart', () => {
     expect(tickText(20, 5)).toBe('20');
     expect(tickText(0.25, 0.05)).toBe('0.25');
     // One point, or equal values: a span around them, never past 100 %.
-    const d = domains([{ row: 0, x: 10, y: 100 }]);
+    const d = domains([{ row: 0, x: 10, y: 100, yLow: 100, yHigh: 100, xLow: 10, xHigh: 10 }]);
     expect(d.y.hi).toBeLessThanOrEqual(100);
     expect(d.y.lo).toBeLessThan(100);
     expect(d.x.lo).toBeLessThan(10);
@@ -77,5 +78,52 @@ describe('lab chart', () => {
   test('short model names drop the shared prefix', () => {
     expect([...shortNames(['ast-tiny-esc10-cmkd', 'ast-tiny-esc10-plain']).values()]).toEqual(['cmkd', 'plain']);
     expect([...shortNames(['only-one']).values()]).toEqual(['only-one']);
+  });
+
+  test('the accuracy axis never zooms into noise: it spans every 95 % interval and at least MIN_Y_SPAN points', () => {
+    const pt = (y: number, yLow = y, yHigh = y, x = 10): ChartPoint => ({ row: 0, x, y, yLow, yHigh, xLow: x * 0.9, xHigh: x * 1.1 });
+    expect(MIN_Y_SPAN).toBe(10);
+    // 10 clips, 9 right at every setting: the points all sit at 90 %, the Wilson interval is 60–98 %.
+    const w = wilson(9, 10);
+    const ten = domains([pt(90, w.low * 100, w.high * 100, 8), pt(90, w.low * 100, w.high * 100, 12)]);
+    expect(ten.y.lo).toBeLessThanOrEqual(w.low * 100);
+    expect(ten.y.hi).toBeGreaterThanOrEqual(w.high * 100);
+    expect(ten.y.hi).toBeLessThanOrEqual(100);
+    // Tight intervals (a large set) close together: still at least 10 points, centred on the data.
+    const tight = domains([pt(89.9, 89.5, 90.3), pt(90.1, 89.7, 90.5)]);
+    expect(tight.y.hi - tight.y.lo).toBeGreaterThanOrEqual(MIN_Y_SPAN);
+    expect(tight.y.lo).toBeLessThanOrEqual(89.5);
+    expect(tight.y.hi).toBeGreaterThanOrEqual(90.5);
+    expect(tight.y.lo).toBeGreaterThan(80); // not zoomed out to 0…100 either
+    // Against 100 %: the span goes below, never past the wall.
+    const top = domains([pt(99.5, 99, 100)]);
+    expect(top.y.hi).toBe(100);
+    expect(top.y.lo).toBeLessThanOrEqual(90);
+    // Against 0 %.
+    const bottom = domains([pt(0.5, 0, 1)]);
+    expect(bottom.y.lo).toBe(0);
+    expect(bottom.y.hi).toBeGreaterThanOrEqual(10);
+    // Intervals wider than the minimum set the span themselves.
+    const wide = domains([pt(70, 40, 90), pt(80, 60, 95)]);
+    expect(wide.y.lo).toBeLessThanOrEqual(40);
+    expect(wide.y.hi).toBeGreaterThanOrEqual(95);
+  });
+
+  test('the throughput axis starts at 0 and reaches past every interval', () => {
+    const pt = (x: number, xLow: number, xHigh: number): ChartPoint => ({ row: 0, x, y: 90, yLow: 80, yHigh: 95, xLow, xHigh });
+    // The two bundled models at r = 0 (9.6 vs 15 clips/s in the issue): their ratio reads as lengths from 0.
+    const d = domains([pt(9.6, 8.1, 11), pt(15, 14, 17.5)]);
+    expect(d.x.lo).toBe(0);
+    expect(d.x.hi).toBeGreaterThanOrEqual(17.5);
+  });
+
+  test('points carry the rows\' intervals: Wilson for accuracy, bootstrap for clips/s; mAP has none', () => {
+    const r = { ...row('m', 0, 0.9, 20), accuracyLow: 0.6, accuracyHigh: 0.98 };
+    r.timing = { ...r.timing!, clipsPerSLow: 18, clipsPerSHigh: 23 };
+    const map = { ...row('m', 16, 0.5, 25), metric: 'mAP' as const, accuracyLow: 0.1, accuracyHigh: 0.9 };
+    const pts = chartModel(result([r, map])).series[0].points;
+    expect(pts[0]).toMatchObject({ y: 90, yLow: 60, yHigh: 98, x: 20, xLow: 18, xHigh: 23 });
+    expect(pts[1].yLow).toBeCloseTo(50, 10);
+    expect(pts[1].yHigh).toBeCloseTo(50, 10);
   });
 });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { OpenFiles } from '../main/host/open-files.js';
-import type { CallContext } from '../main/host/rpc.js';
+import { ClientConnection, type CallContext } from '../main/host/rpc.js';
 import { MediaFolder, mediaBase, sweepStaleMediaFolders } from '../main/process/media-folder.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -17,8 +17,16 @@ const tmp = mkdtempSync(join(tmpdir(), 'fastast-media-test-'));
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
+/** One client connection for every open (open files are kept per connection). */
+const client = new ClientConnection(
+  () => {},
+  async () => {
+    throw new Error('no handler: the test calls OpenFiles directly');
+  },
+);
+
 function ctx(): CallContext {
-  return { id: 1, signal: new AbortController().signal, progress: () => {}, client: null as never };
+  return { id: 1, signal: new AbortController().signal, progress: () => {}, client };
 }
 
 /** A pid that is certainly not running: a child that has already exited. */

@@ -32,6 +32,8 @@ describe('renderer preferences', () => {
       recentFiles: 'fastast.recent',
       exportDir: 'fastast.exportDir',
       exportFormat: 'fastast.exportFormat',
+      exportInclude: 'fastast.exportInclude',
+      exportAudacityReview: 'fastast.exportAudacityReview',
       labForm: 'fastast.lab.form',
       labExportDir: 'fastast.lab.exportDir',
       mergeLayer: 'fastast.merge.layer',

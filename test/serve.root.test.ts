@@ -88,7 +88,7 @@ describe('serve --root', () => {
   test('reads segments and labelled sets inside only, clips of a set included', async () => {
     await outsideRoot('segments.import', { path: join(outside, 'notes.txt'), file: '/rec/a.wav' });
     await outsideRoot('segments.import', { path: join(root, 'escape', 'notes.txt'), file: '/rec/a.wav' });
-    await outsideRoot('models.import', { dir: outside });
+    await outsideRoot('models.import', { path: outside });
     const sweep = (set: string) => ({ sweepId: 'w1', set, models: ['ast-tiny-esc10-cmkd'], rs: [0], shapes: ['constant'], propAttn: 'on' });
     await outsideRoot('lab.sweep', sweep(join(outside, 'notes.txt')));
     await outsideRoot('lab.sweep', sweep(join(root, 'escape-set.csv')));

@@ -7,23 +7,18 @@
  * seen cannot hurt the parent, and per-connection state stays in the host (one connection in
  * the child per WebSocket in the parent, numbered by the parent).
  */
+import type { HostConfig } from '../host/host-config.js';
 
-/** The host's settings that are plain data (the one command-line argument of the child, as JSON). */
-export interface HostChildConfig {
-  appVersion: string;
-  modelsDir: string;
-  defaultModel: string;
-  stateDir: string;
-  mediaDir: string;
-  demoDir: string | null;
-  homeDir: string;
-  /** serve --root as a real path: the only folder clients may list, read and write under. */
+/**
+ * The host's settings that are plain data (the one command-line argument of the child, as JSON):
+ * HostConfig's fields, less what cannot cross a process boundary (functions, env), with the EP
+ * list as typed on the command line (parsed in the child).
+ */
+export type HostChildConfig = Pick<HostConfig, 'appVersion' | 'modelsDir' | 'defaultModel' | 'stateDir' | 'mediaDir' | 'demoDir' | 'homeDir' | 'threads'> & {
   root: string | null;
-  threads?: number;
-  /** As given to --ep (parsed in the child). */
   providers?: string;
   quiet?: boolean;
-}
+};
 
 /** Parent → child. */
 export type ToHostChild = { t: 'open'; conn: number } | { t: 'frame'; conn: number; data: Uint8Array } | { t: 'close'; conn: number };

@@ -50,7 +50,9 @@ async function route(routes: HttpRoutes, req: IncomingMessage, res: ServerRespon
     res.writeHead(405).end();
     return;
   }
-  if (url.pathname.startsWith('/media/')) return sendMedia(routes, decodeURIComponent(url.pathname.slice(7)), req, res);
+  // The page asks for media relative to its own path (`/<prefix>/media/…`, api/client.ts); `/media/…` too.
+  const media = [`${access.prefix}media/`, '/media/'].find((p) => url.pathname.startsWith(p));
+  if (media) return sendMedia(routes, decodeURIComponent(url.pathname.slice(media.length)), req, res);
   // The page's old address and the prefix without its slash lead to the page.
   if (url.pathname === '/' || url.pathname === access.prefix.slice(0, -1)) {
     res.writeHead(302, { location: access.prefix + url.search, 'referrer-policy': 'no-referrer' }).end();

@@ -37,8 +37,11 @@ export class SocketRoutes {
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
+    // The page lives under the access prefix and opens its socket relative to it (`<prefix>ws`);
+    // '/ws' stays for clients that are not a page (tests, tools).
+    const onPath = url.pathname === '/ws' || url.pathname === `${this.access.prefix}ws`;
     const ok =
-      url.pathname === '/ws' && this.access.hostAllowed(req.headers.host) && this.access.originAllowed(req.headers.origin) && this.access.authorised(req, url);
+      onPath && this.access.hostAllowed(req.headers.host) && this.access.originAllowed(req.headers.origin) && this.access.authorised(req, url);
     if (!ok) {
       socket.write('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
       socket.destroy();

@@ -8,6 +8,8 @@ import { useModelStore } from './stores/model-store';
 import { allowedLabels, branchMembers } from './lib/label-filter';
 import { filterSelection, isEdited, selectedSegment, useSegments, visibleSegments } from './stores/segments';
 import { useUi } from './stores/ui';
+import { useSession } from './stores/session';
+import { applyFileState, applySessionView, flushFileSave, noteOpenFile, savedStateFor, withoutAutosave } from './session';
 import { api, isCancelled } from './api/client';
 import {
   AUDIO_EXTENSIONS,
@@ -18,6 +20,7 @@ import {
   type LabRow,
   type Provenance,
   type SegmentExportFormat,
+  type SegmentExportInclude,
   type SelectionWire,
 } from '../../app/contract';
 import { framesToSeconds } from '../../app/common/units';
@@ -26,15 +29,42 @@ import { loadText, saveText } from './lib/storage';
 
 const isAudio = (p: string) => (AUDIO_EXTENSIONS as readonly string[]).includes(p.split('.').pop()?.toLowerCase() ?? '');
 
-/** Opens a file: resets analysis and merge state, focuses the first window. */
+/**
+ * Opens a file: the open one's work is saved first; analysis and merge state start afresh, and
+ * what was saved for the new one (segments, reviews, undo, settings) comes back.
+ */
 export async function openFile(path: string): Promise<void> {
   useUi.getState().setBrowserOpen(false);
+  await flushFileSave();
   const file = await useFile.getState().open(path);
   if (!file) return;
-  useAnalysis.getState().clear();
-  useSegments.getState().reset([], null);
-  useMerge.getState().clear();
+  await withoutAutosave(async () => {
+    useAnalysis.getState().clear();
+    useSegments.getState().reset([], null);
+    useMerge.getState().clear();
+    const saved = await savedStateFor(path);
+    // Another file may have been opened while the question was open.
+    if (saved && useFile.getState().file?.path === path) applyFileState(saved);
+  });
+  noteOpenFile(path);
   useMerge.getState().focus(0);
+}
+
+/**
+ * The last session back: its open files queued and the active one opened. On start (`activeOnly`)
+ * a missing active file leaves the welcome screen up, which shows what is gone; its button
+ * (`activeOnly` false) opens the first open file that still exists.
+ */
+export async function restoreLastSession(activeOnly = false): Promise<void> {
+  const last = useSession.getState().last;
+  if (!last || last.openFiles.length === 0) return;
+  const missing = new Set(useSession.getState().recent.filter((r) => !r.exists).map((r) => r.path));
+  const candidates = [last.activePath, ...(activeOnly ? [] : last.openFiles)].filter((p): p is string => !!p && !missing.has(p));
+  if (candidates.length === 0) return;
+  const open = last.openFiles.filter((p) => !missing.has(p));
+  if (open.length > 1) useFile.getState().setQueue(open);
+  applySessionView(last.view);
+  await openFile(candidates[0]);
 }
 
 /** Files open the first and queue the rest; a folder lists its audio in the browser. */
@@ -130,7 +160,8 @@ export function rebuildSegments(force: boolean): void {
   const seg = useSegments.getState();
   if (!force && (seg.origin === 'import' || isEdited(seg))) return;
   if (!result || !file || result.fileId !== file.fileId) {
-    if (seg.origin !== 'import') seg.reset([], null);
+    // Without an analysis there is nothing to rebuild from: a restored list stays until one is run.
+    if (force && seg.origin !== 'import') seg.reset([], null);
     return;
   }
   seg.reset(segmentsFromAnalysis(result, file, labels, threshold, filter), 'analysis');
@@ -237,7 +268,21 @@ export function exportSelection(scope: ExportScope): SelectionWire {
 }
 
 /** Writes the segments through the host (app/export). Throws the host's error (it names the path). */
-export async function exportSegmentsTo(format: SegmentExportFormat, outDir: string, scope: ExportScope): Promise<{ outDir: string; files: string[]; segments: number }> {
+export interface ExportOptions {
+  /** Review states written: accepted + unreviewed (default), accepted only, or all. */
+  include: SegmentExportInclude;
+  /** Audacity: review and score as a label suffix. */
+  audacityReview: boolean;
+  /** Replace existing files (asked for after an EXISTS error). */
+  overwrite: boolean;
+}
+
+export async function exportSegmentsTo(
+  format: SegmentExportFormat,
+  outDir: string,
+  scope: ExportScope,
+  opts: ExportOptions,
+): Promise<{ outDir: string; files: string[]; segments: number }> {
   const file = useFile.getState().file;
   if (!file) throw new Error('open a recording first');
   const { result, threshold } = useAnalysis.getState();
@@ -247,6 +292,9 @@ export async function exportSegmentsTo(format: SegmentExportFormat, outDir: stri
     recordings: [{ file: file.path, durationS: file.durationS, segments: [...useSegments.getState().edit.segments] }],
     provenance: result && result.fileId === file.fileId ? provenanceOf(result, threshold) : null,
     selection: exportSelection(scope),
+    include: opts.include,
+    ...(format === 'audacity' && opts.audacityReview ? { audacityReview: true } : {}),
+    ...(opts.overwrite ? { overwrite: true } : {}),
   });
   saveText('exportDir', res.outDir);
   return res;

@@ -5,7 +5,8 @@ import { useFile } from './stores/file';
 import { useMerge } from './stores/merge';
 import { useModels } from './stores/models';
 import { useUi } from './stores/ui';
-import { openExportDialog, openPaths } from './actions';
+import { openExportDialog, openPaths, restoreLastSession } from './actions';
+import { linkSession, loadSession } from './session';
 import { linkStores } from './store-links';
 
 let started = false;
@@ -31,11 +32,12 @@ async function hello(): Promise<void> {
 
 export async function bootstrap(): Promise<void> {
   linkStores();
+  linkSession();
   const client = api();
-  client.onStatus((up, why) => {
+  client.onStatus((up) => {
     useUi.getState().setConnected(up);
     if (!up) {
-      useUi.getState().notify('error', why ?? 'Lost the connection to the engine host');
+      // The banner (HostBanner) says why and whether it comes back; a toast would repeat it.
       useMerge.setState({ running: false });
       useAnalysis.setState({ running: false, progress: null });
     } else if (started) {
@@ -50,6 +52,7 @@ export async function bootstrap(): Promise<void> {
     }
   });
   client.on('notice', (n) => useUi.getState().notify(n.level, n.message));
+  client.on('protocol.error', (e) => useUi.getState().notify('error', `Protocol error: ${e.message}`));
   client.on('host.restarted', (r) => useUi.getState().notify('warning', `The engine process restarted: ${r.reason}`));
   client.on('command', (c) => {
     if (c.command === 'open-files' || c.command === 'open-folder') void openPaths(c.paths);
@@ -60,6 +63,10 @@ export async function bootstrap(): Promise<void> {
   try {
     useUi.getState().setConnected(true);
     await hello();
+    // The last session: its files, their segments and reviews, as they were left. A page opened
+    // with `session=new` in its URL starts on the welcome screen (whose button restores it).
+    const fresh = new URLSearchParams(location.search).get('session') === 'new';
+    if ((await loadSession()) && !fresh) await restoreLastSession(true);
   } catch (e) {
     useUi.getState().notify('error', `Cannot reach the engine host: ${(e as Error).message}`);
   }

@@ -160,7 +160,7 @@ export class ApiClient {
         } catch (e) {
           p.reject(new ApiError('BAD_REQUEST', `host sent an invalid ${p.method} result: ${(e as ContractError).message}`));
         }
-      } else p.reject(new ApiError(msg.error.code, msg.error.message));
+      } else p.reject(new ApiError(msg.error.code, msg.error.message, msg.error.paths));
       return;
     }
     if (msg.t === 'evt') {

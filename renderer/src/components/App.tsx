@@ -1,5 +1,7 @@
 import { useEffect } from 'react';
 import { openExportDialog, openPaths, pickAndOpen } from '../actions';
+import { HostBanner } from './HostBanner';
+import { RestoreQuestion, Welcome } from './Welcome';
 import { AnalysisBar } from './AnalysisBar';
 import { AudioView } from './AudioView';
 import { togglePlay, zoomBy, zoomFit } from '../lib/player';
@@ -110,6 +112,7 @@ export function App() {
   return (
     <div className="app">
       <TopBar />
+      <HostBanner />
       {browserOpen && <FileBrowser />}
       {view === 'lab' ? (
         <LabView />
@@ -129,42 +132,12 @@ export function App() {
           </aside>
         </main>
       ) : (
-        <main className="empty">
-          <div className="empty-card">
-            <h1>FastAST Studio</h1>
-            <p>See which spectrogram patches an Audio Spectrogram Transformer merges, and what it costs.</p>
-            <button className="primary" onClick={pickAndOpen} data-testid="empty-open">
-              Open an audio file…
-            </button>
-            <EmptyList />
-          </div>
-        </main>
+        <Welcome />
       )}
       <ExportDialog />
       <ImportDialog />
+      <RestoreQuestion />
       <Notices />
-    </div>
-  );
-}
-
-function EmptyList() {
-  const browser = useFile((s) => s.browser);
-  const opening = useFile((s) => s.opening);
-  if (!browser) return null;
-  const audio = browser.entries.filter((e) => e.kind === 'audio');
-  if (audio.length === 0) return null;
-  return (
-    <div className="empty-list">
-      <div className="muted">In {browser.dir}:</div>
-      <ul>
-        {audio.slice(0, 12).map((e) => (
-          <li key={e.path}>
-            <button className="link" onClick={() => void openPaths([e.path])} disabled={!!opening} data-testid="demo-file">
-              {e.name}
-            </button>
-          </li>
-        ))}
-      </ul>
     </div>
   );
 }

@@ -1,8 +1,8 @@
 import { SCHEDULE_SHAPES } from '../../../app/contract';
-import { framesToSeconds } from '../../../app/common/units';
-import { fixed, shortReason, signed } from '../lib/format';
-import { maxRFor, shownLayer, useMerge } from '../stores/merge';
+import { fixed, signed } from '../lib/format';
+import { maxRFor, useMerge } from '../stores/merge';
 import { useModels } from '../stores/models';
+import { Speed } from './SpeedPanel';
 
 /** Merge controls and the live comparison with the cached r = 0 baseline. */
 export function MergePanel() {
@@ -224,129 +224,5 @@ function Bar({ v, merged }: { v: number; merged?: boolean }) {
     <span className="bar">
       <span className={merged ? 'fill merged' : 'fill'} style={{ width: `${Math.max(0, Math.min(1, v)) * 100}%` }} />
     </span>
-  );
-}
-
-function Speed() {
-  const base = useMerge((s) => s.baseline);
-  const run = useMerge((s) => s.merged);
-  const latency = useMerge((s) => s.latencyMs);
-  const engine = useModels((s) => s.engine);
-  const model = useModels((s) => s.active);
-  if (!base || !run || !model) return null;
-  const windowMs = framesToSeconds(model.maxLength) * 1000;
-  return (
-    <section className="panel speed" data-testid="speed">
-      <div className="panel-title">Speed</div>
-      <table className="speed-table">
-        <tbody>
-          <tr>
-            <td title="median of the last runs (up to 7) of each setting on this model and EP, so one run disturbed by other work does not skew the comparison">ms / window</td>
-            <td data-testid="ms-per-window">
-              <b>{run.inferMs.toFixed(0)}</b> <span className="muted">vs {base.inferMs.toFixed(0)}</span>
-            </td>
-          </tr>
-          <tr>
-            <td>× real time</td>
-            <td data-testid="x-realtime">
-              <b>{(windowMs / Math.max(run.inferMs, 0.01)).toFixed(0)}×</b> <span className="muted">vs {(windowMs / Math.max(base.inferMs, 0.01)).toFixed(0)}×</span>
-            </td>
-          </tr>
-          <tr>
-            <td>GFLOPs</td>
-            <td>
-              <b>{run.gflops.toFixed(2)}</b> <span className="muted">vs {base.gflops.toFixed(2)}</span>
-            </td>
-          </tr>
-          <tr>
-            <td>EP</td>
-            <td data-testid="ep-used" title={engine?.attempts.map((a) => `${a.ep}: ${a.ok ? 'ok' : shortReason(a.reason ?? '')}`).join('\n')}>
-              {run.ep}
-              {engine && engine.attempts.some((a) => !a.ok) ? <span className="muted"> (after {engine.attempts.filter((a) => !a.ok).map((a) => a.ep).join(', ')})</span> : null}
-            </td>
-          </tr>
-          {engine && engine.attempts.some((a) => !a.ok) && (
-            <tr>
-              <td />
-              <td>
-                <EpFailures attempts={engine.attempts.filter((a) => !a.ok)} />
-              </td>
-            </tr>
-          )}
-          {latency !== null && (
-            <tr>
-              <td>last update</td>
-              <td className="muted" data-testid="latency">
-                {latency.toFixed(0)} ms after the change
-              </td>
-            </tr>
-          )}
-        </tbody>
-      </table>
-      <TokensChart tokens={run.tokensPerLayer} base={base.tokensPerLayer} />
-    </section>
-  );
-}
-
-/** Why faster providers were not used: one short line each, the provider's full message on demand. */
-function EpFailures({ attempts }: { attempts: { ep: string; reason?: string }[] }) {
-  return (
-    <details className="ep-failures" data-testid="ep-failures">
-      <summary className="muted small-text">why not {attempts.map((a) => a.ep).join(', ')}?</summary>
-      {attempts.map((a) => (
-        <div key={a.ep} className="small-text">
-          <b>{a.ep}</b>: {shortReason(a.reason ?? '')}
-          <pre className="full-reason">{a.reason}</pre>
-        </div>
-      ))}
-    </details>
-  );
-}
-
-function TokensChart({ tokens, base }: { tokens: number[]; base: number[] }) {
-  const setLayer = useMerge((s) => s.setLayer);
-  const layer = useMerge((s) => shownLayer(s.layer, tokens.length - 1));
-  const W = 300;
-  const H = 84;
-  const pad = { l: 30, r: 6, t: 6, b: 16 };
-  const n = tokens.length;
-  const max = Math.max(...base, 1);
-  const x = (i: number) => pad.l + (i / Math.max(n - 1, 1)) * (W - pad.l - pad.r);
-  const y = (v: number) => pad.t + (1 - v / max) * (H - pad.t - pad.b);
-  const bw = ((W - pad.l - pad.r) / Math.max(n - 1, 1)) * 0.7;
-  return (
-    <div className="tokens-chart">
-      <div className="subhead muted">
-        tokens per layer <span data-testid="tokens-per-layer">{tokens.join(' · ')}</span>
-      </div>
-      <svg viewBox={`0 0 ${W} ${H}`} width="100%" height={H} data-testid="tokens-chart" preserveAspectRatio="none">
-        <line x1={pad.l} x2={W - pad.r} y1={y(max)} y2={y(max)} className="base-line" />
-        {tokens.map((v, i) => (
-          <rect
-            key={i}
-            x={x(i) - bw / 2}
-            y={y(v)}
-            width={bw}
-            height={H - pad.b - y(v)}
-            className={i === layer ? 'tok-bar on' : 'tok-bar'}
-            onClick={() => setLayer(i)}
-          >
-            <title>{i === 0 ? `input: ${v} tokens` : `after layer ${i}: ${v} tokens`}</title>
-          </rect>
-        ))}
-        <text x={pad.l - 4} y={y(max) + 3} className="axis-text" textAnchor="end">
-          {max}
-        </text>
-        <text x={pad.l - 4} y={H - pad.b} className="axis-text" textAnchor="end">
-          0
-        </text>
-        <text x={x(0)} y={H - 3} className="axis-text" textAnchor="middle">
-          in
-        </text>
-        <text x={x(n - 1)} y={H - 3} className="axis-text" textAnchor="middle">
-          {n - 1}
-        </text>
-      </svg>
-    </div>
   );
 }

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { SEGMENT_EXPORT_FORMATS, type SegmentExportFormat } from '../../../app/contract';
+import { SEGMENT_EXPORT_FORMATS, SEGMENT_EXPORT_INCLUDES, type SegmentExportFormat, type SegmentExportInclude } from '../../../app/contract';
+import { ApiError } from '../api/client';
 import { exportSegmentsTo, importSegmentsFrom, type ExportScope } from '../actions';
 import { loadText, saveText } from '../lib/storage';
 import { useFile } from '../stores/file';
@@ -16,6 +17,17 @@ const FORMAT_NAMES: Record<SegmentExportFormat, string> = {
   json: 'FastAST JSON (reads back exactly)',
   clips: 'WAV clips (one per segment)',
 };
+
+const INCLUDE_NAMES: Record<SegmentExportInclude, string> = {
+  'not-rejected': 'accepted + unreviewed',
+  accepted: 'accepted only',
+  all: 'all, rejected too',
+};
+
+function storedInclude(): SegmentExportInclude {
+  const v = loadText('exportInclude') ?? '';
+  return (SEGMENT_EXPORT_INCLUDES as readonly string[]).includes(v) ? (v as SegmentExportInclude) : 'not-rejected';
+}
 
 /** The format of the last export, if it is one we still write. */
 function storedFormat(): SegmentExportFormat {
@@ -45,20 +57,29 @@ function ExportForm(props: { initialFolder: string; format: SegmentExportFormat;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<{ files: string[]; segments: number; outDir: string } | null>(null);
+  const [include, setInclude] = useState<SegmentExportInclude>(storedInclude);
+  const [audacityReview, setAudacityReview] = useState(() => loadText('exportAudacityReview') === '1');
+  /** Files an export would replace (the host said EXISTS): the user confirms before they go. */
+  const [existing, setExisting] = useState<readonly string[] | null>(null);
 
   const filtered = visibleSegments(edit.segments, filter, sort).length;
   const counts: Record<ExportScope, number> = { all: edit.segments.length, selected: selectedId ? 1 : 0, filtered };
   const close = () => useUi.getState().closeExport();
-  const run = async () => {
+  const run = async (overwrite = false) => {
     setBusy(true);
     setError(null);
     setDone(null);
+    setExisting(null);
     saveText('exportFormat', format);
+    saveText('exportInclude', include);
+    saveText('exportAudacityReview', audacityReview ? '1' : '0');
     try {
-      const res = await exportSegmentsTo(format, folder.trim(), scope);
+      const res = await exportSegmentsTo(format, folder.trim(), scope, { include, audacityReview, overwrite });
       setDone(res);
     } catch (e) {
-      setError((e as Error).message);
+      // Nothing was written: the host names the files that are in the way; replacing them is the user's call.
+      if (e instanceof ApiError && e.code === 'EXISTS' && e.paths?.length) setExisting(e.paths);
+      else setError((e as Error).message);
     } finally {
       setBusy(false);
     }
@@ -97,6 +118,21 @@ function ExportForm(props: { initialFolder: string; format: SegmentExportFormat;
               </label>
             ))}
           </div>
+          <div className="row">
+            <span className="key">include</span>
+            {SEGMENT_EXPORT_INCLUDES.map((k) => (
+              <label key={k} className="check">
+                <input type="radio" name="export-include" checked={include === k} onChange={() => setInclude(k)} data-testid={`export-include-${k}`} /> {INCLUDE_NAMES[k]}
+              </label>
+            ))}
+          </div>
+          {format === 'audacity' && (
+            <label className="row check" title='Each label ends with its review and score, e.g. "dog [accepted 0.9123]"'>
+              <span className="key" />
+              <input type="checkbox" checked={audacityReview} onChange={(e) => setAudacityReview(e.target.checked)} data-testid="export-audacity-review" /> review and
+              score in the label text
+            </label>
+          )}
           <label className="row">
             <span className="key">folder</span>
             <input
@@ -122,6 +158,23 @@ function ExportForm(props: { initialFolder: string; format: SegmentExportFormat;
           {error && (
             <div className="error-box" data-testid="export-error" role="alert">
               {error}
+            </div>
+          )}
+          {existing && (
+            <div className="error-box" data-testid="export-exists" role="alert">
+              {existing.length === 1 ? 'This file exists' : `These ${existing.length} files exist`}; replace {existing.length === 1 ? 'it' : 'them'}?
+              <ul>
+                {existing.slice(0, 8).map((f) => (
+                  <li key={f}>{f}</li>
+                ))}
+                {existing.length > 8 && <li>… {existing.length - 8} more</li>}
+              </ul>
+              <button onClick={() => setExisting(null)} data-testid="export-keep">
+                Keep them
+              </button>{' '}
+              <button className="primary" onClick={() => void run(true)} disabled={busy} data-testid="export-replace">
+                Replace
+              </button>
             </div>
           )}
           {done && (

@@ -12,6 +12,10 @@ export const STORAGE_KEYS = {
   exportDir: 'fastast.exportDir',
   /** Plain text: the last segment export format. */
   exportFormat: 'fastast.exportFormat',
+  /** Plain text: which review states the last segment export wrote (SEGMENT_EXPORT_INCLUDES). */
+  exportInclude: 'fastast.exportInclude',
+  /** Plain text: "1" when Audacity labels carry the review and score. */
+  exportAudacityReview: 'fastast.exportAudacityReview',
   /** JSON object: the lab's sweep form. */
   labForm: 'fastast.lab.form',
   /** Plain text: the folder of the last lab export. */

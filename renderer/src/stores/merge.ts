@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { DEFAULT_MERGE, type ComparisonView, type MergeParams, type RunView, type ScheduleTable, type WindowInput } from '../../../app/contract';
+import { DEFAULT_MERGE, type ComparisonView, type MergeParams, type RunView, type ScheduleTable, type SpeedView, type WindowInput } from '../../../app/contract';
 import { FRAMES_PER_SECOND } from '../../../app/common/units';
 import { api, isCancelled } from '../api/client';
 import { loadText, saveText } from '../lib/storage';
@@ -16,6 +16,12 @@ interface MergeState {
   baseline: RunView | null;
   merged: RunView | null;
   comparison: ComparisonView | null;
+  /**
+   * The Speed panel's paired timing of the current setting against r = 0 (the host times
+   * interleaved pairs; see main/host/run-timings.ts). Polled through window.speed while the host
+   * says "measuring"; null until the first merged run answers.
+   */
+  speed: SpeedView | null;
   /**
    * 0 = model input, l = after layer l. LAST_LAYER (the default) follows the model's last layer,
    * so the r slider's effect shows at once; the choice is kept across reloads (lib/storage.ts).
@@ -56,6 +62,12 @@ let baseCtl: AbortController | null = null;
 let timer: ReturnType<typeof setTimeout> | null = null;
 let saveTimer: ReturnType<typeof setTimeout> | null = null;
 let changedAt = 0;
+/** The window.speed poll while the host is still timing pairs of the current setting. */
+let speedTimer: ReturnType<typeof setTimeout> | null = null;
+/** Ask again this often while measuring: a pair of tiny-model runs takes ~0.1–0.5 s. */
+const SPEED_POLL_MS = 500;
+/** Once ready, polling stops after this long without a new pair (the host's first pairs are done). */
+const SPEED_SETTLE_MS = 2500;
 
 /** The layer value meaning "the last layer, whatever the model": larger than any model's depth. */
 export const LAST_LAYER = 1_000_000;
@@ -117,15 +129,47 @@ export const useMerge = create<MergeState>((set, get) => {
         merged: res.run,
         baseline: res.baseline,
         comparison: res.comparison,
+        speed: res.speed,
         running: false,
         error: null,
         latencyMs,
         revision: get().revision + 1,
       });
+      pollSpeed(params);
     } catch (e) {
       if (isCancelled(e)) return;
       if (ctl === runCtl) set({ running: false, error: (e as Error).message });
     }
+  };
+
+  /**
+   * While the host is measuring the setting's pairs, asks window.speed every SPEED_POLL_MS until
+   * the ratio is ready, and after that until no new pair has come for SPEED_SETTLE_MS: the host
+   * times a few pairs beyond the 3 that make it ready, and the median of 5 shrugs off an outlier
+   * pair that the median of 3 may not. A poll that answers after the settings moved on is
+   * dropped, so the panel never shows one setting's ratio under another's.
+   */
+  const pollSpeed = (params: MergeParams, lastPairs = -1, quietSince = performance.now()) => {
+    if (speedTimer) clearTimeout(speedTimer);
+    speedTimer = null;
+    const speed = get().speed;
+    if (!speed) return;
+    const now = performance.now();
+    if (speed.pairs !== lastPairs) quietSince = now;
+    if (speed.state !== 'measuring' && now - quietSince >= SPEED_SETTLE_MS) return;
+    speedTimer = setTimeout(() => {
+      speedTimer = null;
+      void api()
+        .call('window.speed', { merge: params })
+        .then((next) => {
+          if (get().params !== params) return;
+          set({ speed: next });
+          pollSpeed(params, speed.pairs, quietSince);
+        })
+        .catch((e) => {
+          if (!isCancelled(e)) console.warn('window.speed', e);
+        });
+    }, SPEED_POLL_MS);
   };
 
   const save = () => {
@@ -141,6 +185,7 @@ export const useMerge = create<MergeState>((set, get) => {
     baseline: null,
     merged: null,
     comparison: null,
+    speed: null,
     layer: loadLayer(),
     tint: loadTint(),
     shading: false,
@@ -153,7 +198,10 @@ export const useMerge = create<MergeState>((set, get) => {
       const next = { ...prev, ...p };
       next.r = clampR(next.r, next.protectDistillation);
       if (JSON.stringify(next) === JSON.stringify(prev)) return;
-      set({ params: next });
+      // The old setting's ratio must not stand beside the new one's results.
+      if (speedTimer) clearTimeout(speedTimer);
+      speedTimer = null;
+      set({ params: next, speed: null });
       // Restoring happens before the model is loaded, or is followed by the caller's own table load.
       if (apply !== 'restore' && (next.shape !== prev.shape || next.protectDistillation !== prev.protectDistillation)) void get().loadTable();
       if (apply !== 'restore') save();
@@ -187,7 +235,8 @@ export const useMerge = create<MergeState>((set, get) => {
         .catch((e) => {
           if (!isCancelled(e)) {
             set({ error: (e as Error).message });
-            useUi.getState().notify('error', `Focused window: ${(e as Error).message}`);
+            // While the host restarts the banner says so, and the reconnect refocuses the window.
+            if (api().linkState.state === 'up') useUi.getState().notify('error', `Focused window: ${(e as Error).message}`);
           }
         });
       scheduleRun(true);
@@ -208,7 +257,9 @@ export const useMerge = create<MergeState>((set, get) => {
     clear() {
       runCtl?.abort();
       baseCtl?.abort();
-      set({ window: null, baseline: null, merged: null, comparison: null, focusS: 0, running: false, error: null });
+      if (speedTimer) clearTimeout(speedTimer);
+      speedTimer = null;
+      set({ window: null, baseline: null, merged: null, comparison: null, speed: null, focusS: 0, running: false, error: null });
     },
     async loadTable() {
       const { shape, protectDistillation } = get().params;

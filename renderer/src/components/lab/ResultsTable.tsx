@@ -1,7 +1,8 @@
 import { useEffect, useRef } from 'react';
 import type { LabResult } from '../../../../app/contract';
 import { useLab } from '../../stores/lab';
-import { colourOf, fixed, metricName, pct, shortNames } from './chart';
+import { colourOf, fixed, metricName, pct, settingText, shortNames, speedupText } from './chart';
+import './lab-table.css';
 
 /** One row per model × setting; click a row to see its confusions. */
 export function ResultsTable({ result, current }: { result: LabResult; current: number }) {
@@ -25,14 +26,23 @@ export function ResultsTable({ result, current }: { result: LabResult; current: 
           <tr>
             <th>model</th>
             <th className="num">r</th>
-            <th>shape</th>
-            <th title="proportional attention">prop attn</th>
-            <th className="num">{metric}</th>
+            <th className="opt">shape</th>
+            <th className="opt" title="proportional attention">
+              prop attn
+            </th>
+            <th className="num" title="with its 95 % interval under it (Wilson score interval for accuracy: 9 of 10 clips is 60–98 %, not just 90 %)">
+              {metric}
+            </th>
             <th className="num" title="share of clips whose top-1 equals the same model's at r = 0 (same flags)">agreement</th>
-            <th className="num" title="clips per second, inference only, median over the sweep's runs on this machine">clips/s</th>
-            <th className="num">ms/clip</th>
-            <th className="num" title="tokens left after the last layer">tokens</th>
-            <th className="num" title="forward-pass GFLOPs per window">GFLOPs</th>
+            <th className="num" title="clips per second, inference only, median over the sweep's runs on this machine; under it the 95 % bootstrap interval">
+              clips/s
+            </th>
+            <th className="num opt">ms/clip</th>
+            <th className="num opt" title="tokens left after the last layer">tokens</th>
+            <th className="num opt" title="forward-pass GFLOPs per window">GFLOPs</th>
+            <th className="num" title="r = 0 ms ÷ this ms, paired per clip (both settings run back to back on each clip): median, and under it the interquartile range and the number of pairs">
+              vs r = 0
+            </th>
           </tr>
         </thead>
         <tbody ref={bodyRef}>
@@ -59,11 +69,18 @@ export function ResultsTable({ result, current }: { result: LabResult; current: 
                   </span>
                 )}
               </td>
-              <td className="num">{row.setting.r}</td>
-              <td>{row.setting.shape}</td>
-              <td>{row.setting.propAttn ? 'on' : 'off'}</td>
-              <td className="num strong" title={row.metric === 'accuracy' ? `${row.correct} of ${row.clips} clips` : `mean AP over ${row.perClass.length} classes`}>
+              <td className="num" title={settingText(row)}>
+                {row.setting.r}
+              </td>
+              <td className="opt">{row.setting.shape}</td>
+              <td className="opt">{row.setting.propAttn ? 'on' : 'off'}</td>
+              <td className="num strong" title={row.metric === 'accuracy' ? `${row.correct} of ${row.clips} clips; 95 % Wilson interval ${pct(row.accuracyLow, 1)}–${pct(row.accuracyHigh, 1)}` : `mean AP over ${row.perClass.length} classes`}>
                 {pct(row.score)}
+                {row.metric === 'accuracy' && (
+                  <span className="ci" data-testid="lab-accuracy-ci">
+                    {(row.accuracyLow * 100).toFixed(1)}–{(row.accuracyHigh * 100).toFixed(1)}
+                  </span>
+                )}
               </td>
               <td className={`num ${row.changedTotal ? 'warn' : ''}`} title={`${row.changedTotal} clip${row.changedTotal === 1 ? '' : 's'} changed top-1`}>
                 {pct(row.agreement, 1)}
@@ -71,10 +88,27 @@ export function ResultsTable({ result, current }: { result: LabResult; current: 
               <td className="num" title={row.timing ? `${row.timing.samples} runs, measured ${row.timing.measuredAt}${row.timing.fromCache ? ' (from the cache)' : ''}` : 'no timing'}>
                 {fixed(row.timing?.clipsPerS)}
                 {row.timing?.fromCache ? <sup>c</sup> : null}
+                {row.timing && (
+                  <span className="ci" data-testid="lab-clips-ci">
+                    {fixed(row.timing.clipsPerSLow)}–{fixed(row.timing.clipsPerSHigh)}
+                  </span>
+                )}
               </td>
-              <td className="num">{fixed(row.timing?.msPerClip)}</td>
-              <td className="num">{row.tokensAfterLast}</td>
-              <td className="num">{fixed(row.flops / 1e9, 2)}</td>
+              <td className="num opt">{fixed(row.timing?.msPerClip)}</td>
+              <td className="num opt">{row.tokensAfterLast}</td>
+              <td className="num opt">{fixed(row.flops / 1e9, 2)}</td>
+              <td className="num" title={row.timing?.speedup ? speedupText(row.timing.speedup) : 'not timed against r = 0 in this sweep (from the cache)'}>
+                {row.timing?.speedup ? (
+                  <>
+                    {row.timing.speedup.median.toFixed(2)}×
+                    <span className="ci">
+                      {row.timing.speedup.q1.toFixed(2)}–{row.timing.speedup.q3.toFixed(2)} · {row.timing.speedup.pairs}
+                    </span>
+                  </>
+                ) : (
+                  '—'
+                )}
+              </td>
             </tr>
           ))}
         </tbody>

@@ -2,7 +2,7 @@ import { forwardRef, useMemo } from 'react';
 import type { LabResult } from '../../../../app/contract';
 import { useElementSize } from '../../lib/hooks';
 import { useLab } from '../../stores/lab';
-import { chartModel, domains, fixed, pct, settingText, tickText, type ChartPoint } from './chart';
+import { chartModel, domains, fixed, pct, settingText, speedupText, tickText, type ChartPoint } from './chart';
 
 /** Drawn with attributes only (no stylesheet), so the SVG file looks as it does here. */
 const FONT = 'system-ui, -apple-system, Segoe UI, Roboto, sans-serif';
@@ -12,6 +12,8 @@ const AXIS = '#3a4356';
 const TEXT = '#dfe5f1';
 const MUTED = '#8d97ab';
 const M = { left: 58, right: 20, top: 50, bottom: 44 };
+/** Height of a legend row; a wrapped legend pushes the plot down by this much per extra row. */
+const LEGEND_ROW = 17;
 
 interface Props {
   result: LabResult;
@@ -35,27 +37,36 @@ export const TradeoffChart = forwardRef<SVGSVGElement, Props>(function TradeoffC
   const all = useMemo(() => model.series.flatMap((s) => s.points), [model]);
   const W = Math.max(320, Math.floor(size.width));
   const H = Math.max(240, Math.floor(size.height));
-  const { x: xd, y: yd } = useMemo(() => domains(all.length ? all : [{ row: 0, x: 1, y: 50 }]), [all]);
-  const pw = W - M.left - M.right;
-  const ph = H - M.top - M.bottom;
-  const sx = (v: number) => M.left + ((v - xd.lo) / (xd.hi - xd.lo)) * pw;
-  const sy = (v: number) => M.top + ph - ((v - yd.lo) / (yd.hi - yd.lo)) * ph;
+  const { x: xd, y: yd } = useMemo(() => domains(all.length ? all : [{ row: 0, x: 1, y: 50, yLow: 50, yHigh: 50, xLow: 1, xHigh: 1 }]), [all]);
   const pointOf = (row: number): ChartPoint | undefined => all.find((p) => p.row === row);
   const hovered = hover !== null ? pointOf(hover) : undefined;
   const cur = current >= 0 ? pointOf(current) : undefined;
 
   // Legend: models (colour), then line styles when there are several, then the current-setting ring.
-  const legend: { label: string; colour: string; dash: string; hollow?: boolean; ring?: boolean }[] = [
+  const legend: { label: string; colour: string; dash: string; hollow?: boolean; ring?: boolean; whisker?: boolean }[] = [
     ...model.models.map((m) => ({ label: m.id, colour: m.colour, dash: '' })),
     ...model.styles.map((s) => ({ label: `${s.shape}${s.propAttn ? '' : ', no prop-attn'}`, colour: MUTED, dash: s.dash, hollow: !s.propAttn })),
     ...(cur ? [{ label: 'current setting', colour: TEXT, dash: '', ring: true }] : []),
+    { label: '95 % intervals', colour: MUTED, dash: '', whisker: true },
   ];
+  // Items flow left to right and wrap onto another row rather than run off a narrow chart (1024 wide).
   let lx = M.left;
+  let row = 0;
   const legendItems = legend.map((item) => {
+    const w = 34 + item.label.length * 6.3 + 16;
+    if (lx > M.left && lx + w - 16 > W - M.right) {
+      lx = M.left;
+      row++;
+    }
     const x = lx;
-    lx += 34 + item.label.length * 6.3 + 16;
-    return { ...item, x };
+    lx += w;
+    return { ...item, x, y: 34 + row * LEGEND_ROW };
   });
+  const top = M.top + row * LEGEND_ROW;
+  const pw = W - M.left - M.right;
+  const ph = H - top - M.bottom;
+  const sx = (v: number) => M.left + ((v - xd.lo) / (xd.hi - xd.lo)) * pw;
+  const sy = (v: number) => top + ph - ((v - yd.lo) / (yd.hi - yd.lo)) * ph;
 
   return (
     <div className="lab-chart-box" ref={boxRef} data-testid="lab-chart">
@@ -78,9 +89,11 @@ export const TradeoffChart = forwardRef<SVGSVGElement, Props>(function TradeoffC
           {/* legend */}
           <g data-testid="chart-legend">
             {legendItems.map((item) => (
-              <g key={item.label} transform={`translate(${item.x}, 34)`}>
+              <g key={item.label} transform={`translate(${item.x}, ${item.y})`}>
                 {item.ring ? (
                   <circle cx={14} cy={0} r={6} fill="none" stroke={item.colour} strokeWidth={1.6} strokeDasharray="3 2" />
+                ) : item.whisker ? (
+                  <Whiskers cx={14} cy={0} x0={4} x1={24} y0={-7} y1={7} colour={item.colour} />
                 ) : (
                   <>
                     <line x1={0} x2={28} y1={0} y2={0} stroke={item.colour} strokeWidth={2} strokeDasharray={item.dash || undefined} />
@@ -104,19 +117,37 @@ export const TradeoffChart = forwardRef<SVGSVGElement, Props>(function TradeoffC
           ))}
           {xd.ticks.map((t) => (
             <g key={`x${t}`}>
-              <line x1={sx(t)} x2={sx(t)} y1={M.top} y2={M.top + ph} stroke={GRID} />
-              <text x={sx(t)} y={M.top + ph + 16} fill={MUTED} textAnchor="middle">
+              <line x1={sx(t)} x2={sx(t)} y1={top} y2={top + ph} stroke={GRID} />
+              <text x={sx(t)} y={top + ph + 16} fill={MUTED} textAnchor="middle">
                 {tickText(t, xd.step)}
               </text>
             </g>
           ))}
-          <rect x={M.left} y={M.top} width={pw} height={ph} fill="none" stroke={AXIS} />
+          <rect x={M.left} y={top} width={pw} height={ph} fill="none" stroke={AXIS} />
           <text x={M.left + pw / 2} y={H - 8} fill={MUTED} textAnchor="middle">
             throughput (clips/s on this machine, {result.models[0]?.ep ?? '?'} EP) →
           </text>
-          <text transform={`translate(15, ${M.top + ph / 2}) rotate(-90)`} fill={MUTED} textAnchor="middle">
+          <text transform={`translate(15, ${top + ph / 2}) rotate(-90)`} fill={MUTED} textAnchor="middle">
             {model.metric} (%) →
           </text>
+          {/* 95 % intervals under the curves: accuracy (Wilson) up and down, clips/s (bootstrap) left and right */}
+          {model.series.map((s) => (
+            <g key={`w${s.key}`} data-testid="chart-whiskers" data-model={s.model}>
+              {s.points.map((p) => (
+                <Whiskers
+                  key={p.row}
+                  cx={sx(p.x)}
+                  cy={sy(p.y)}
+                  x0={sx(p.xLow)}
+                  x1={sx(p.xHigh)}
+                  y0={sy(p.yHigh)}
+                  y1={sy(p.yLow)}
+                  colour={s.colour}
+                  row={p.row}
+                />
+              ))}
+            </g>
+          ))}
           {/* curves */}
           {model.series.map((s) => (
             <g key={s.key} data-testid="chart-curve" data-model={s.model}>
@@ -188,6 +219,21 @@ export const TradeoffChart = forwardRef<SVGSVGElement, Props>(function TradeoffC
   );
 });
 
+/** A point's 95 % intervals as whiskers with end caps: vertical y0…y1, horizontal x0…x1 (pixels). */
+function Whiskers({ cx, cy, x0, x1, y0, y1, colour, row }: { cx: number; cy: number; x0: number; x1: number; y0: number; y1: number; colour: string; row?: number }) {
+  const cap = 3.5;
+  return (
+    <g stroke={colour} strokeOpacity={0.7} strokeWidth={1.3} data-testid={row === undefined ? undefined : 'chart-whisker'} data-row={row} data-y0={y0.toFixed(1)} data-y1={y1.toFixed(1)}>
+      <line x1={cx} x2={cx} y1={y0} y2={y1} />
+      <line x1={cx - cap} x2={cx + cap} y1={y0} y2={y0} />
+      <line x1={cx - cap} x2={cx + cap} y1={y1} y2={y1} />
+      <line x1={x0} x2={x1} y1={cy} y2={cy} />
+      <line x1={x0} x2={x0} y1={cy - cap} y2={cy + cap} />
+      <line x1={x1} x2={x1} y1={cy - cap} y2={cy + cap} />
+    </g>
+  );
+}
+
 function Tooltip({ result, point, left, top, width }: { result: LabResult; point: ChartPoint; left: number; top: number; width: number }) {
   const row = result.rows[point.row];
   const flip = left > width - 240;
@@ -201,7 +247,7 @@ function Tooltip({ result, point, left, top, width }: { result: LabResult; point
             <td>{row.metric}</td>
             <td>
               {pct(row.score)}
-              {row.metric === 'accuracy' ? ` (${row.correct}/${row.clips})` : ''}
+              {row.metric === 'accuracy' ? ` (${row.correct}/${row.clips}; 95 % ${pct(row.accuracyLow, 1)}–${pct(row.accuracyHigh, 1)})` : ''}
             </td>
           </tr>
           <tr>
@@ -213,10 +259,18 @@ function Tooltip({ result, point, left, top, width }: { result: LabResult; point
           <tr>
             <td>throughput</td>
             <td>
-              {fixed(row.timing?.clipsPerS)} clips/s · {fixed(row.timing?.msPerClip)} ms/clip
+              {fixed(row.timing?.clipsPerS)} clips/s ({fixed(row.timing?.clipsPerSLow)}–{fixed(row.timing?.clipsPerSHigh)}) · {fixed(row.timing?.msPerClip)} ms/clip
               {row.timing?.fromCache ? ' (cached)' : ''}
             </td>
           </tr>
+          {row.timing?.speedup && (
+            <tr>
+              <td>vs r = 0</td>
+              <td>
+                {speedupText(row.timing.speedup)}
+              </td>
+            </tr>
+          )}
           <tr>
             <td>tokens after last</td>
             <td>{row.tokensAfterLast}</td>

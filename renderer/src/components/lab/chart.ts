@@ -17,6 +17,12 @@ export interface ChartPoint {
   x: number;
   /** Accuracy or mAP, in %. */
   y: number;
+  /** 95 % interval of y, in % (Wilson for accuracy; mAP has none: equal to y). */
+  yLow: number;
+  yHigh: number;
+  /** 95 % bootstrap interval of x, clips/s. */
+  xLow: number;
+  xHigh: number;
 }
 
 export interface Series {
@@ -64,7 +70,17 @@ export function chartModel(result: LabResult): ChartModel {
       s = { key, model: row.model, colour: colourOf(result, row.model), shape: row.setting.shape, propAttn: row.setting.propAttn, dash: SHAPE_DASH[row.setting.shape] ?? '', points: [] };
       byKey.set(key, s);
     }
-    s.points.push({ row: i, x: row.timing.clipsPerS, y: row.score * 100 });
+    // Only accuracy has an interval from the host (Wilson); mAP's point stands alone.
+    const interval = row.metric === 'accuracy';
+    s.points.push({
+      row: i,
+      x: row.timing.clipsPerS,
+      y: row.score * 100,
+      yLow: interval ? Math.min(row.accuracyLow, row.score) * 100 : row.score * 100,
+      yHigh: interval ? Math.max(row.accuracyHigh, row.score) * 100 : row.score * 100,
+      xLow: Math.min(row.timing.clipsPerSLow, row.timing.clipsPerS),
+      xHigh: Math.max(row.timing.clipsPerSHigh, row.timing.clipsPerS),
+    });
   });
   const series = [...byKey.values()];
   for (const s of series) s.points.sort((a, b) => result.rows[a.row].setting.r - result.rows[b.row].setting.r);
@@ -96,24 +112,48 @@ export function niceTicks(lo: number, hi: number, count = 5): { ticks: number[];
   return { ticks, lo: a, hi: b, step };
 }
 
-/** Axis domains with a margin around the data (accuracy never past 0…100 %). */
+/**
+ * The smallest span of the accuracy axis, in percentage points. With few clips every point sits
+ * at the same few values (10 clips: multiples of 10 %) and an axis fitted to the points alone
+ * zoomed to 89–91 %, so noise looked like a result. 10 points is wide enough that a 1-point
+ * difference between settings reads as small, narrow enough that a real 3–5 point drop shows.
+ */
+export const MIN_Y_SPAN = 10;
+
+/**
+ * Axis domains that never zoom into noise:
+ * - y (accuracy, %): covers every point's 95 % interval (the union of the whiskers) and at least
+ *   MIN_Y_SPAN points, centred on the data, within 0…100 %;
+ * - x (clips/s): starts at 0, so the eye reads ratios of throughput as ratios of length (9.6 vs
+ *   15 clips/s must not look like 1 vs 10), and reaches past every interval's upper end.
+ */
 export function domains(points: ChartPoint[]): { x: ReturnType<typeof niceTicks>; y: ReturnType<typeof niceTicks> } {
-  const xs = points.map((p) => p.x);
-  const ys = points.map((p) => p.y);
-  const xMin = Math.min(...xs);
-  const xMax = Math.max(...xs);
-  const xPad = Math.max((xMax - xMin) * 0.08, xMax * 0.03, 0.05);
-  const yMin = Math.min(...ys);
-  const yMax = Math.max(...ys);
-  const yPad = Math.max((yMax - yMin) * 0.15, 0.75);
+  const xMax = Math.max(...points.map((p) => Math.max(p.x, p.xHigh)));
+  let lo = Math.min(...points.map((p) => Math.min(p.y, p.yLow)));
+  let hi = Math.max(...points.map((p) => Math.max(p.y, p.yHigh)));
+  if (hi - lo < MIN_Y_SPAN) {
+    const mid = (lo + hi) / 2;
+    lo = mid - MIN_Y_SPAN / 2;
+    hi = mid + MIN_Y_SPAN / 2;
+    // Against a wall (0 % or 100 %), the span goes to the other side instead of past the wall.
+    if (hi > 100) [lo, hi] = [lo - (hi - 100), 100];
+    if (lo < 0) [lo, hi] = [0, hi - lo];
+  }
+  // A little room so that whiskers and point labels do not sit on the frame.
+  const pad = (hi - lo) * 0.04;
   return {
-    x: niceTicks(Math.max(0, xMin - xPad), xMax + xPad, 6),
-    y: niceTicks(Math.max(0, yMin - yPad), Math.min(100, yMax + yPad), 5),
+    x: niceTicks(0, Math.max(xMax * 1.06, 0.1), 6),
+    y: niceTicks(Math.max(0, lo - pad), Math.min(100, hi + pad), 5),
   };
 }
 
 export const pct = (x: number, digits = 2) => (Number.isFinite(x) ? `${(x * 100).toFixed(digits)} %` : '—');
 export const fixed = (x: number | undefined | null, digits = 1) => (x !== undefined && x !== null && Number.isFinite(x) ? x.toFixed(digits) : '—');
+/** A row's speed-up against r = 0, paired per clip: "1.84× (IQR 1.71–1.95, 80 pairs)". */
+export function speedupText(s: { median: number; q1: number; q3: number; pairs: number }): string {
+  return `${s.median.toFixed(2)}× (IQR ${s.q1.toFixed(2)}–${s.q3.toFixed(2)}, ${s.pairs} pair${s.pairs === 1 ? '' : 's'})`;
+}
+
 /** A tick value with as many decimals as its step needs (2.5 → one, 20 → none). */
 export function tickText(v: number, step: number): string {
   let d = 0;
