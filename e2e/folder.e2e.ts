@@ -86,6 +86,8 @@ describe('folder analysis', () => {
     await page.getByTestId('folder-cancel').click();
     await expect.poll(states, { timeout: 30_000 }).toEqual(['done', 'cancelled', 'cancelled']);
     expect(await page.getByTestId('folder-summary').innerText()).toMatch(/^1 of 3 done/);
+    // The overall bar says how far the run came: one file of three.
+    expect(await page.getByTestId('folder-progress').evaluate((p) => (p as HTMLProgressElement).value)).toBeCloseTo(1 / 3, 5);
     await page.screenshot({ path: join(ARTIFACTS, 'folder-cancelled-1280x800.png') });
     await expect(page.getByTestId('folder-run').isEnabled()).resolves.toBe(true);
   });

@@ -60,11 +60,12 @@ export const useFolder = create<FolderState>((set) => ({
   patchFile: (i, patch) => set((s) => ({ files: s.files.map((f, j) => (j === i ? { ...f, ...patch } : f)) })),
 }));
 
-/** Done files, failed files and the overall share finished (0…1; the running file counts by its progress). */
+/** Done files, failed files, segments and the overall share finished (0…1; the running file counts by its progress). */
 export function folderSummary(files: readonly FolderFile[]) {
   const done = files.filter((f) => f.state === 'done').length;
   const failed = files.filter((f) => f.state === 'failed').length;
   const segments = files.reduce((n, f) => n + (f.segments?.length ?? 0), 0);
-  const finished = files.reduce((n, f) => n + (f.state === 'running' ? f.progress : f.state === 'queued' ? 0 : 1), 0);
+  // Done and failed files are finished; a cancelled one is not (the bar then says how far the run came).
+  const finished = files.reduce((n, f) => n + (f.state === 'running' ? f.progress : f.state === 'done' || f.state === 'failed' ? 1 : 0), 0);
   return { done, failed, segments, share: files.length ? finished / files.length : 0 };
 }

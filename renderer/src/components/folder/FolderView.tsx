@@ -126,7 +126,7 @@ function ExportBox() {
           {SEGMENT_EXPORT_FORMATS.map((f) => (
             <option key={f} value={f}>
               {FORMAT_NAMES[f]}
-              {COMBINED_FORMATS.includes(f) ? ' (one combined file)' : ' (one file per recording)'}
+              {COMBINED_FORMATS.includes(f) ? ' · one file' : ' · per recording'}
             </option>
           ))}
         </select>
