@@ -5,6 +5,9 @@
 export const SEGMENT_EXPORT_FORMATS = ['audacity', 'raven', 'csv', 'textgrid', 'sv', 'labelstudio', 'json', 'clips'] as const;
 export type SegmentExportFormat = (typeof SEGMENT_EXPORT_FORMATS)[number];
 
+/** Formats that can hold several recordings in one file (the others are one file per recording). */
+export const COMBINABLE_EXPORT_FORMATS: readonly SegmentExportFormat[] = ['raven', 'csv', 'labelstudio', 'json'];
+
 /** What app/export reads back (told apart by content when not given). */
 export const SEGMENT_IMPORT_FORMATS = ['audacity', 'raven', 'json'] as const;
 export type SegmentImportFormat = (typeof SEGMENT_IMPORT_FORMATS)[number];

@@ -17,6 +17,7 @@ export { ERROR_CODES, FastAstError, isFastAstError, type ErrorCode } from '../co
 export { FastAstError as ContractError } from '../common/errors.js';
 export { SCHEDULE_SHAPES, type ScheduleShape as ScheduleShapeName } from '../common/schedule.js';
 export {
+  COMBINABLE_EXPORT_FORMATS,
   DEFAULT_EXPORT_INCLUDE,
   INCLUDED_REVIEWS,
   SEGMENT_EXPORT_FORMATS,

@@ -1,5 +1,6 @@
 import { basename, extname, join } from 'node:path';
 import {
+  COMBINABLE_EXPORT_FORMATS,
   DEFAULT_EXPORT_INCLUDE,
   INCLUDED_REVIEWS,
   SEGMENT_EXPORT_FORMATS as EXPORT_FORMATS,
@@ -23,8 +24,7 @@ import { clipName, clipSamples, encodeWav16 } from './wav.js';
 
 export { EXPORT_FORMATS, type ExportFormat };
 
-/** Formats that can hold several recordings in one file (the others are one file per recording). */
-export const COMBINABLE: readonly ExportFormat[] = ['raven', 'csv', 'labelstudio', 'json'];
+export const COMBINABLE = COMBINABLE_EXPORT_FORMATS;
 
 /** File name endings, after the recording's stem; Raven's and BirdNET's are the names those tools give their own files. */
 const SUFFIX: Record<Exclude<ExportFormat, 'clips'>, string> = {

@@ -13,13 +13,8 @@ import { useMerge } from './stores/merge';
 import { useModels } from './stores/models';
 import { useSegments } from './stores/segments';
 import { useUi } from './stores/ui';
-import type { MergeParams, SegmentExportFormat } from '../../app/contract';
+import { COMBINABLE_EXPORT_FORMATS, type MergeParams } from '../../app/contract';
 
-/**
- * Formats app/export can write as one file for many recordings (COMBINABLE in
- * app/export/export.ts, which the renderer may not import); the others are one file per recording.
- */
-export const COMBINED_FORMATS: readonly SegmentExportFormat[] = ['raven', 'csv', 'labelstudio', 'json'];
 
 /** A walk that runs away (a home folder, recursively) stops here rather than queueing forever. */
 const MAX_FILES = 5000;
@@ -152,7 +147,7 @@ export async function exportFolder(): Promise<void> {
   const { files, exportForm } = useFolder.getState();
   const done = files.filter((f) => f.state === 'done' && f.info);
   if (done.length === 0) return;
-  const combined = COMBINED_FORMATS.includes(exportForm.format);
+  const combined = COMBINABLE_EXPORT_FORMATS.includes(exportForm.format);
   useFolder.setState({ exporting: true, exportNote: null });
   try {
     const res = await api().call('segments.export', {

@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { SEGMENT_EXPORT_FORMATS, SEGMENT_EXPORT_INCLUDES, type SegmentExportFormat, type SegmentExportInclude } from '../../../../app/contract';
-import { cancelFolder, COMBINED_FORMATS, exportFolder, openFolderFile, runFolder } from '../../folder-run';
+import { COMBINABLE_EXPORT_FORMATS } from '../../../../app/contract';
+import { cancelFolder, exportFolder, openFolderFile, runFolder } from '../../folder-run';
 import { useAnalysis } from '../../stores/analysis';
 import { useFile } from '../../stores/file';
 import { folderSummary, useFolder, type FolderFile } from '../../stores/folder';
@@ -116,7 +117,7 @@ function ExportBox() {
   const hostKind = useUi((s) => s.hostKind);
   const set = useFolder.getState().setExportForm;
   const { done } = folderSummary(files);
-  const combined = COMBINED_FORMATS.includes(form.format);
+  const combined = COMBINABLE_EXPORT_FORMATS.includes(form.format);
   return (
     <section className="panel folder-form" data-testid="folder-export">
       <div className="panel-title">Export all files' segments</div>
@@ -126,7 +127,7 @@ function ExportBox() {
           {SEGMENT_EXPORT_FORMATS.map((f) => (
             <option key={f} value={f}>
               {FORMAT_NAMES[f]}
-              {COMBINED_FORMATS.includes(f) ? ' · one file' : ' · per recording'}
+              {COMBINABLE_EXPORT_FORMATS.includes(f) ? ' · one file' : ' · per recording'}
             </option>
           ))}
         </select>
