@@ -51,7 +51,8 @@ async function shots(name: string): Promise<void> {
   for (const [w, h] of SIZES) {
     await page.setViewportSize({ width: w, height: h });
     await page.waitForTimeout(400); // canvases redraw on resize (ResizeObserver → next frame)
-    expect(await overlaps(page)).toEqual([]);
+    // Polled: the layout settles a frame or two after a resize on a busy machine.
+    await expect.poll(() => overlaps(page), { timeout: 5_000 }).toEqual([]);
     await page.screenshot({ path: join(ARTIFACTS, `views-${name}-${w}x${h}.png`) });
   }
   await page.setViewportSize({ width: 1280, height: 800 });
@@ -75,11 +76,16 @@ describe('analyst views', () => {
     await expect.poll(async () => (await canvasStats(canvas)).spread, { timeout: 90_000 }).toBeGreaterThan(60);
     // A fresh profile: the last layer, not the input.
     expect(await text('layer-readout')).toBe('after 12/12');
+    // From a merged setting down to r = 0, so that both are real runs whatever r the shared host
+    // kept from the test file before (a page opened at r = 0 after studio.e2e's page has been seen
+    // waiting on its first run; see the closing note of issue 11).
+    await page.getByTestId('r-slider').fill('8');
+    await expect.poll(() => text('tokens-left'), { timeout: 60_000 }).toMatch(/^506 tokens/);
     await page.getByTestId('r-slider').fill('0');
     await expect.poll(() => text('tokens-left'), { timeout: 60_000 }).toMatch(/^602 tokens/);
-    await expect.poll(() => num(canvas, 'data-merged-groups')).toBe(0);
+    await expect.poll(() => num(canvas, 'data-groups'), { timeout: 60_000 }).toBe(600);
+    expect(await num(canvas, 'data-merged-groups')).toBe(0);
     const lone = await num(canvas, 'data-groups');
-    expect(lone).toBe(600);
     await page.getByTestId('r-slider').fill('16');
     await expect.poll(() => text('tokens-left'), { timeout: 60_000 }).toMatch(/^410 tokens/);
     // 16 merges per layer × 12 layers leave 408 patch groups (410 tokens less cls and distillation).
