@@ -113,7 +113,10 @@ describe('command line parsing', () => {
       json: true,
       threads: 2,
       ep: 'webgpu',
+      // float32 unless --weights int8 (issue 13); batch: the measured default, chosen per model later.
+      weights: 'float32',
     });
+    expect(parseCli(['classify', 'a.wav', '--weights', 'int8', '--batch', '4'])).toMatchObject({ weights: 'int8', batch: 4 });
     expect(parseCli(['classify', 'a.wav', '--schedule', '8,8,4'])).toMatchObject({ schedule: { kind: 'explicit', list: [8, 8, 4] }, top: 3, propAttn: true });
   });
 

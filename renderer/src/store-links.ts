@@ -6,6 +6,8 @@ import { rebuildSegments } from './actions';
 import { useAnalysis } from './stores/analysis';
 import { useFile } from './stores/file';
 import { useLab } from './stores/lab';
+import { useMerge } from './stores/merge';
+import { useModels } from './stores/models';
 
 /** Subscribes the links; the returned function undoes them. */
 export function linkStores(): () => void {
@@ -18,6 +20,11 @@ export function linkStores(): () => void {
     // Opening a recording (Open…, the file browser, a menu) shows it: back to the workstation.
     useFile.subscribe((s, prev) => {
       if (s.opening && !prev.opening && useLab.getState().view !== 'workstation') useLab.getState().setView('workstation');
+    }),
+    // A file opened before the engine was up (hello still answering, a model still loading) has no
+    // focused window yet: focus() returns without an engine, so it runs once the engine arrives.
+    useModels.subscribe((s, prev) => {
+      if (s.engine && !prev.engine && useFile.getState().file && !useMerge.getState().window) useMerge.getState().focus(useMerge.getState().focusS);
     }),
   ];
   return () => unsubscribe.forEach((u) => u());
