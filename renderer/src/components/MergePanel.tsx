@@ -130,10 +130,6 @@ function Comparison() {
   const cmp = useMerge((s) => s.comparison);
   const revision = useMerge((s) => s.revision);
   const labels = useModels((s) => s.active?.labels ?? []);
-  // While a re-run is in flight the numbers are the previous setting's: say so and dim them (AST-base takes ~1 s a window on CPU).
-  const running = useMerge((s) => s.running);
-  const r = useMerge((s) => s.params.r);
-  const dim = running ? { opacity: 0.4 } : undefined;
   if (!base || !run || !cmp) {
     return (
       <section className="panel comparison">
@@ -146,16 +142,11 @@ function Comparison() {
     .sort((a, b) => base.scores[b] - base.scores[a])
     .slice(0, 6);
   return (
-    <section className="panel comparison" data-testid="comparison" data-revision={revision} data-running={running}>
+    <section className="panel comparison" data-testid="comparison" data-revision={revision}>
       <div className="panel-title">
         Merged vs baseline <span className="muted lower">(r = 0, cached)</span>
-        {running && (
-          <span className="lower" data-testid="rerunning" style={{ color: 'var(--accent-2)', animation: 'pulse 0.9s ease-in-out infinite alternate' }}>
-            {' '}● re-running r = {r}…
-          </span>
-        )}
       </div>
-      <div className="kpis" style={dim}>
+      <div className="kpis">
         <span className={`pill ${cmp.top1Agree ? 'ok' : 'bad'}`} data-testid="top1-agreement">
           top-1 {cmp.top1Agree ? 'agrees ✓' : 'changed ✗'}
         </span>
@@ -166,7 +157,7 @@ function Comparison() {
           top-{cmp.k} overlap <b>{pct(cmp.topKOverlap)}</b>
         </span>
       </div>
-      <table className="topk" data-testid="topk-table" style={dim}>
+      <table className="topk" data-testid="topk-table">
         <thead>
           <tr>
             <th>class</th>

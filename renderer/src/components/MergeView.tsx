@@ -3,8 +3,7 @@ import { COLOR_MAPS, mapGradient, marginGradient } from '../lib/color';
 import { drawMergeView, inputImage } from '../lib/draw-merge-view';
 import { useElementSize } from '../lib/hooks';
 import { MERGE_MARGIN as M } from '../lib/layout';
-import { gridOf, layerGroups, levelRange, marginMedians, mergeSpan, patchAt, patchLevels } from '../lib/merge-groups';
-import { onTimeWheel } from '../lib/player';
+import { gridOf, layerGroups, levelRange, marginMedians, patchAt, patchLevels } from '../lib/merge-groups';
 import { useFile } from '../stores/file';
 import { fixed } from '../lib/format';
 import { shownLayer, useMerge } from '../stores/merge';
@@ -27,8 +26,6 @@ export function MergeView() {
   const shading = useMerge((s) => s.shading);
   const tint = useMerge((s) => s.tint);
   const colorMap = useUi((s) => s.colorMap);
-  const viewStartS = useUi((s) => s.view.startS);
-  const viewEndS = useUi((s) => s.view.endS);
   const running = useMerge((s) => s.running);
   const error = useMerge((s) => s.error);
   const focusS = useMerge((s) => s.focusS);
@@ -57,34 +54,19 @@ export function MergeView() {
   const plotH = Math.max(120, Math.min(Math.max(box.height, 200) - M.top - M.bottom, plotW * 0.42));
   const H = plotH + M.top + M.bottom;
   const hoverPatch = hover?.p ?? null;
-  // The frames shown follow the audio view's visible seconds (columns never thinner than MIN_COL_PX).
-  const span = useMemo(
-    () => (grid ? mergeSpan(grid, win?.startS ?? focusS, { startS: viewStartS, endS: viewEndS }, plotW) : null),
-    [grid, win, focusS, viewStartS, viewEndS, plotW],
-  );
 
   useEffect(() => {
     const c = canvasRef.current;
-    if (!c || W <= 0 || !grid || !span) return;
-    const { f0, f1 } = span;
-    drawMergeView(c, { W, H, plotW, plotH, grid, win: stats ? win : null, image: stats?.image ?? null, groups, layer, shading, tint, hoverPatch, f0, f1 });
-  }, [W, H, plotW, plotH, grid, win, stats, groups, layer, shading, tint, hoverPatch, span]);
-
-  // The wheel zooms / scrolls the audio view, which the merge view follows (a native listener: React's is passive, and the page must not scroll).
-  useEffect(() => {
-    const c = canvasRef.current;
-    if (!c) return;
-    c.addEventListener('wheel', onTimeWheel, { passive: false });
-    return () => c.removeEventListener('wheel', onTimeWheel);
-  }, []);
+    if (!c || W <= 0 || !grid) return;
+    drawMergeView(c, { W, H, plotW, plotH, grid, win: stats ? win : null, image: stats?.image ?? null, groups, layer, shading, tint, hoverPatch });
+  }, [W, H, plotW, plotH, grid, win, stats, groups, layer, shading, tint, hoverPatch]);
 
   const onMove = (e: React.MouseEvent<HTMLCanvasElement>) => {
-    if (!grid || !span) return;
+    if (!grid) return;
     const r = e.currentTarget.getBoundingClientRect();
     const x = e.clientX - r.left;
     const y = e.clientY - r.top;
-    if (x < M.left || x > M.left + plotW) return setHover(null);
-    const frame = span.f0 + ((x - M.left) / plotW) * (span.f1 - span.f0);
+    const frame = ((x - M.left) / plotW) * grid.frames;
     const bin = ((M.top + plotH - y) / plotH) * grid.bins;
     const p = patchAt(grid, frame, bin);
     if (p === null) return setHover(null);
@@ -140,9 +122,6 @@ export function MergeView() {
           data-merged-groups={groups ? [...groups.members.values()].filter((m) => m.length > 1).length : 0}
           data-tint={tint}
           data-focus={focusS}
-          data-first-col={span?.firstCol ?? ''}
-          data-last-col={span?.lastCol ?? ''}
-          data-col-px={span ? span.colPx.toFixed(1) : ''}
           data-valid-frames={win?.validFrames ?? ''}
           data-margin-pad={medians.pad}
           data-margin-audio={medians.audio}

@@ -53,9 +53,6 @@ export interface MergeScene {
   tint: number;
   /** The patch under the mouse. */
   hoverPatch: number | null;
-  /** Frames [f0, f1) of the input shown across the plot (merge-groups.ts mergeSpan: follows the audio view's zoom). */
-  f0: number;
-  f1: number;
 }
 
 /** Plot coordinates of the patch grid. */
@@ -63,22 +60,20 @@ interface Frame {
   plotW: number;
   plotH: number;
   grid: Grid;
-  f0: number;
-  f1: number;
   X(frame: number): number;
   Y(bin: number): number;
   cell(p: number): { x: number; y: number; w: number; h: number };
 }
 
-function frameOf(grid: Grid, plotW: number, plotH: number, f0: number, f1: number): Frame {
-  const X = (frame: number) => M.left + ((frame - f0) / (f1 - f0)) * plotW;
+function frameOf(grid: Grid, plotW: number, plotH: number): Frame {
+  const X = (frame: number) => M.left + (frame / grid.frames) * plotW;
   const Y = (bin: number) => M.top + plotH - (bin / grid.bins) * plotH;
   const cell = (p: number) => {
     const [b0, b1] = cellBins(grid, Math.floor(p / grid.T));
     const [t0, t1] = cellFrames(grid, p % grid.T);
     return { x: X(t0), y: Y(b1), w: X(t1) - X(t0), h: Y(b0) - Y(b1) };
   };
-  return { plotW, plotH, grid, f0, f1, X, Y, cell };
+  return { plotW, plotH, grid, X, Y, cell };
 }
 
 export function drawMergeView(canvas: HTMLCanvasElement, s: MergeScene): void {
@@ -88,20 +83,14 @@ export function drawMergeView(canvas: HTMLCanvasElement, s: MergeScene): void {
   ctx.fillStyle = '#0e1117';
   ctx.fillRect(M.left, M.top, plotW, plotH);
   if (!win || !image) return;
-  const f = frameOf(grid, plotW, plotH, s.f0, s.f1);
-  // Zoomed in, patches outside [f0, f1) still get drawn (the loops stay simple): the clip keeps them out of the margins.
-  ctx.save();
-  ctx.beginPath();
-  ctx.rect(M.left, M.top, plotW, plotH);
-  ctx.clip();
+  const f = frameOf(grid, plotW, plotH);
   drawInput(ctx, f, image, !groups || layer === 0);
   if (groups && layer > 0) {
     drawGroups(ctx, f, groups, shading, tint);
     if (shading) drawNearTies(ctx, f, groups);
   }
-  if (win.validFrames < s.f1) drawPadding(ctx, f, win.validFrames, shading && layer > 0);
+  if (win.validFrames < grid.frames) drawPadding(ctx, f, win.validFrames, shading && layer > 0);
   if (s.hoverPatch !== null && groups) drawHover(ctx, f, groups, groups.group[s.hoverPatch], layer);
-  ctx.restore();
   drawAxes(ctx, f, win);
 }
 
@@ -109,7 +98,7 @@ export function drawMergeView(canvas: HTMLCanvasElement, s: MergeScene): void {
 function drawInput(ctx: CanvasRenderingContext2D, f: Frame, image: HTMLCanvasElement, withGrid: boolean): void {
   const { grid, plotW, plotH, X, Y } = f;
   ctx.imageSmoothingEnabled = false;
-  ctx.drawImage(image, f.f0, 0, f.f1 - f.f0, grid.bins, M.left, M.top, plotW, plotH);
+  ctx.drawImage(image, 0, 0, grid.frames, grid.bins, M.left, M.top, plotW, plotH);
   if (!withGrid) return;
   ctx.strokeStyle = 'rgba(255,255,255,0.18)';
   ctx.lineWidth = 1;
@@ -206,8 +195,7 @@ function drawNearTies(ctx: CanvasRenderingContext2D, f: Frame, groups: LayerGrou
 /** Padding past the end of the file. With the shading on the colours under it are the point: no veil, only its edge and label. */
 function drawPadding(ctx: CanvasRenderingContext2D, f: Frame, validFrames: number, shadingOn: boolean): void {
   const { plotW, plotH, X } = f;
-  // Zoomed past the end of the audio, the whole plot is padding.
-  const x0 = Math.max(M.left, X(validFrames));
+  const x0 = X(validFrames);
   ctx.save();
   ctx.beginPath();
   ctx.rect(x0, M.top, M.left + plotW - x0, plotH);
@@ -285,7 +273,7 @@ function drawHover(ctx: CanvasRenderingContext2D, f: Frame, groups: LayerGroups,
 
 /** Axes: Hz (mel-spaced) and seconds. */
 function drawAxes(ctx: CanvasRenderingContext2D, f: Frame, win: WindowInput): void {
-  const { plotW, plotH } = f;
+  const { grid, plotW, plotH } = f;
   ctx.strokeStyle = '#5a6478';
   ctx.fillStyle = '#9aa4b8';
   ctx.lineWidth = 1;
@@ -308,8 +296,8 @@ function drawAxes(ctx: CanvasRenderingContext2D, f: Frame, win: WindowInput): vo
   ctx.restore();
   ctx.textAlign = 'center';
   ctx.textBaseline = 'top';
-  const start = win.startS + framesToSeconds(f.f0);
-  const end = win.startS + framesToSeconds(f.f1);
+  const start = win.startS;
+  const end = start + framesToSeconds(grid.frames);
   for (const t of timeTicks(start, end, plotW, 80)) {
     const x = M.left + ((t.t - start) / (end - start)) * plotW;
     ctx.beginPath();

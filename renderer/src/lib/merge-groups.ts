@@ -5,7 +5,6 @@
  */
 // Imports carry .js: the unit tests load this file through node's module resolution (vite takes either).
 import type { ModelInfo, RunView, WindowInput } from '../../../app/contract/index.js';
-import { FRAMES_PER_SECOND } from '../../../app/common/units.js';
 import { GROUP_HUES } from './color.js';
 
 /** Geometry of the patch grid: patch p owns a stride × stride cell; the last row / column runs to the edge. */
@@ -245,45 +244,4 @@ export function marginMedians(groups: Pick<LayerGroups, 'groupMargin'>, g: Grid,
   });
   const median = (a: number[]) => (a.length ? a.sort((x, y) => x - y)[a.length >> 1].toExponential(2) : '');
   return { pad: median(pad), audio: median(audio) };
-}
-
-/**
- * The frames of the focused window the merge view shows: [f0, f1) of the model input, and the
- * patch columns they touch. It follows the audio view's visible seconds so that zooming the
- * waveform zooms the patches too; AST-base has 101 time patches, which at fit are too thin to
- * read, so when a column would be narrower than `minColPx` the span shrinks (about the centre of
- * what the audio view shows) and the rest is reached by scrolling the audio view.
- */
-export interface MergeSpan {
-  f0: number;
-  f1: number;
-  firstCol: number;
-  lastCol: number;
-  /** Width of one full patch column in CSS pixels. */
-  colPx: number;
-}
-
-/** Narrowest patch column the merge view draws, CSS pixels. */
-export const MIN_COL_PX = 6;
-
-export function mergeSpan(g: Grid, winStartS: number, view: { startS: number; endS: number }, plotW: number, minColPx = MIN_COL_PX): MergeSpan {
-  // The audio view's seconds as frames of this window, clipped to it. A view that misses the
-  // window entirely (or no view yet) shows the whole window: the merge view always shows something.
-  let f0 = Math.max(0, (view.startS - winStartS) * FRAMES_PER_SECOND);
-  let f1 = Math.min(g.frames, (view.endS - winStartS) * FRAMES_PER_SECOND);
-  if (!(f1 - f0 >= 1)) {
-    f0 = 0;
-    f1 = g.frames;
-  }
-  // Cap the span so a column stays at least minColPx wide; keep the centre, then slide back inside the window.
-  const maxFrames = Math.max(g.ts, (plotW / minColPx) * g.ts);
-  if (f1 - f0 > maxFrames) {
-    const mid = (f0 + f1) / 2;
-    f0 = Math.min(Math.max(0, mid - maxFrames / 2), g.frames - maxFrames);
-    f1 = f0 + maxFrames;
-  }
-  const firstCol = Math.min(g.T - 1, Math.floor(f0 / g.ts));
-  // The last column whose frames start before f1 (the last column runs to the input's end).
-  const lastCol = Math.max(firstCol, Math.min(g.T - 1, Math.ceil(f1 / g.ts) - 1));
-  return { f0, f1, firstCol, lastCol, colPx: (g.ts / (f1 - f0)) * plotW };
 }
