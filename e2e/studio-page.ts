@@ -42,7 +42,23 @@ export async function overlaps(p: Page): Promise<string[]> {
   return p.evaluate(() => {
     const els = [...document.querySelectorAll('.topbar, .panel')] as HTMLElement[];
     const out: string[] = [];
-    const rects = els.map((e) => e.getBoundingClientRect());
+    // What the user sees: each box clipped by its scrolling ancestors (a scrolled side column's
+    // content that slid under the top bar is hidden by the column, not drawn over the bar).
+    const visible = (e: HTMLElement) => {
+      const r = e.getBoundingClientRect();
+      let { left, top, right, bottom } = r;
+      for (let a = e.parentElement; a; a = a.parentElement) {
+        const st = getComputedStyle(a);
+        if (st.overflowX === 'visible' && st.overflowY === 'visible') continue;
+        const c = a.getBoundingClientRect();
+        left = Math.max(left, c.left);
+        top = Math.max(top, c.top);
+        right = Math.min(right, c.right);
+        bottom = Math.min(bottom, c.bottom);
+      }
+      return { left, top, right, bottom };
+    };
+    const rects = els.map(visible);
     for (let i = 0; i < els.length; i++) {
       for (let j = i + 1; j < els.length; j++) {
         const a = rects[i];
