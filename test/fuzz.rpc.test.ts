@@ -20,6 +20,7 @@ import WebSocket from 'ws';
 import { decodeFrame, methods, parseResult, type Envelope, type Method } from '../app/contract/index.js';
 import type { Schema } from '../app/contract/schema.js';
 import { startServeProcess, type ServeProcess } from './support/serve-process.js';
+import { seededRandom } from '../app/common/random.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed);
 const CASES_PER_METHOD = 40;
@@ -27,17 +28,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'fastast-fuzz-'));
 const root = join(tmp, 'root');
 let served: ServeProcess;
 
-/** mulberry32: small, seedable, good enough to pick cases. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 const rand = rng(SEED);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
 

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { composeGroups } from '../app/tome/groups.js';
 import { GROUP_HUES } from '../renderer/src/lib/color.js';
+import { seededRandom } from '../app/common/random.js';
 import {
   cellBins,
   cellFrames,
@@ -18,17 +19,7 @@ import {
   type RunGroups,
 } from '../renderer/src/lib/merge-groups.js';
 
-/** A small deterministic generator (mulberry32), so a failing case can be rerun. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 /**
  * A ToMe-like run over `N` tokens (0 = cls, 1 = distillation, 2 + p = patch p): at each layer

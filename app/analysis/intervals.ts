@@ -4,6 +4,7 @@
  * interval for a median (throughput), and the spread of paired ratios (speed-up).
  */
 import { median } from './metrics.js';
+import { seededRandom } from '../common/random.js';
 
 /** z for a two-sided 95 % interval. */
 const Z95 = 1.959964;
@@ -21,17 +22,7 @@ export function wilson(successes: number, n: number, z = Z95): { low: number; hi
   return { low: Math.max(0, centre - half), high: Math.min(1, centre + half) };
 }
 
-/** A small seeded generator (mulberry32): the same samples give the same interval on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 /** Percentile bootstrap (95 %) of the median of `xs`, `rounds` resamples, seeded. */
 export function bootstrapMedian(xs: readonly number[], rounds = 500, seed = 1): { low: number; high: number } {
