@@ -161,6 +161,8 @@ describe('analyst views', () => {
     await shots('box-selection');
     // The file may come back with segments a page before this one left (sessions keep them per
     // file on the shared host): the new segment is the one with a band, and the count grows by one.
+    // The count lives on the segments tab (the merge tab is open here since the first test).
+    await page.getByTestId('tab-segments').click();
     const shownBefore = Number(/^(\d+) segment/.exec(await text('segments-shown'))?.[1] ?? 0);
     await page.getByTestId('selection-segment').click();
     const row = page.getByTestId('segment-row').filter({ has: page.getByTestId('seg-band').filter({ hasNotText: '—' }) }).first();
