@@ -228,6 +228,13 @@ describe('analyst views', () => {
   test('polish: no negative zero, toasts close and name a file once, the browser takes keys and opens a typed file', async () => {
     const body = await page.locator('body').innerText();
     expect(body).not.toMatch(/[−-]0\.0+(?!\d)/);
+    // The bundled font (not the system's) is what the page draws with, bold face included.
+    const faces = await page.evaluate(async () => {
+      await document.fonts.ready;
+      return [...document.fonts].filter((f) => f.family.includes('FastAST Sans')).map((f) => `${f.weight}:${f.status}`);
+    });
+    expect(faces.sort()).toEqual(['100 499:loaded', '500 900:loaded']);
+    expect(await page.evaluate(() => getComputedStyle(document.body).fontFamily)).toMatch(/^"FastAST Sans"/);
     // Ctrl+O opens the browser with the focus in it; Esc closes it.
     await page.locator('body').press('Control+o');
     await page.getByTestId('file-browser').waitFor();

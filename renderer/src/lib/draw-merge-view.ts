@@ -12,6 +12,7 @@ import { groupTint, marginRgb, marginT } from './color';
 import { MERGE_MARGIN as M } from './layout';
 import { cellBins, cellFrames, normLevel, type Grid, type LayerGroups, type LevelRange } from './merge-groups';
 import { hzTicks, timeTicks } from './mel';
+import { UI_FONT } from './font.js';
 
 /** The model input as an image (frames × bins, low bins at the bottom), in colour map `lut` (lib/color.ts). */
 export function inputImage(w: WindowInput, range: LevelRange, lut: Uint8Array): HTMLCanvasElement {
@@ -221,7 +222,7 @@ function drawPadding(ctx: CanvasRenderingContext2D, f: Frame, validFrames: numbe
   ctx.stroke();
   ctx.setLineDash([]);
   const label = 'padding (past end of file)';
-  ctx.font = '11px system-ui, sans-serif';
+  ctx.font = `11px ${UI_FONT}`;
   const tw = ctx.measureText(label).width;
   if (M.left + plotW - x0 > tw + 12) {
     ctx.fillStyle = 'rgba(10,12,16,0.85)';
@@ -254,7 +255,7 @@ function drawHover(ctx: CanvasRenderingContext2D, f: Frame, groups: LayerGroups,
   const first = cell(members[0]);
   const fontPx = Math.max(8, Math.min(11, Math.floor(first.w / 3.2)));
   if (first.w < 26 || first.h < 12) return;
-  ctx.font = `${fontPx}px system-ui, sans-serif`;
+  ctx.font = `${fontPx}px ${UI_FONT}`;
   ctx.textAlign = 'center';
   ctx.textBaseline = 'middle';
   for (const p of members) {
@@ -277,7 +278,7 @@ function drawAxes(ctx: CanvasRenderingContext2D, f: Frame, win: WindowInput): vo
   ctx.strokeStyle = '#5a6478';
   ctx.fillStyle = '#9aa4b8';
   ctx.lineWidth = 1;
-  ctx.font = '10px system-ui, sans-serif';
+  ctx.font = `10px ${UI_FONT}`;
   ctx.textAlign = 'right';
   ctx.textBaseline = 'middle';
   for (const t of hzTicks(win.melEdgesHz, 13 / plotH)) {
