@@ -22,7 +22,7 @@ export function shownPath(path: string): string {
  * partial set (a sidecar without its table). The temp name is short and fixed-length so that
  * a long target name fails at its own rename, named, rather than at the temp file.
  */
-export async function writeFilesAtomically(files: readonly OutputFile[]): Promise<void> {
+export async function writeFilesAtomically(files: readonly OutputFile[], what = 'the export'): Promise<void> {
   const staged: { file: OutputFile; temp: string }[] = [];
   const removeTemps = async (from = 0) => {
     for (const s of staged.slice(from)) await unlink(s.temp).catch(() => undefined);
@@ -35,7 +35,7 @@ export async function writeFilesAtomically(files: readonly OutputFile[]): Promis
       await writeDurably(temp, file.data, () => staged.push({ file, temp }));
     } catch (e) {
       await removeTemps();
-      throw await writeError(file.path, e);
+      throw await writeError(file.path, e, what);
     }
   }
   const placed: string[] = [];
@@ -51,7 +51,7 @@ export async function writeFilesAtomically(files: readonly OutputFile[]): Promis
     } catch (e) {
       await removeTemps(i);
       for (const p of placed) await unlink(p).catch(() => undefined);
-      throw await writeError(file.path, e);
+      throw await writeError(file.path, e, what);
     }
   }
   for (const dir of new Set(staged.map((s) => dirname(s.file.path)))) await syncFolder(dir);
@@ -110,8 +110,8 @@ export async function refuseExisting(paths: readonly string[]): Promise<void> {
   throw new FastAstError('EXISTS', `${n} already: ${shown}. Nothing was written; export again with overwrite to replace ${existing.length === 1 ? 'it' : 'them'}.`, existing);
 }
 
-/** A failed write as a message a user can act on: the target path, then why, in words. */
-export async function writeError(path: string, e: unknown): Promise<FastAstError> {
+/** A failed write as a message a user can act on: the target path, then why, in words, naming the folder. `what` is what was being written. */
+export async function writeError(path: string, e: unknown, what = 'the export'): Promise<FastAstError> {
   const err = e as NodeJS.ErrnoException;
   const dir = dirname(path);
   const shown = shownPath(path);
@@ -141,7 +141,10 @@ export async function writeError(path: string, e: unknown): Promise<FastAstError
       break;
     case 'ENOSPC':
     case 'EDQUOT':
-      why = 'the disk is full (or the quota is used up)';
+      why = `the disk holding the folder ${shownPath(dir)} is full (or the quota is used up)`;
+      break;
+    case 'EFBIG':
+      why = `the file is larger than this process may write into ${shownPath(dir)} (its file size limit, ulimit -f)`;
       break;
     case 'EISDIR':
     case 'ENOTEMPTY':
@@ -154,5 +157,5 @@ export async function writeError(path: string, e: unknown): Promise<FastAstError
     default:
       why = `${err?.code ?? 'error'}: ${err?.message ?? String(e)}`;
   }
-  return new FastAstError('EXPORT_FAILED', `${shown}: cannot write the export: ${why}. No partial file was left.`);
+  return new FastAstError('EXPORT_FAILED', `${shown}: cannot write ${what}: ${why}. No partial file was left.`);
 }
