@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, open, rename, stat, unlink } from 'node:fs/promises';
+import { lstat, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FastAstError } from '../errors.js';
 
@@ -22,7 +22,19 @@ export function shownPath(path: string): string {
  * partial set (a sidecar without its table). The temp name is short and fixed-length so that
  * a long target name fails at its own rename, named, rather than at the temp file.
  */
-export async function writeFilesAtomically(files: readonly OutputFile[], what = 'the export'): Promise<void> {
+export interface WriteOptions {
+  /** What is written, for the error ("the export", "the session"). */
+  what?: string;
+  /**
+   * Runs on each temp file as soon as it is created, before anything is written to it: serve
+   * --root checks there where the file really is, so a folder swapped for a link after the check
+   * of its path gets nothing. Throwing removes the temp files and fails the write with that error.
+   */
+  checkCreated?: (handle: FileHandle, path: string) => Promise<void>;
+}
+
+export async function writeFilesAtomically(files: readonly OutputFile[], opts: WriteOptions = {}): Promise<void> {
+  const what = opts.what ?? 'the export';
   const staged: { file: OutputFile; temp: string }[] = [];
   const removeTemps = async (from = 0) => {
     for (const s of staged.slice(from)) await unlink(s.temp).catch(() => undefined);
@@ -32,9 +44,10 @@ export async function writeFilesAtomically(files: readonly OutputFile[], what = 
     try {
       // Checked here, not left to open(): a NUL in the name only (not the folder) would pass the temp file.
       if (file.path.includes('\0')) throw nulError();
-      await writeDurably(temp, file.data, () => staged.push({ file, temp }));
+      await writeDurably(temp, file.data, () => staged.push({ file, temp }), opts.checkCreated);
     } catch (e) {
       await removeTemps();
+      if (e instanceof FastAstError) throw e;
       throw await writeError(file.path, e, what);
     }
   }
@@ -58,10 +71,11 @@ export async function writeFilesAtomically(files: readonly OutputFile[], what = 
 }
 
 /** Creates `path` (never overwriting), writes and fsyncs it; `created` runs once the file exists, so cleanup knows of it. */
-async function writeDurably(path: string, data: string | Uint8Array, created: () => void): Promise<void> {
+async function writeDurably(path: string, data: string | Uint8Array, created: () => void, check?: WriteOptions['checkCreated']): Promise<void> {
   const fh = await open(path, 'wx', 0o644);
   created();
   try {
+    await check?.(fh, path);
     await fh.writeFile(data);
     await fh.sync();
   } finally {

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { LabSweepParams } from '../../app/contract/index.js';
-import { audiosetAliases, openLabelledSet, type LabelledSet } from '../../app/analysis/labelled-set.js';
+import { audiosetAliases, checkClipFiles, openLabelledSet, type LabelledSet } from '../../app/analysis/labelled-set.js';
 import { hostPath, PathRules } from './host-paths.js';
 
 /** The bundled ESC-10 fold-5 set, next to the demo clips or the models (a source checkout). */
@@ -21,9 +21,12 @@ export async function openSweepSet(params: LabSweepParams, labels: readonly stri
     ...(params.fold !== undefined ? { fold: params.fold } : {}),
     ...(audioRoot !== undefined ? { audioRoot } : {}),
     aliases,
+    checkFiles: false,
   });
-  // A CSV may name clips anywhere ("../", absolute paths, links): each one is a read.
+  // A CSV may name clips anywhere ("../", absolute paths, links): each one is a read, confined
+  // before any is looked for, so "not found" never tells whether a file outside the root exists.
   if (paths.root) for (const c of set.clips) await paths.confine(c.path, 'clip of the labelled set');
+  await checkClipFiles(set);
   return set;
 }
 

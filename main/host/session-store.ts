@@ -218,7 +218,7 @@ export class SessionStore {
         await mkdir(files, { recursive: true }).catch(async (e: unknown) => {
           throw await writeError(join(files, basename(path)), e, 'the session');
         });
-        await writeFilesAtomically([{ path, data }], 'the session');
+        await writeFilesAtomically([{ path, data }], { what: 'the session' });
       });
     this.writes.set(path, next);
     void next.finally(() => this.writes.get(path) === next && this.writes.delete(path)).catch(() => {});
