@@ -82,6 +82,15 @@ describe('a path outside the root is refused before the file system is asked', (
   });
 });
 
+describe('reads inside the root still work through checked handles', () => {
+  test('a sweep of a set inside reads its CSV and decodes its clip', async () => {
+    writeFileSync(join(root, 'set-inside.csv'), 'path,category\nclip.flac,dog\n');
+    const res = await c.ok('lab.sweep', sweep(join(root, 'set-inside.csv')));
+    expect(res.set.clips).toBe(1);
+    expect(res.computed).toBeGreaterThan(0);
+  });
+});
+
 describe('links out of the root are not followed', () => {
   test('a sidecar that links outside is ignored: its recording and provenance never reach the client', async () => {
     const res = await c.ok('segments.import', { path: join(root, 'own.labels.txt'), file: join(root, 'clip.flac') });

@@ -44,6 +44,8 @@ export interface ReadSetOptions {
   aliases?: ReadonlyMap<string, string>;
   /** Fail before any inference when a clip's file is missing (default true for openLabelledSet, false for readLabelledSet). */
   checkFiles?: boolean;
+  /** Reads the CSV (default: by its path); serve --root reads it through a handle checked against the root. */
+  readText?: (path: string) => Promise<string>;
 }
 
 /** Label columns accepted, in order of preference (ESC-10's csv has `category` with names). */
@@ -178,8 +180,9 @@ export async function readLabelledSet(
 ): Promise<LabelledSet> {
   let text: string;
   try {
-    text = await readFile(csvPath, 'utf8');
-  } catch {
+    text = await (opts.readText ?? ((p: string) => readFile(p, 'utf8')))(csvPath);
+  } catch (e) {
+    if (e instanceof FastAstError) throw e;
     throw new FastAstError('FILE_NOT_FOUND', `${csvPath}: cannot read the CSV file`);
   }
   // Lines starting with # are comments (AudioSet's segment lists open with some).
