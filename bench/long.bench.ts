@@ -154,6 +154,7 @@ export async function childLong(kind: 'file' | 'folder', target: string, threads
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
+/** Prints one case; false when a file case misses the overhead target. */
 export function printLongCase(c: LongCase, log: (line: string) => void): boolean {
   const overhead = c.totalMs - c.sessionMs;
   const share = overhead / c.sessionMs;
@@ -161,10 +162,12 @@ export function printLongCase(c: LongCase, log: (line: string) => void): boolean
   log(`   ${title}: ${c.windows} windows; open ${s(c.openMs)} + analysis ${s(c.analysisMs)} = ${s(c.totalMs)} (${(c.audioS / (c.totalMs / 1000)).toFixed(0)}× real time)`);
   log(
     `     session.run ${s(c.sessionMs)} (${(c.sessionMs / c.windows).toFixed(1)} ms/window); everything else ${s(overhead)} = ${pct(share)} of inference time` +
-      ` (target ≤ ${pct(TARGET_OVERHEAD)}: ${share <= TARGET_OVERHEAD ? '✓' : '✗'}); within analysis.run alone ${pct((c.analysisMs - c.sessionMs) / c.sessionMs)}`,
+      // The target is the long file's (issue 13.6); a folder of short files also pays an open and a close per window.
+      (c.what === 'file' ? ` (target ≤ ${pct(TARGET_OVERHEAD)}: ${share <= TARGET_OVERHEAD ? '✓' : '✗'})` : ' (no target: one open and close per window)') +
+      `; within analysis.run alone ${pct((c.analysisMs - c.sessionMs) / c.sessionMs)}`,
   );
   log(`     RSS: ${c.baseRssMb} MB with the engine warm, peak ${c.peakRssMb} MB during the run (+${c.peakRssMb - c.baseRssMb} MB); the ${c.what === 'file' ? "file's" : 'largest file\'s'} samples held whole would be ${c.samplesMb} MB`);
-  return share <= TARGET_OVERHEAD;
+  return c.what !== 'file' || share <= TARGET_OVERHEAD;
 }
 
 /** Writes the files, runs each case in its own child, prints as it goes. */
