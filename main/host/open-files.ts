@@ -1,9 +1,10 @@
 /**
  * The files open in the workstation: decoded once, chunk by chunk, into a float32 sample file
  * (read back by range: the host never holds a whole file; sample-file.ts) and a WAV copy for the
- * player, both in the private media folder. Each connection keeps at most MAX_OPEN_FILES open: opening another closes the one it
- * opened first, never another client's. A closed connection's files stay readable (a page that
- * reconnects keeps its file ids) until more than MAX_OPEN_FILES such files are left over.
+ * player, both in the private media folder ('wx', 0600). Each connection keeps at most
+ * MAX_OPEN_FILES open: opening another closes the one it opened first, never another client's.
+ * A closed connection's files stay readable (a page that reconnects keeps its file ids) until
+ * more than MAX_OPEN_FILES such files are left over.
  */
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
