@@ -12,13 +12,13 @@
  * onnxruntime included). Rounds interleave the three, so load drift hits them alike. The last
  * cached child also classifies a demo clip and checks the merge maps of its 12 × 101 patches.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from '../app/analysis/metrics.js';
 import { writeAstBaseCheckpoint } from './ast-base-checkpoint.js';
+import { runJsonChild } from './json-child.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
@@ -117,21 +117,6 @@ async function classifyDemo(engine: import('../app/engine/types.js').Engine): Pr
 
 // ───────────────────────────── parent ─────────────────────────────
 
-function runChild(script: string, args: string[]): Promise<StartResult> {
-  return new Promise((resolveP, reject) => {
-    const p = spawn(process.execPath, [...process.execArgv, script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (err += d));
-    p.on('close', (code) => {
-      const last = out.trim().split('\n').pop();
-      if (code === 0 && last) resolveP(JSON.parse(last) as StartResult);
-      else reject(new Error(`child ${args.join(' ')} exited ${code}: ${err.trim().split('\n').slice(-3).join(' | ')}`));
-    });
-  });
-}
-
 /**
  * Runs the section. `script` is the bench entry (engine.bench.ts), which dispatches
  * `--child build-start` back to childBuildStart.
@@ -147,7 +132,7 @@ export async function runBuildBench(script: string, rounds: number, threads: num
     for (let i = 0; i < rounds; i++) {
       const cache = join(work, `cache-${i}`); // empty: the cold start builds
       const start = (kind: StartKind, demo = false) =>
-        runChild(script, ['--child', 'build-start', kind, ckpt, cache, '--threads', String(threads), ...(demo ? ['--demo'] : [])]);
+        runJsonChild<StartResult>(script, ['--child', 'build-start', kind, ckpt, cache, '--threads', String(threads), ...(demo ? ['--demo'] : [])]);
       runs.push(await start('inmemory'));
       runs.push(await start('cold'));
       runs.push(await start('cached', i === rounds - 1));

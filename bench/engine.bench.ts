@@ -31,6 +31,7 @@ import { forwardFlops } from '../app/tome/flops.js';
 import { applySchedule, constantSchedule } from '../app/tome/schedule.js';
 import { childBuildStart, printBuildBench, runBuildBench, type BuildBenchResult } from './build.bench.js';
 import type { Engine } from '../app/engine/types.js';
+import type { LongCase } from './long.bench.js';
 import type { ProfileResult } from './profile-ops.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -61,7 +62,7 @@ const INSTALL_HINT =
 
 type ModelKey = 'base' | 'tiny';
 /** Sections `--only` can pick: a model's speed, or `build` (AST-base checkpoint → engine: cold build, cached start, peak RSS; bench/build.bench.ts). */
-type Section = ModelKey | 'build' | 'speed';
+type Section = ModelKey | 'build' | 'speed' | 'long';
 const MODELS: Record<ModelKey, { title: string; source: string; config: string }> = {
   tiny: { title: 'bundled ast-tiny-esc10-cmkd', source: 'models/ast-tiny-esc10-cmkd', config: 'models/ast-tiny-esc10-cmkd/config.json' },
   base: { title: 'AST-base size, random weights', source: 'test/fixtures/ast-base-config.json', config: 'test/fixtures/ast-base-config.json' },
@@ -93,6 +94,8 @@ interface Options {
   build: boolean;
   /** Run the speed-levers section (batch, int8, combined; bench/speed.bench.ts) for these models. */
   speed: ModelKey[];
+  /** Run the long-files section (1 h and 3 h files, a folder of 500; bench/long.bench.ts). */
+  long: boolean;
   /** --runs, when given: rounds of the speed section too. */
   speedRounds?: number;
   /** Rounds per model: each round times every r once on onnxruntime and one PyTorch window per split. */
@@ -115,8 +118,9 @@ function parseArgs(argv: string[]): Options {
         '  --json              one JSON object on stdout (the human-readable report goes to stderr); use npm run -s to keep npm\'s banner out',
         '  --threads N         onnxruntime intra-op threads = torch.set_num_threads = OpenBLAS threads (default: all cores)',
         '  --runs N            rounds per model (default base 5, tiny 15): every r once on ORT + one PyTorch window per split',
-        '  --only base|tiny|build|speed  one section only (build: AST-base checkpoint → engine, cold build vs cached start, peak RSS;',
-        '                      speed: batch sizes, float32 vs int8, the combined figure; bench/speed.bench.ts)',
+        '  --only base|tiny|build|speed|long  one section only (build: AST-base checkpoint → engine, cold build vs cached start, peak RSS;',
+        '                      speed: batch sizes, float32 vs int8, the combined figure; bench/speed.bench.ts;',
+        '                      long: 1 h and 3 h files and a folder of 500 through the host, overhead share and peak RSS; bench/long.bench.ts)',
         '  --speed-models M    models of the speed section: base,tiny (default both)',
         '  --no-pytorch        skip the PyTorch baseline',
         '  --no-pytorch-split  skip the second PyTorch thread split (torch.set_num_threads(1), OpenBLAS N threads)',
@@ -138,7 +142,7 @@ function parseArgs(argv: string[]): Options {
   const runsN = runsArg === undefined ? undefined : Number(runsArg);
   if (runsN !== undefined && (!Number.isInteger(runsN) || runsN < 1)) usage('--runs must be a positive integer');
   const onlyArg = value('--only');
-  if (has('--only') && !['base', 'tiny', 'build', 'speed'].includes(onlyArg ?? '')) usage('--only takes base, tiny, build or speed');
+  if (has('--only') && !['base', 'tiny', 'build', 'speed', 'long'].includes(onlyArg ?? '')) usage('--only takes base, tiny, build, speed or long');
   const speedModels = (value('--speed-models') ?? 'base,tiny').split(',') as ModelKey[];
   if (speedModels.some((m) => m !== 'base' && m !== 'tiny')) usage('--speed-models takes base, tiny or base,tiny');
   const staticArg = value('--static') ?? 'tiny';
@@ -160,9 +164,10 @@ function parseArgs(argv: string[]): Options {
     staticModels,
     staticForm: has('--static') && staticArg !== 'none',
     waitQuiet,
-    only: onlyArg === 'build' || onlyArg === 'speed' ? [] : onlyArg ? [onlyArg as ModelKey] : ['tiny', 'base'],
+    only: onlyArg === 'build' || onlyArg === 'speed' || onlyArg === 'long' ? [] : onlyArg ? [onlyArg as ModelKey] : ['tiny', 'base'],
     speed: !onlyArg || onlyArg === 'speed' ? speedModels : [],
     build: !onlyArg || (onlyArg as Section) === 'build',
+    long: !onlyArg || (onlyArg as Section) === 'long',
     runs: { base: runsN ?? (quick ? 1 : 5), tiny: runsN ?? (quick ? 3 : 15) },
     speedRounds: runsN,
   };
@@ -979,6 +984,11 @@ async function main(): Promise<void> {
       process.stdout.write(JSON.stringify(res) + '\n');
       process.exit(0); // onnxruntime's thread pool must not keep the child alive
     }
+    if (what === 'long') {
+      const { childLong } = await import('./long.bench.js');
+      process.stdout.write(JSON.stringify(await childLong(argv[childIdx + 2] as 'file' | 'folder', argv[childIdx + 3], threads)) + '\n');
+      process.exit(0); // onnxruntime's thread pool must not keep the child alive
+    }
     if (what === 'ort') {
       const variant = argv.includes('--variant') ? (argv[argv.indexOf('--variant') + 1] as OrtVariant) : 'app';
       await childOrtServer(argv[childIdx + 2] as ModelKey, threads, variant);
@@ -1014,6 +1024,7 @@ async function main(): Promise<void> {
     pytorchVerify?: Awaited<ReturnType<typeof pytorchVerify>>;
     fbank?: FbankResult;
     build?: BuildBenchResult;
+    long?: LongCase[];
   } = { ort: {}, pytorch: {} };
   let failed = false;
   const quiet = async () => {
@@ -1072,6 +1083,20 @@ async function main(): Promise<void> {
   if (o.speed.length) {
     const { runSpeedBench } = await import('./speed.bench.js');
     await runSpeedBench(ROOT, { threads: o.threads, quick: o.quick, rounds: o.speedRounds, models: o.speed, log: (line) => log(o, line) });
+  }
+
+  if (o.long) {
+    const { runLongBench } = await import('./long.bench.js');
+    log(o, `\n… long files and a folder through the host (file.open → analysis.run → file.close), bundled model, ${o.threads} intra-op threads${o.quick ? ' (--quick: 20 min file, 100 files)' : ''}`);
+    await quiet();
+    try {
+      const before = cpuSnap();
+      results.long = await runLongBench(fileURLToPath(import.meta.url), { quick: o.quick, threads: o.threads, log: (line) => log(o, line) });
+      log(o, `   bundled model, hop = one window, batch as the host runs it${noise(othersLoad(before, cpuSnap()))}`);
+    } catch (e) {
+      failed = true;
+      log(o, `   long: FAILED — ${(e as Error).message}`);
+    }
   }
 
   if (o.fbank && o.only.length) {

@@ -23,6 +23,7 @@ import { loadCheckpoint } from '../app/checkpoint/load.js';
 import { createNodeEngine } from '../app/engine/node-engine.js';
 import { constantSchedule } from '../app/tome/schedule.js';
 import { modelWindow } from '../main/host/audio-io.js';
+import { memorySamples } from '../main/host/sample-file.js';
 import { openStudioPage, type StudioPage } from './studio-page.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -58,7 +59,7 @@ afterAll(async () => {
 async function benchRatio(): Promise<{ ratio: number; baseMs: number; mergedMs: number; base: number[]; merged: number[] }> {
   const checkpoint = await loadCheckpoint(MODEL);
   const audio = await decodeAudioFile(CLIP);
-  const { input } = modelWindow({ samples: audio.samples, sampleRate: audio.sampleRate }, checkpoint.spec, 0);
+  const { input } = modelWindow(memorySamples(audio.samples, audio.sampleRate), checkpoint.spec, 0);
   // Same options as the host's engine (serve --ep cpu, default threads).
   const engine = await createNodeEngine(checkpoint, { providers: ['cpu'] });
   const settings = (r: number) => ({ schedule: constantSchedule(r, checkpoint.spec.numLayers), propAttn: true, protectDistillation: true });

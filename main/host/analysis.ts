@@ -25,7 +25,7 @@ export async function analyseFile(
   ctx: CallContext,
 ): Promise<Result<'analysis.run'>> {
   const spec = m.checkpoint.spec;
-  const starts = windowStartFrames(f.audio.samples.length, spec, hopS);
+  const starts = windowStartFrames(f.audio.length, spec, hopS);
   const C = spec.labels.length;
   const schedule = scheduleFor(spec, merge);
   const settings = { schedule, propAttn: merge?.propAttn ?? false, protectDistillation: merge?.protectDistillation ?? true };

@@ -1,27 +1,22 @@
 /**
- * The host's view of app/audio: decode a file once, cut model windows out of it.
+ * The host's view of app/audio: decode a file once (into its sample file), cut model windows out of it.
  */
 import type { FileHandle } from 'node:fs/promises';
-import { decodeAudioFile } from '../../app/audio/decode.js';
 import { fbank, fbankFrameCount, FRAME_LENGTH, FRAME_SHIFT } from '../../app/audio/fbank.js';
 import { hopFramesFromSeconds, windowCount, windowInput } from '../../app/audio/windows.js';
 import type { ModelSpec } from '../../app/checkpoint/spec.js';
 import { FastAstError } from '../../app/errors.js';
 import { HostError } from './rpc.js';
+import { decodeToSampleFile, type SampleFile, type SampleSource } from './sample-file.js';
 
-export interface DecodedAudio {
-  samples: Float32Array;
-  sampleRate: number;
-}
-
-
+/** Decodes `path` into its sample file and the player's WAV (sample-file.ts), chunk by chunk. */
 export async function decodeForHost(
   path: string,
+  files: { samples: string; wav: string },
   opts: { signal: AbortSignal; onProgress: (done: number, total: number) => void; handle?: FileHandle },
-): Promise<DecodedAudio> {
+): Promise<SampleFile> {
   try {
-    const d = await decodeAudioFile(path, { signal: opts.signal, onProgress: (f) => opts.onProgress(f, 1), ...(opts.handle ? { handle: opts.handle } : {}) });
-    return { samples: d.samples, sampleRate: d.sampleRate };
+    return await decodeToSampleFile(path, files.samples, files.wav, { signal: opts.signal, onProgress: (f) => opts.onProgress(f, 1), ...(opts.handle ? { handle: opts.handle } : {}) });
   } catch (e) {
     if (e instanceof FastAstError && e.code === 'CANCELLED') throw new HostError('CANCELLED', 'cancelled');
     throw e;
@@ -49,11 +44,11 @@ export function windowStartFrames(numSamples: number, spec: ModelSpec, hopS: num
  * normalised as HF does. Only that window's samples go through the fbank (frames do not depend
  * on their neighbours with snip_edges), so any window of a long file costs the same.
  */
-export function modelWindow(audio: DecodedAudio, spec: ModelSpec, startFrame: number): { input: Float32Array; validFrames: number } {
+export function modelWindow(audio: SampleSource, spec: ModelSpec, startFrame: number): { input: Float32Array; validFrames: number } {
   const L = spec.maxLength;
   const from = startFrame * FRAME_SHIFT;
-  const to = Math.min(audio.samples.length, from + (L - 1) * FRAME_SHIFT + FRAME_LENGTH);
-  const slice = from < to ? audio.samples.subarray(from, to) : new Float32Array(0);
+  const to = Math.min(audio.length, from + (L - 1) * FRAME_SHIFT + FRAME_LENGTH);
+  const slice = from < to ? audio.read(from, to) : new Float32Array(0);
   const fb = fbank(slice, spec.numMelBins);
   const valid = Math.min(L, fb.frames);
   const input = windowInput(fb.data.subarray(0, valid * spec.numMelBins), valid, spec.numMelBins, 0, L, spec.features);

@@ -177,14 +177,14 @@ export class Host {
     'file.peaks': async ({ fileId, startS, endS, count }) => {
       const f = this.files.get(fileId);
       const end = Math.min(endS, f.info.durationS);
-      return { startS, endS: end, peaks: peaks(f.audio.samples, f.audio.sampleRate, startS, end, count) };
+      return { startS, endS: end, peaks: peaks(f.audio, startS, end, count) };
     },
 
     'file.spectrogram': async ({ fileId, startS, endS, cols }) => {
       const f = this.files.get(fileId);
       if (endS <= startS) throw new HostError('BAD_REQUEST', `empty range ${startS}…${endS} s`);
       const bins = this.activeInfo()?.numMelBins ?? 128;
-      const sp = displaySpectrogram(f.audio.samples, f.audio.sampleRate, startS, endS, cols, bins, f.specRefDb);
+      const sp = displaySpectrogram(f.audio, startS, endS, cols, bins, f.specRefDb);
       f.specRefDb ??= sp.refDb;
       return { startS: sp.startS, endS: sp.endS, cols: sp.cols, bins: sp.bins, data: sp.data, melEdgesHz: sp.melEdgesHz };
     },

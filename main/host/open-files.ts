@@ -1,23 +1,25 @@
 /**
- * The files open in the workstation: decoded once, with a WAV copy in the media folder for the
- * player. Each connection keeps at most MAX_OPEN_FILES open: opening another closes the one it
- * opened first, never another client's. A closed connection's files stay readable (a page that
- * reconnects keeps its file ids) until more than MAX_OPEN_FILES such files are left over.
+ * The files open in the workstation: decoded once, chunk by chunk, into a float32 sample file
+ * (read back by range: the host never holds a whole file; sample-file.ts) and a WAV copy for the
+ * player, both in the private media folder ('wx', 0600). Each connection keeps at most
+ * MAX_OPEN_FILES open: opening another closes the one it opened first, never another client's.
+ * A closed connection's files stay readable (a page that reconnects keeps its file ids) until
+ * more than MAX_OPEN_FILES such files are left over.
  */
 import { mkdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { FileInfo } from '../../app/contract/index.js';
 import { isMediaName, mediaName } from '../http/media-name.js';
-import { writeMediaFile } from '../process/media-folder.js';
-import { decodeForHost, type DecodedAudio } from './audio-io.js';
+import { decodeForHost } from './audio-io.js';
 import { HostError, throwIfAborted, type CallContext, type ClientConnection } from './rpc.js';
-import { wavBytes } from './spectrogram.js';
+import type { SampleFile } from './sample-file.js';
 
 export interface OpenFile {
   info: FileInfo;
   /** The connection that opened it and whose limit it counts against; null once that one has closed. */
   owner: ClientConnection | null;
-  audio: DecodedAudio;
+  /** The decoded samples (mono 16 kHz), on disk. */
+  audio: SampleFile;
   /** Reference level of the display spectrogram (set by the first, whole-file request). */
   specRefDb?: number;
 }
@@ -48,18 +50,24 @@ export class OpenFiles {
    */
   async open(path: string, windowS: number, ctx: CallContext, handle?: FileHandle): Promise<FileInfo> {
     const abs = resolve(path);
-    const audio = await decodeForHost(abs, { signal: ctx.signal, onProgress: (done, total) => ctx.progress('decode', done, total), ...(handle ? { handle } : {}) });
-    throwIfAborted(ctx.signal);
     const fileId = `f${++this.counter}`;
     const media = mediaName(fileId);
-    await writeMediaFile(join(this.mediaDir, media), wavBytes(audio.samples, audio.sampleRate));
+    const files = { samples: join(this.mediaDir, `${fileId}.f32`), wav: join(this.mediaDir, media) };
+    const audio = await decodeForHost(abs, files, { signal: ctx.signal, onProgress: (done, total) => ctx.progress('decode', done, total), ...(handle ? { handle } : {}) });
+    try {
+      throwIfAborted(ctx.signal);
+    } catch (e) {
+      audio.close();
+      await Promise.all([rm(files.samples, { force: true }), rm(files.wav, { force: true })]);
+      throw e;
+    }
     const info: FileInfo = {
       fileId,
       path: abs,
       name: basename(abs),
-      durationS: audio.samples.length / audio.sampleRate,
+      durationS: audio.length / audio.sampleRate,
       sampleRate: audio.sampleRate,
-      numSamples: audio.samples.length,
+      numSamples: audio.length,
       media,
       windowS,
     };
@@ -101,7 +109,8 @@ export class OpenFiles {
 
   private async removeMedia(fileId: string, f: OpenFile): Promise<void> {
     this.onClose(fileId);
-    await rm(join(this.mediaDir, f.info.media), { force: true });
+    f.audio.close();
+    await Promise.all([rm(join(this.mediaDir, f.info.media), { force: true }), rm(f.audio.path, { force: true })]);
   }
 
   /** Path of a decoded media file, or null when the name is not one of ours. */
@@ -116,6 +125,7 @@ export class OpenFiles {
   }
 
   async dispose(): Promise<void> {
+    for (const f of this.files.values()) f.audio.close();
     await rm(this.mediaDir, { recursive: true, force: true }).catch(() => {});
   }
 }

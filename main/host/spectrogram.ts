@@ -5,6 +5,7 @@
  */
 
 import { RealFft } from '../../app/audio/fft.js';
+import type { SampleSource } from './sample-file.js';
 
 const N_FFT = 512;
 const WIN = 400; // 25 ms at 16 kHz
@@ -83,14 +84,14 @@ export const DB_RANGE = 80;
 
 /** One frame centred on each column's time (columns that fall past the end stay 0). */
 export function displaySpectrogram(
-  samples: Float32Array,
-  sampleRate: number,
+  source: SampleSource,
   startS: number,
   endS: number,
   cols: number,
   bins = 128,
   refDb?: number,
 ): DisplaySpectrogram {
+  const { sampleRate } = source;
   const bank = melBank(bins, sampleRate);
   const db = new Float32Array(cols * bins).fill(-200);
   const fft = new RealFft(N_FFT);
@@ -101,12 +102,13 @@ export function displaySpectrogram(
     const t = startS + ((c + 0.5) * span) / cols;
     const centre = Math.round(t * sampleRate);
     const from = centre - WIN / 2;
-    if (from + WIN <= 0 || from >= samples.length) continue;
+    if (from + WIN <= 0 || from >= source.length) continue;
+    const x = source.read(from, from + WIN);
     let mean = 0;
-    for (let i = 0; i < WIN; i++) mean += samples[from + i] ?? 0;
+    for (let i = 0; i < WIN; i++) mean += x[i];
     mean /= WIN;
     frame.fill(0);
-    for (let i = 0; i < WIN; i++) frame[i] = ((samples[from + i] ?? 0) - mean) * hann[i];
+    for (let i = 0; i < WIN; i++) frame[i] = (x[i] - mean) * hann[i];
     fft.powerSpectrum(frame, power);
     for (let b = 0; b < bins; b++) {
       const w = bank.weights[b];
@@ -134,49 +136,33 @@ export function displaySpectrogram(
   return { startS, endS, cols, bins, data, melEdgesHz: melEdgesHz(bins, sampleRate), refDb: ref };
 }
 
-/** Max |sample| per bucket over [startS, endS). */
-export function peaks(samples: Float32Array, sampleRate: number, startS: number, endS: number, count: number): Float32Array {
+/** Samples read at a time by peaks(): 4 MB, so the whole-file overview never holds the file. */
+const PEAKS_CHUNK = 1 << 20;
+
+/** Max |sample| per bucket over [startS, endS), read from the source a chunk at a time. */
+export function peaks(source: SampleSource, startS: number, endS: number, count: number): Float32Array {
   const out = new Float32Array(count);
-  const a = Math.max(0, Math.floor(startS * sampleRate));
-  const b = Math.min(samples.length, Math.ceil(endS * sampleRate));
+  const a = Math.max(0, Math.floor(startS * source.sampleRate));
+  const b = Math.min(source.length, Math.ceil(endS * source.sampleRate));
   const per = (b - a) / count;
   if (per <= 0) return out;
+  let chunk: Float32Array = new Float32Array(0);
+  let at = a;
   for (let i = 0; i < count; i++) {
     const from = a + Math.floor(i * per);
     const to = Math.min(b, Math.max(from + 1, a + Math.floor((i + 1) * per)));
     let m = 0;
     for (let k = from; k < to; k++) {
-      const v = samples[k];
+      // Buckets narrower than a sample overlap, so k may step back into the previous chunk.
+      if (k < at || k >= at + chunk.length) {
+        at = k;
+        chunk = source.read(k, Math.min(b, k + PEAKS_CHUNK));
+      }
+      const v = chunk[k - at];
       if (v > m) m = v;
       else if (-v > m) m = -v;
     }
     out[i] = m;
   }
   return out;
-}
-
-/** 16-bit PCM WAV of mono samples (what the UI plays: the audio the model hears). */
-export function wavBytes(samples: Float32Array, sampleRate: number): Buffer {
-  const n = samples.length;
-  const buf = Buffer.alloc(44 + n * 2);
-  buf.write('RIFF', 0, 'ascii');
-  buf.writeUInt32LE(36 + n * 2, 4);
-  buf.write('WAVE', 8, 'ascii');
-  buf.write('fmt ', 12, 'ascii');
-  buf.writeUInt32LE(16, 16);
-  buf.writeUInt16LE(1, 20);
-  buf.writeUInt16LE(1, 22);
-  buf.writeUInt32LE(sampleRate, 24);
-  buf.writeUInt32LE(sampleRate * 2, 28);
-  buf.writeUInt16LE(2, 32);
-  buf.writeUInt16LE(16, 34);
-  buf.write('data', 36, 'ascii');
-  buf.writeUInt32LE(n * 2, 40);
-  // Little-endian hosts (all Electron targets) can fill the samples through an Int16Array view.
-  const pcm = new Int16Array(buf.buffer, buf.byteOffset + 44, n);
-  for (let i = 0; i < n; i++) {
-    const v = samples[i];
-    pcm[i] = v >= 1 ? 32767 : v <= -1 ? -32767 : Math.round(v * 32767);
-  }
-  return buf;
 }

@@ -12,7 +12,6 @@
  * writes into it. No Electron import: the tests run it in plain Node.
  */
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -138,12 +137,4 @@ export class MediaFolder {
       // left for the sweep
     }
   }
-}
-
-/**
- * Writes one media file: 'wx' fails on anything already at the path (a symlink planted there is
- * not followed), 0600 keeps the audio private even if the folder's mode were loosened.
- */
-export async function writeMediaFile(path: string, data: Uint8Array): Promise<void> {
-  await writeFile(path, data, { flag: 'wx', mode: 0o600 });
 }
