@@ -188,9 +188,9 @@ function Comparison() {
   return (
     <section className="panel comparison" data-testid="comparison" data-revision={revision}>
       <div className="panel-title">
-        {run.weights === 'int8' ? 'int8 + merged' : 'Merged'} vs baseline{' '}
+        {run.weights === 'int8' ? 'int8' : 'Merged'} vs baseline{' '}
         <span className="muted lower" data-testid="comparison-baseline">
-          (float32, r = 0, cached)
+          {run.weights === 'int8' ? '(float32, r = 0)' : '(r = 0, cached)'}
         </span>
       </div>
       <div className="kpis">

@@ -11,6 +11,8 @@ export function ResultsTable({ result, current }: { result: LabResult; current: 
   const select = useLab((s) => s.select);
   const setHover = useLab((s) => s.setHover);
   const names = shortNames(result.models.map((m) => m.id));
+  // With int8 rows the reference needs naming: every row is against the float32 model at r = 0.
+  const int8 = result.rows.some((r) => r.setting.weights === 'int8');
   const metric = metricName(result);
   const bodyRef = useRef<HTMLTableSectionElement>(null);
 
@@ -41,7 +43,7 @@ export function ResultsTable({ result, current }: { result: LabResult; current: 
             <th className="num opt" title="tokens left after the last layer">tokens</th>
             <th className="num opt" title="forward-pass GFLOPs per window">GFLOPs</th>
             <th className="num" title="float32 r = 0 ms ÷ this ms, paired per clip (both settings run back to back on each clip): median, and under it the interquartile range and the number of pairs">
-              vs r = 0
+              vs {int8 ? 'f32 ' : ''}r = 0
             </th>
           </tr>
         </thead>

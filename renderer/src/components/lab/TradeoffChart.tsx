@@ -11,7 +11,8 @@ const GRID = '#262d3b';
 const AXIS = '#3a4356';
 const TEXT = '#dfe5f1';
 const MUTED = '#8d97ab';
-const M = { left: 58, right: 20, top: 50, bottom: 44 };
+// top: the legend, and room for the r labels of points at 100 % (drawn above their point).
+const M = { left: 58, right: 20, top: 62, bottom: 44 };
 /** Height of a legend row; a wrapped legend pushes the plot down by this much per extra row. */
 const LEGEND_ROW = 17;
 
