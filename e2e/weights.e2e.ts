@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { openStudioPage, overlaps, type StudioPage } from './studio-page.js';
+import { openStudioPage, screenshotsAtSizes, type StudioPage } from './studio-page.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const ARTIFACTS = resolve(import.meta.dirname, 'artifacts');
@@ -19,25 +19,12 @@ const AUDIO = join(ROOT, 'data', 'esc10', 'audio_16k');
 const tmp = mkdtempSync(join(tmpdir(), 'fastast-e2e-weights-'));
 const CSV = join(tmp, 'two.csv');
 const MODELS = ['ast-tiny-esc10-cmkd', 'ast-tiny-esc10-plain'];
-const SIZES = [
-  [1024, 640],
-  [1280, 800],
-  [1920, 1080],
-] as const;
 
 let studio: StudioPage;
 let page: Page;
 const text = (id: string) => page.getByTestId(id).innerText();
 
-async function shots(name: string): Promise<void> {
-  for (const [w, h] of SIZES) {
-    await page.setViewportSize({ width: w, height: h });
-    await page.waitForTimeout(300);
-    expect(await overlaps(page), `${name} at ${w}×${h}`).toEqual([]);
-    await page.screenshot({ path: join(ARTIFACTS, `${name}-${w}x${h}.png`) });
-  }
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
+const shots = (name: string) => screenshotsAtSizes(page, ARTIFACTS, name);
 
 beforeAll(async () => {
   // Clips that lab.e2e's small sweep does not use: the serve's sweep cache is shared, and lab.e2e counts its own pairs.

@@ -93,7 +93,9 @@ describe('lab sweep with a weights axis (cmkd, float32 and int8)', () => {
   });
 
   it('compares every int8 row with float32 r = 0: agreement, changed clips and the paired speed-up', async () => {
-    for (const row of res.rows.filter((r) => r.setting.weights === 'int8')) {
+    const int8Rows = res.rows.filter((r) => r.setting.weights === 'int8');
+    expect(int8Rows.map((r) => r.setting.r)).toEqual([0, R]);
+    for (const row of int8Rows) {
       let agree = 0;
       for (const clip of set.clips) {
         const base = argmax(await meanScores(f32, clip.path, 0));

@@ -267,7 +267,8 @@ function Tooltip({ result, point, left, top, width }: { result: LabResult; point
           </tr>
           {row.timing?.speedup && (
             <tr>
-              <td>vs float32 r = 0</td>
+              {/* As in the table: with int8 rows in the sweep the reference is named. */}
+              <td>vs {result.rows.some((r) => r.setting.weights === 'int8') ? 'float32 ' : ''}r = 0</td>
               <td>
                 {speedupText(row.timing.speedup)}
               </td>
