@@ -30,6 +30,7 @@ import { randomWeights, type Weights } from '../app/checkpoint/weights.js';
 import { forwardFlops } from '../app/tome/flops.js';
 import { applySchedule, constantSchedule } from '../app/tome/schedule.js';
 import { childBuildStart, printBuildBench, runBuildBench, type BuildBenchResult } from './build.bench.js';
+import type { Engine } from '../app/engine/types.js';
 import type { ProfileResult } from './profile-ops.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -81,6 +82,10 @@ interface Options {
   profile: boolean;
   /** Also time the same graph with a free stand-in merge (bench/oracle-merge.ts). */
   oracle: boolean;
+  /** Models also timed with static graphs (one per r, the schedule baked in: GraphOptions.staticSchedule). */
+  staticModels: ModelKey[];
+  /** --profile: profile the static graphs too. */
+  staticForm: boolean;
   /** Seconds to wait at most for a quiet machine before each model (0 = don't wait). */
   waitQuiet: number;
   only: ModelKey[];
@@ -118,8 +123,9 @@ function parseArgs(argv: string[]): Options {
         `  --pytorch-plain-malloc  run PyTorch without GLIBC_TUNABLES=${PYTORCH_GLIBC_TUNABLES} (huge pages for its large tensors)`,
         '  --no-fbank          skip the fbank timing',
         '  --no-oracle         skip the free-merge oracle (same token counts, no matching) that isolates what merging costs',
+        '  --static M          models also timed with static graphs, one per r with the schedule baked in (default tiny; base,tiny or none)',
         '  --wait-quiet[=S]    before each model, wait up to S s (default 600) until other processes use < 0.3 cores',
-        '  --profile           instead of the bench: onnxruntime profile per op type at r = 0, 16, 64, 100',
+        '  --profile           instead of the bench: onnxruntime profile per op type at r = 0, 16, 64, 100 (with --static: static graphs too)',
         '',
       ].join('\n'),
     );
@@ -135,6 +141,9 @@ function parseArgs(argv: string[]): Options {
   if (has('--only') && !['base', 'tiny', 'build', 'speed'].includes(onlyArg ?? '')) usage('--only takes base, tiny, build or speed');
   const speedModels = (value('--speed-models') ?? 'base,tiny').split(',') as ModelKey[];
   if (speedModels.some((m) => m !== 'base' && m !== 'tiny')) usage('--speed-models takes base, tiny or base,tiny');
+  const staticArg = value('--static') ?? 'tiny';
+  const staticModels = staticArg === 'none' ? [] : (staticArg.split(',') as ModelKey[]);
+  if (staticModels.some((m) => m !== 'base' && m !== 'tiny')) usage('--static takes base, tiny, base,tiny or none');
   const waitArg = value('--wait-quiet');
   const waitQuiet = has('--wait-quiet') ? Number(waitArg ?? 600) : 0;
   if (!Number.isFinite(waitQuiet) || waitQuiet < 0) usage('--wait-quiet takes a number of seconds');
@@ -148,6 +157,8 @@ function parseArgs(argv: string[]): Options {
     fbank: !has('--no-fbank'),
     profile: has('--profile'),
     oracle: !has('--no-oracle'),
+    staticModels,
+    staticForm: has('--static') && staticArg !== 'none',
     waitQuiet,
     only: onlyArg === 'build' || onlyArg === 'speed' ? [] : onlyArg ? [onlyArg as ModelKey] : ['tiny', 'base'],
     speed: !onlyArg || onlyArg === 'speed' ? speedModels : [],
@@ -350,29 +361,47 @@ interface OrtReady {
 interface OrtRun {
   ms: number;
   inferMs: number;
+  /** static child: the app's graph timed around the static one in the same request (app, static, static, app); ms is then the static graph's mean. */
+  appMs?: number;
+  /** static child: CPU time (all threads of the process) of a static and of an app run, means: less disturbed by other processes than wall time. */
+  cpuMs?: number;
+  appCpuMs?: number;
 }
 
 interface OrtEnd {
   peakRunRssMb: number | null;
 }
 
+/** What an ORT child runs: the app's graph, the free-merge oracle, or one static graph per r. */
+type OrtVariant = 'app' | 'oracle' | 'static';
+
 /**
- * `--child ort KEY [--oracle]`: builds the engine, warms every r up, then times one window per
- * `{"r": n}` line. With --oracle the graph's merge is the free stand-in of bench/oracle-merge.ts.
+ * `--child ort KEY [--variant oracle|static]`: builds the engine, warms every r up, then times one
+ * window per `{"r": n}` line. oracle: the graph's merge is the free stand-in of
+ * bench/oracle-merge.ts; static: an engine per r whose graph has that schedule baked in.
  */
-async function childOrtServer(key: ModelKey, threads: number, oracle: boolean): Promise<void> {
+async function childOrtServer(key: ModelKey, threads: number, variant: OrtVariant): Promise<void> {
   // Imported here so that the other children and --help never load onnxruntime.
   const { createNodeEngine } = await import('../app/engine/node-engine.js');
+  const { buildTomeAstGraph, graphOptionsFor } = await import('../app/graph/tome-ast.js');
   const model = await loadModel(key);
   const { spec } = model;
   const t0 = performance.now();
-  let graphBytes: Uint8Array | undefined;
-  if (oracle) {
-    const { buildTomeAstGraph, graphOptionsFor } = await import('../app/graph/tome-ast.js');
+  const engines = new Map<number, Engine>();
+  // The static child also holds the app's graph, to time the two back to back: the machine is shared.
+  const app = variant === 'static' ? await createNodeEngine(model, { threads, providers: ['cpu'] }) : null;
+  if (variant === 'static') {
+    for (const r of R_VALUES) {
+      const staticSchedule = { schedule: constantSchedule(r, spec.numLayers), protectDistillation: true };
+      engines.set(r, await createNodeEngine(model, { threads, providers: ['cpu'], graph: { ...graphOptionsFor('cpu'), staticSchedule } }));
+    }
+  } else {
     const { truncateTokens } = await import('./oracle-merge.js');
-    graphBytes = buildTomeAstGraph(spec, model.weights, graphOptionsFor('cpu'), truncateTokens);
+    const graphBytes = variant === 'oracle' ? buildTomeAstGraph(spec, model.weights, graphOptionsFor('cpu'), truncateTokens) : undefined;
+    const engine = await createNodeEngine(model, { threads, providers: ['cpu'], graphBytes });
+    for (const r of R_VALUES) engines.set(r, engine);
   }
-  const engine = await createNodeEngine(model, { threads, providers: ['cpu'], graphBytes });
+  const engineFor = (r: number) => engines.get(r)!;
   const buildMs = performance.now() - t0;
   model.weights.clear(); // the session holds its own copy
   (globalThis as { gc?: () => void }).gc?.(); // children run with --expose-gc
@@ -382,7 +411,8 @@ async function childOrtServer(key: ModelKey, threads: number, oracle: boolean): 
   const tokens: Record<number, number> = {};
   const t1 = performance.now();
   for (const r of R_VALUES) {
-    const res = await engine.run(input, 1, settings(r)); // warm-up: first run of each shape
+    await app?.run(input, 1, settings(r));
+    const res = await engineFor(r).run(input, 1, settings(r)); // warm-up: first run of each shape
     tokens[r] = res.tokensPerLayer[res.tokensPerLayer.length - 1];
   }
   const warmupMs = performance.now() - t1;
@@ -395,7 +425,7 @@ async function childOrtServer(key: ModelKey, threads: number, oracle: boolean): 
       hidden: spec.hiddenSize, layers: spec.numLayers, heads: spec.numHeads, mlp: spec.intermediateSize,
       maxLength: spec.maxLength, tokens: spec.numTokens, labels: spec.labels.length,
     },
-    ep: engine.ep,
+    ep: engineFor(0).ep,
     threads,
     buildMs: round(buildMs, 0),
     warmupMs: round(warmupMs, 0),
@@ -406,11 +436,24 @@ async function childOrtServer(key: ModelKey, threads: number, oracle: boolean): 
   for await (const line of createInterface({ input: process.stdin })) {
     if (line.trim() === 'quit') break;
     const { r } = JSON.parse(line) as { r: number };
-    const s = performance.now();
-    const res = await engine.run(input, 1, settings(r));
-    say({ ms: performance.now() - s, inferMs: res.inferMs } satisfies OrtRun);
+    const timed = async (engine: Engine) => {
+      const [s, c] = [performance.now(), process.cpuUsage()];
+      const res = await engine.run(input, 1, settings(r));
+      const cpu = process.cpuUsage(c);
+      return { ms: performance.now() - s, inferMs: res.inferMs, cpuMs: (cpu.user + cpu.system) / 1000 };
+    };
+    if (!app) {
+      const { ms, inferMs } = await timed(engineFor(r));
+      say({ ms, inferMs } satisfies OrtRun);
+      continue;
+    }
+    const a1 = await timed(app);
+    const [s1, s2] = [await timed(engineFor(r)), await timed(engineFor(r))];
+    const a2 = await timed(app);
+    const mean = (k: 'ms' | 'inferMs' | 'cpuMs', x: typeof a1, y: typeof a1) => (x[k] + y[k]) / 2;
+    say({ ms: mean('ms', s1, s2), inferMs: mean('inferMs', s1, s2), appMs: mean('ms', a1, a2), cpuMs: mean('cpuMs', s1, s2), appCpuMs: mean('cpuMs', a1, a2) } satisfies OrtRun);
   }
-  await engine.dispose();
+  for (const engine of new Set([...engines.values(), ...(app ? [app] : [])])) await engine.dispose();
   say({ peakRunRssMb: resetOk ? readVmHwmMb() : null } satisfies OrtEnd);
 }
 
@@ -576,6 +619,16 @@ export interface RRow {
   mergeCost?: number;
   /** … and the oracle's own speed/FLOPs: the best any merge could reach here. */
   oracleEfficiency?: number;
+  /** A static graph for this r (schedule baked in), median ms, when measured … */
+  staticMs?: number;
+  /** … its speed/FLOPs against the static r = 0 graph … */
+  staticEfficiency?: number;
+  /** … and static ms ÷ the app graph's ms, timed back to back in one process (app, static, static, app), median over rounds (< 1: static is faster) … */
+  staticVsApp?: number;
+  /** … with the lowest and highest round; the same for CPU time (all threads of the child), which other processes disturb less. */
+  staticVsAppRange?: [number, number];
+  staticVsAppCpu?: number;
+  staticVsAppCpuRange?: [number, number];
 }
 
 export interface OrtResult {
@@ -639,16 +692,23 @@ async function measureModel(o: Options, key: ModelKey): Promise<{ ort?: OrtResul
     ortChild.kill();
     return { ortError: (e as Error).message, pytorch: [] };
   }
-  let oracleChild: LineChild | null = null;
-  if (o.oracle) {
-    oracleChild = new LineChild(process.execPath, selfArgs(['--child', 'ort', key, '--threads', String(o.threads), '--oracle']), process.env);
+  // The other graphs timed in the same rounds: the free-merge oracle, and static graphs (one per r).
+  const variantChild = async (variant: OrtVariant, on: boolean): Promise<LineChild | null | string> => {
+    if (!on) return null;
+    const child = new LineChild(process.execPath, selfArgs(['--child', 'ort', key, '--threads', String(o.threads), '--variant', variant]), process.env);
     try {
-      await oracleChild.next<OrtReady>();
+      await child.next<OrtReady>();
+      return child;
     } catch (e) {
-      oracleChild.kill();
-      ortChild.kill();
-      return { ortError: `free-merge oracle: ${(e as Error).message}`, pytorch: [] };
+      child.kill();
+      return `${variant === 'oracle' ? 'free-merge oracle' : 'static graphs'}: ${(e as Error).message}`;
     }
+  };
+  const oracleChild = await variantChild('oracle', o.oracle);
+  const staticChild = typeof oracleChild === 'string' ? null : await variantChild('static', o.staticModels.includes(key));
+  if (typeof oracleChild === 'string' || typeof staticChild === 'string') {
+    for (const c of [ortChild, oracleChild, staticChild]) if (c && typeof c !== 'string') c.kill();
+    return { ortError: [oracleChild, staticChild].find((c) => typeof c === 'string') as string, pytorch: [] };
   }
   const servers: PytorchServer[] = [];
   const pytorch: PytorchResult[] = [];
@@ -661,11 +721,14 @@ async function measureModel(o: Options, key: ModelKey): Promise<{ ort?: OrtResul
       if (!('child' in s)) break; // no torch: no point trying the other split
     }
   }
-  const pids = () => [ortChild.pid, oracleChild?.pid, ...servers.map((s) => s.child.pid)].filter((p): p is number => p !== undefined);
+  const pids = () => [ortChild.pid, oracleChild?.pid, staticChild?.pid, ...servers.map((s) => s.child.pid)].filter((p): p is number => p !== undefined);
   const before = cpuSnap(pids());
   const wall: Record<number, number[]> = Object.fromEntries(R_VALUES.map((r) => [r, []]));
   const infer: Record<number, number[]> = Object.fromEntries(R_VALUES.map((r) => [r, []]));
   const oracleWall: Record<number, number[]> = Object.fromEntries(R_VALUES.map((r) => [r, []]));
+  const staticWall: Record<number, number[]> = Object.fromEntries(R_VALUES.map((r) => [r, []]));
+  const staticPaired: Record<number, number[]> = Object.fromEntries(R_VALUES.map((r) => [r, []]));
+  const staticCpuPaired: Record<number, number[]> = Object.fromEntries(R_VALUES.map((r) => [r, []]));
   const paired: number[][] = servers.map(() => []);
   let othersCores: number | null;
   let end: OrtEnd | null;
@@ -676,9 +739,15 @@ async function measureModel(o: Options, key: ModelKey): Promise<{ ort?: OrtResul
         wall[r].push(res.ms);
         infer[r].push(res.inferMs);
       }
-      if (oracleChild) {
+      for (const [child, into] of [[staticChild, staticWall], [oracleChild, oracleWall]] as const) {
+        if (!child) continue;
         await sleep(SWITCH_PAUSE_MS);
-        for (const r of R_VALUES) oracleWall[r].push((await oracleChild.request<OrtRun>(JSON.stringify({ r }))).ms);
+        for (const r of R_VALUES) {
+          const res = await child.request<OrtRun>(JSON.stringify({ r }));
+          into[r].push(res.ms);
+          if (res.appMs !== undefined) staticPaired[r].push(res.ms / res.appMs);
+          if (res.cpuMs !== undefined && res.appCpuMs) staticCpuPaired[r].push(res.cpuMs / res.appCpuMs);
+        }
         await sleep(SWITCH_PAUSE_MS);
       }
       for (const [j, s] of servers.entries()) {
@@ -692,6 +761,7 @@ async function measureModel(o: Options, key: ModelKey): Promise<{ ort?: OrtResul
     othersCores = othersLoad(before, cpuSnap(pids()));
     end = await ortChild.quit<OrtEnd>();
     await oracleChild?.quit<OrtEnd>();
+    await staticChild?.quit<OrtEnd>();
     for (const [j, s] of servers.entries()) {
       const last = await s.child.quit<{ max_rss_mb: number }>();
       s.result.peakRssMb = last?.max_rss_mb ?? null;
@@ -702,6 +772,7 @@ async function measureModel(o: Options, key: ModelKey): Promise<{ ort?: OrtResul
   } catch (e) {
     ortChild.kill();
     oracleChild?.kill();
+    staticChild?.kill();
     for (const s of servers) s.child.kill();
     return { ortError: (e as Error).message, pytorch };
   }
@@ -713,6 +784,7 @@ async function measureModel(o: Options, key: ModelKey): Promise<{ ort?: OrtResul
   const ms0 = median(wall[0]);
   const best0 = Math.min(...wall[0]);
   const oracle0 = oracleChild ? median(oracleWall[0]) : 0;
+  const static0 = staticChild ? median(staticWall[0]) : 0;
   const rows = R_VALUES.map((r): RRow => {
     const applied = applySchedule(spec.numTokens, constantSchedule(r, spec.numLayers), true);
     const flops = forwardFlops(spec, applied).total;
@@ -738,6 +810,16 @@ async function measureModel(o: Options, key: ModelKey): Promise<{ ort?: OrtResul
             oracleMs: round(median(oracleWall[r])),
             mergeCost: round(ms / median(oracleWall[r]) - 1, 3),
             oracleEfficiency: round(oracle0 / median(oracleWall[r]) / flopsRatio, 3),
+          }
+        : {}),
+      ...(staticChild
+        ? {
+            staticMs: round(median(staticWall[r])),
+            staticEfficiency: round(static0 / median(staticWall[r]) / flopsRatio, 3),
+            staticVsApp: round(median(staticPaired[r]), 3),
+            staticVsAppRange: [round(Math.min(...staticPaired[r]), 2), round(Math.max(...staticPaired[r]), 2)] as [number, number],
+            staticVsAppCpu: round(median(staticCpuPaired[r]), 3),
+            staticVsAppCpuRange: [round(Math.min(...staticCpuPaired[r]), 2), round(Math.max(...staticCpuPaired[r]), 2)] as [number, number],
           }
         : {}),
     };
@@ -793,13 +875,15 @@ function printOrt(o: Options, res: OrtResult): void {
   );
   const withOracle = res.rows[0].oracleMs !== undefined;
   const oracleHead = withOracle ? ` ${pad('oracle ms', 10)} ${pad('merge cost', 11)} ${pad('oracle s/F', 11)}` : '';
-  log(o, `   ${pad('r', 4)} ${pad('ms/window', 10)} ${pad('speed-up', 9)} ${pad('FLOPs ratio', 12)} ${pad('speed/FLOPs', 12)} ${pad('GFLOPs', 7)} ${pad('tokens out', 11)} ${pad('best ms', 8)} ${pad('best s/F', 9)}${oracleHead}   runs (ms)`);
+  const withStatic = res.rows[0].staticMs !== undefined;
+  const staticHead = withStatic ? ` ${pad('static ms', 10)} ${pad('static s/F', 11)} ${pad('static/app', 18)}` : '';
+  log(o, `   ${pad('r', 4)} ${pad('ms/window', 10)} ${pad('speed-up', 9)} ${pad('FLOPs ratio', 12)} ${pad('speed/FLOPs', 12)} ${pad('GFLOPs', 7)} ${pad('tokens out', 11)} ${pad('best ms', 8)} ${pad('best s/F', 9)}${oracleHead}${staticHead}   runs (ms)`);
   for (const row of res.rows) {
     const flag = row.r === 64 ? (row.efficiency >= TARGET_EFFICIENCY ? '  ✓ ≥ 0.90' : '  ✗ < 0.90 target') : '';
     const tok = row.tokensAfterLast === row.tokensExpected ? String(row.tokensAfterLast) : `${row.tokensAfterLast}≠${row.tokensExpected}!`;
     log(
       o,
-      `   ${pad(row.r, 4)} ${pad(row.msPerWindow.toFixed(1), 10)} ${pad(row.speedup.toFixed(2) + '×', 9)} ${pad(row.flopsRatio.toFixed(2) + '×', 12)} ${pad(row.efficiency.toFixed(2), 12)} ${pad(row.gflops.toFixed(1), 7)} ${pad(tok, 11)} ${pad(row.msBest.toFixed(1), 8)} ${pad(row.efficiencyBest.toFixed(2), 9)}${withOracle ? oracleCells(row) : ''}   ${row.msRuns.join(' ')}${flag}`,
+      `   ${pad(row.r, 4)} ${pad(row.msPerWindow.toFixed(1), 10)} ${pad(row.speedup.toFixed(2) + '×', 9)} ${pad(row.flopsRatio.toFixed(2) + '×', 12)} ${pad(row.efficiency.toFixed(2), 12)} ${pad(row.gflops.toFixed(1), 7)} ${pad(tok, 11)} ${pad(row.msBest.toFixed(1), 8)} ${pad(row.efficiencyBest.toFixed(2), 9)}${withOracle ? oracleCells(row) : ''}${withStatic ? staticCells(row) : ''}   ${row.msRuns.join(' ')}${flag}`,
     );
   }
   log(o, `   speed-up = median ms at r = 0 / median ms at r; FLOPs ratio = FLOPs at r = 0 / FLOPs at r (app/tome/flops.ts); speed/FLOPs = their quotient (target ≥ ${TARGET_EFFICIENCY} at r = 64); best = the same from the fastest runs`);
@@ -808,6 +892,15 @@ function printOrt(o: Options, res: OrtResult): void {
       o,
       '   oracle = the same graph with a merge that costs nothing (keeps the first N − r tokens: same token counts, no matching; bench/oracle-merge.ts), timed in the same rounds; ' +
         'merge cost = ms/window ÷ oracle ms − 1; oracle s/F = the oracle\'s own speed/FLOPs, the most any merge could reach on this machine',
+    );
+  }
+  if (withStatic) {
+    const cpu = res.rows.map((row) => `r = ${row.r} ${row.staticVsAppCpu!.toFixed(2)} [${row.staticVsAppCpuRange![0].toFixed(2)}–${row.staticVsAppCpuRange![1].toFixed(2)}]`);
+    log(o, `   static/app in CPU time (both threads of the static child, same requests): ${cpu.join(', ')}`);
+    log(
+      o,
+      '   static = a graph per r with the schedule baked in (GraphOptions.staticSchedule: token counts are constants, no If node, no merge nodes at r = 0), timed in the same rounds; ' +
+        'static s/F = its speed/FLOPs against the static r = 0 graph; static/app = static ms ÷ the app graph\'s ms timed back to back in the static child (app, static, static, app), median over rounds (< 1: static is faster) [lowest–highest round]',
     );
   }
   const f = res.fit;
@@ -829,6 +922,11 @@ function printOrt(o: Options, res: OrtResult): void {
 function oracleCells(row: RRow): string {
   const cost = `${row.mergeCost! >= 0 ? '+' : ''}${(100 * row.mergeCost!).toFixed(0)} %`;
   return ` ${pad(row.oracleMs!.toFixed(1), 10)} ${pad(cost, 11)} ${pad(row.oracleEfficiency!.toFixed(2), 11)}`;
+}
+
+function staticCells(row: RRow): string {
+  const range = `${row.staticVsApp!.toFixed(2)} [${row.staticVsAppRange![0].toFixed(2)}–${row.staticVsAppRange![1].toFixed(2)}]`;
+  return ` ${pad(row.staticMs!.toFixed(1), 10)} ${pad(row.staticEfficiency!.toFixed(2), 11)} ${pad(range, 18)}`;
 }
 
 function printPytorch(o: Options, res: OrtResult | undefined, pts: PytorchResult[]): void {
@@ -882,13 +980,14 @@ async function main(): Promise<void> {
       process.exit(0); // onnxruntime's thread pool must not keep the child alive
     }
     if (what === 'ort') {
-      await childOrtServer(argv[childIdx + 2] as ModelKey, threads, argv.includes('--oracle'));
+      const variant = argv.includes('--variant') ? (argv[argv.indexOf('--variant') + 1] as OrtVariant) : 'app';
+      await childOrtServer(argv[childIdx + 2] as ModelKey, threads, variant);
       process.exit(0); // onnxruntime's thread pool must not keep the child alive
     }
     const out =
       what === 'fbank'
         ? await childFbank(runs)
-        : await (await import('./profile-ops.js')).profileOps(await loadModel(what.slice('profile-'.length) as ModelKey), threads, PROFILE_R, runs);
+        : await (await import('./profile-ops.js')).profileOps(await loadModel(what.slice('profile-'.length) as ModelKey), threads, PROFILE_R, runs, argv.includes('--static') ? 'static' : 'dynamic');
     process.stdout.write(JSON.stringify(out) + '\n');
     return;
   }
@@ -1026,30 +1125,31 @@ function runOnce(args: string[]): Promise<{ ok: true; value: unknown } | { ok: f
 
 async function runProfile(o: Options): Promise<void> {
   const out: Record<string, ProfileResult> = {};
-  for (const key of o.only) {
+  const forms = o.staticForm ? (['dynamic', 'static'] as const) : (['dynamic'] as const);
+  for (const key of o.only) for (const form of forms) {
     const runs = o.runs[key];
-    log(o, `\n… ${MODELS[key].title}: onnxruntime profiler, ${runs} run(s) per r`);
-    const res = await runOnce(['--child', `profile-${key}`, '--threads', String(o.threads), '--runs', String(runs)]);
+    log(o, `\n… ${MODELS[key].title}, ${form === 'static' ? 'static graphs (one per r, schedule baked in)' : 'the app\'s graph (r as an input)'}: onnxruntime profiler, ${runs} run(s) per r`);
+    const res = await runOnce(['--child', `profile-${key}`, '--threads', String(o.threads), '--runs', String(runs), ...(form === 'static' ? ['--static'] : [])]);
     if (!res.ok) {
       log(o, `   profile FAILED — ${res.error}`);
       process.exitCode = 1;
       continue;
     }
     const p = res.value as ProfileResult;
-    out[key] = p;
+    out[`${key}-${form}`] = p;
     const rs = p.rValues;
     const cell = (x: number | undefined) => pad(x === undefined ? '–' : x.toFixed(1), 9);
     log(o, `── ${MODELS[key].title}: ms per window by op type (sum of kernel times; ${p.threads} threads; the profiler itself adds per-kernel overhead)`);
-    log(o, `   ${pad('op type', 28, true)} ${rs.map((r) => pad(`r=${r}`, 9)).join(' ')}   kernels`);
+    log(o, `   ${pad('op type', 28, true)} ${rs.map((r) => pad(`r=${r}`, 9)).join(' ')}   kernels per window at r = ${rs.join(' / ')}`);
     for (const row of p.ops.filter((x) => Math.max(...rs.map((r) => x.ms[r] ?? 0)) >= 0.005 * p.totalMs[rs[0]])) {
-      log(o, `   ${pad(row.op, 28, true)} ${rs.map((r) => cell(row.ms[r])).join(' ')}   ${Math.round(row.calls)}`);
+      log(o, `   ${pad(row.op, 28, true)} ${rs.map((r) => cell(row.ms[r])).join(' ')}   ${rs.map((r) => Math.round(row.calls[r] ?? 0)).join(' / ')}`);
     }
-    log(o, `   ${pad('sum of kernels', 28, true)} ${rs.map((r) => cell(p.totalMs[r])).join(' ')}   ${Math.round(p.ops.reduce((a, x) => a + x.calls, 0))}`);
+    log(o, `   ${pad('sum of kernels', 28, true)} ${rs.map((r) => cell(p.totalMs[r])).join(' ')}   ${rs.map((r) => p.kernels[r]).join(' / ')}`);
     log(o, `   ${pad('  of which merge/shape ops', 28, true)} ${rs.map((r) => cell(p.mergeOpsMs[r])).join(' ')}`);
     log(o, `   ${pad('  + similarity MatMul A×Bᵀ', 28, true)} ${rs.map((r) => cell(p.similarityMatMulMs[r])).join(' ')}`);
     log(o, `   ${pad('wall (session.run, median)', 28, true)} ${rs.map((r) => cell(p.wallMs[r])).join(' ')}`);
   }
-  log(o, `\n"merge/shape ops" = op types only the merge and shape bookkeeping use (TopK, ScatterElements/ScatterND, CumSum, Where, shape ops …); they run at r = 0 too, because the graph always computes the matching.`);
+  log(o, `\n"merge/shape ops" = op types only the merge and shape bookkeeping use (TopK, ScatterElements/ScatterND, CumSum, Where, shape ops …); layers with r = 0 skip the matching, so at r = 0 they are the shape bookkeeping of the transformer itself (and, in the app's graph, the If nodes' branches).`);
   if (o.json) process.stdout.write(JSON.stringify({ profile: out }, null, 1) + '\n');
 }
 

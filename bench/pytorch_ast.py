@@ -44,6 +44,8 @@ def main() -> int:
     ap.add_argument("--warmup", type=int, default=1, help="untimed runs first")
     ap.add_argument("--batch", type=int, default=1, help="windows per forward")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--device", default="cpu", help="torch device (bench/gpu.sh passes cuda when torch sees a GPU)")
+    ap.add_argument("--dtype", default="float32", choices=["float32", "float16"], help="weights and activations")
     ap.add_argument("--serve", action="store_true",
                     help="after the warm-up, time one forward per 'run' line on stdin (JSON line each); 'quit' ends")
     args = ap.parse_args()
@@ -138,6 +140,12 @@ def main() -> int:
                 "o": (rnd(D, D), rnd(D)), "fc1": (rnd(M, D), rnd(M)), "fc2": (rnd(D, M), rnd(D)),
             })
 
+    if args.device != "cpu" or args.dtype != "float32":
+        dtype = torch.float16 if args.dtype == "float16" else torch.float32
+        move = lambda t: t.to(args.device, dtype)
+        W = {k: tuple(map(move, v)) if isinstance(v, tuple) else move(v) for k, v in W.items()}
+        layers = [{k: tuple(map(move, v)) for k, v in lw.items()} for lw in layers]
+
     scale = 1.0 / math.sqrt(dh)
 
     def forward(x: torch.Tensor) -> torch.Tensor:
@@ -165,7 +173,8 @@ def main() -> int:
     if args.verify:
         return verify(args.verify, forward, torch, T, mel)
 
-    inp = torch.randn(args.batch, T, mel, generator=g)
+    inp = torch.randn(args.batch, T, mel, generator=g).to(args.device, torch.float16 if args.dtype == "float16" else torch.float32)
+    sync = torch.cuda.synchronize if args.device.startswith("cuda") else (lambda: None)
     gemm_blas = next((b for b in blas if b.get("internal_api") not in ("openmp",)), None)
     info = {
         "ok": True,
@@ -175,6 +184,8 @@ def main() -> int:
         "threads": args.threads,
         "torch_threads": torch_threads,
         "batch": args.batch,
+        "device": args.device if not args.device.startswith("cuda") else f"{args.device} ({torch.cuda.get_device_name()})",
+        "dtype": args.dtype,
         "tokens": N,
         "hidden": D, "layers": L, "heads": H, "mlp": M, "labels": C,
         "warmup": args.warmup,
@@ -185,8 +196,10 @@ def main() -> int:
     max_rss = lambda: round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
     def timed() -> float:
+        sync()
         t0 = time.perf_counter()
         out = forward(inp)
+        sync()
         ms = (time.perf_counter() - t0) * 1000
         assert out.shape == (args.batch, C) and bool(torch.isfinite(out).all())
         return ms

@@ -3,9 +3,11 @@
  * demo clip, then add a segment by dragging on the lane, resize it by its edge, relabel it,
  * delete another, undo once — checking the table after each step — and export as Audacity labels
  * and as JSON into a temp folder; the files on disk must hold exactly the edited segments. A bad
- * folder shows an error naming the path and writes nothing. Keyboard review and import too.
+ * folder (missing, a file, read-only) shows an error naming the path and writes nothing, and the
+ * dialog then exports elsewhere. Keyboard review and import too.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -212,6 +214,30 @@ describe('segments: review, edit, export', () => {
     await page.getByTestId('export-folder').fill(aFile);
     await page.getByTestId('export-run').click();
     await expect.poll(() => err.innerText()).toContain(`${aFile}: this is a file, not a folder`);
+    // A read-only folder: a tmpfs mounted ro as root (root writes through chmod), else chmod 0555.
+    const readOnly = mkdtempSync(join(tmpdir(), 'fastast-e2e-ro-'));
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=64k', 'tmpfs', readOnly]);
+    else chmodSync(readOnly, 0o555);
+    try {
+      await page.getByTestId('export-folder').fill(readOnly);
+      await page.getByTestId('export-run').click();
+      const why = asRoot ? `the folder ${readOnly} is on a read-only file system` : `permission denied: the folder ${readOnly} is read-only for this user`;
+      await expect.poll(() => err.innerText(), { timeout: 30_000 }).toContain(why);
+      await shot('13b-export-read-only-1280x800');
+      expect(readdirSync(readOnly)).toEqual([]);
+    } finally {
+      if (asRoot) execFileSync('umount', [readOnly]);
+      else chmodSync(readOnly, 0o755);
+      rmSync(readOnly, { recursive: true, force: true });
+    }
+    // The app goes on: the same dialog then exports into a writable folder.
+    const writable = mkdtempSync(join(tmpdir(), 'fastast-e2e-export-ok-'));
+    await page.getByTestId('export-folder').fill(writable);
+    await page.getByTestId('export-run').click();
+    await expect.poll(() => page.getByTestId('export-done').isVisible(), { timeout: 30_000 }).toBe(true);
+    expect(readdirSync(writable).sort()).toEqual([`${CLIP}.Table.1.selections.txt`, `${CLIP}.Table.1.selections.txt.fastast.json`]);
+    rmSync(writable, { recursive: true, force: true });
     await page.keyboard.press('Escape');
     expect(existsSync(join(out, 'no-such-folder'))).toBe(false);
     expect(readdirSync(out).sort()).toEqual(before);

@@ -228,6 +228,13 @@ describe('analyst views', () => {
   test('polish: no negative zero, toasts close and name a file once, the browser takes keys and opens a typed file', async () => {
     const body = await page.locator('body').innerText();
     expect(body).not.toMatch(/[−-]0\.0+(?!\d)/);
+    // The bundled font (not the system's) is what the page draws with, bold face included.
+    const faces = await page.evaluate(async () => {
+      await document.fonts.ready;
+      return [...document.fonts].filter((f) => f.family.includes('FastAST Sans')).map((f) => `${f.weight}:${f.status}`);
+    });
+    expect(faces.sort()).toEqual(['100 499:loaded', '500 900:loaded']);
+    expect(await page.evaluate(() => getComputedStyle(document.body).fontFamily)).toMatch(/^"FastAST Sans"/);
     // Ctrl+O opens the browser with the focus in it; Esc closes it.
     await page.locator('body').press('Control+o');
     await page.getByTestId('file-browser').waitFor();
@@ -278,5 +285,23 @@ describe('analyst views', () => {
       }, { timeout: 30_000 })
       .toBeCloseTo(2.6, 0);
     expect(studio.problems).toEqual([]);
+  });
+
+  test('a second page on a host left at r = 0 draws its first window without a slider move', async () => {
+    // The case the first test steps around: this page leaves r = 0 behind on the host, and a new
+    // page (its own browser context, no session restore) opens a file before anything else.
+    await page.getByTestId('r-slider').fill('0');
+    await expect.poll(() => text('tokens-left'), { timeout: 60_000 }).toMatch(/^602 tokens/);
+    const second = await openStudioPage();
+    try {
+      const p = second.page;
+      await p.getByTestId('demo-file').filter({ hasText: 'church_bells' }).click();
+      await expect.poll(() => p.getByTestId('window-range').innerText(), { timeout: 90_000 }).toBe('0.00–5.12 s');
+      await expect.poll(() => p.getByTestId('tokens-left').innerText(), { timeout: 60_000 }).toMatch(/^602 tokens/);
+      await expect.poll(async () => Number(await p.getByTestId('merge-canvas').getAttribute('data-groups')), { timeout: 60_000 }).toBe(600);
+      expect(second.problems).toEqual([]);
+    } finally {
+      await second.close();
+    }
   });
 });

@@ -91,7 +91,7 @@ describe('labelled sets', () => {
     const set = await readLabelledSet(csv, dir, ['dog', 'crying_baby']);
     expect(set.clips.map((c) => c.target)).toEqual([1, 0]);
     await writeFile(csv, 'path,fold,label\na.wav,1,cat\n');
-    await expect(readLabelledSet(csv, dir, ['dog'])).rejects.toThrow(/"cat" in column "label" are not classes of the model \(dog\)/);
+    await expect(readLabelledSet(csv, dir, ['dog'])).rejects.toThrow(/1 label in column "label" \(line 2\) is not one of the classes of the model \(dog\)/);
     await writeFile(csv, 'file,fold,label\n');
     await expect(readLabelledSet(csv, dir, ['dog'])).rejects.toThrow(/needs columns "path", "fold"/);
   });

@@ -69,15 +69,30 @@ describe('bad input: not there, empty, not audio', () => {
   it('a text file renamed .wav', () =>
     expectError(file('notes.wav', 'These are my notes.\nNot a recording at all.\n'), 'AUDIO_UNSUPPORTED', /has a \.wav extension but its content looks like a text file/));
 
-  it('random bytes named .mp3', () => expectError(file('noise.mp3', noise(5000, 7)), 'AUDIO_UNSUPPORTED', /match no audio format; supported formats: WAV, FLAC, MP3/));
+  it('random bytes named .mp3: where and what was expected, never the bytes themselves', async () => {
+    const bytes = noise(5000, 7);
+    await expectError(file('noise.mp3', bytes), 'AUDIO_UNSUPPORTED', /matches no audio format at byte 0 \(expected a WAV "RIFF…WAVE", FLAC "fLaC".*\); supported formats: WAV, FLAC, MP3/);
+    const message = (await decodeError(file('noise.mp3', bytes))).message;
+    const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0'));
+    expect(message).not.toContain(hex(bytes.subarray(0, 4)).join(' '));
+    expect(message).not.toContain(hex(bytes.subarray(0, 4)).join(''));
+  });
+
+  it('a RIFF file of another type: its type is not quoted', async () => {
+    const bytes = new Uint8Array(64);
+    bytes.set(new TextEncoder().encode('RIFF\x38\0\0\0SECRfmt '));
+    const e = await decodeError(file('other.wav', bytes));
+    expect(e.message).toMatch(/a RIFF file whose type \(bytes 8–11\) is not WAVE is not supported/);
+    expect(e.message).not.toContain('SECR');
+  });
 
   it('random bytes behind an MP3 frame sync', () => {
     const bytes = noise(5000, 11);
     bytes.set([0xff, 0xfb, 0x90, 0x64]);
-    return expectError(file('fake-sync.mp3', bytes), 'AUDIO_UNSUPPORTED', /match no audio format/);
+    return expectError(file('fake-sync.mp3', bytes), 'AUDIO_UNSUPPORTED', /matches no audio format at byte 0/);
   });
 
-  it('an unknown format without an extension', () => expectError(file('blob', noise(300, 3)), 'AUDIO_UNSUPPORTED', /match no audio format/));
+  it('an unknown format without an extension', () => expectError(file('blob', noise(300, 3)), 'AUDIO_UNSUPPORTED', /matches no audio format at byte 0/));
 
   it.each([
     ['song.aiff', 'FORM\0\0\0\x20AIFFCOMM', /AIFF is not supported; convert it to one of WAV/],
@@ -124,7 +139,7 @@ describe('bad input: truncated files of each format', () => {
     const e = await decodeError(file(`head-${name}`, original(name).subarray(0, 30)));
     console.log(`[audio] ${e.code.padEnd(17)} ${e.message}`);
     expect(['AUDIO_UNREADABLE', 'AUDIO_UNSUPPORTED', 'AUDIO_EMPTY']).toContain(e.code);
-    expect(e.message).toMatch(/truncated|corrupt|no audio|match no audio format/);
+    expect(e.message).toMatch(/truncated|corrupt|no audio|matches no audio format/);
   });
 
   it('raw AAC (ADTS) has no length field: a cut file decodes to what is there', async () => {

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -267,5 +268,21 @@ describe('decode: streaming', () => {
     const ms = performance.now() - t;
     console.log(`[audio] decode ${d.durationS.toFixed(2)} s FLAC: ${ms.toFixed(1)} ms (${(d.durationS / (ms / 1000)).toFixed(0)}× real time)`);
     expect(d.samples.length).toBe(733518);
+  });
+});
+
+describe('decode: through an opened handle (serve --root reads only what it checked)', () => {
+  it.each(['speech_16k_s16.wav', 'speech_44k_stereo.mp3', 'speech_44k_stereo.ogg', 'speech_48k_stereo.opus', 'speech_44k_stereo.m4a', 'speech_48k_stereo.webm'])('%s: the same samples as by path, and the handle stays open for its owner', async (file) => {
+    const byPath = await decodeAudioFile(corpus(file));
+    const handle = await open(corpus(file), 'r');
+    try {
+      // A path that does not exist: only the handle may be read.
+      const byHandle = await decodeAudioFile(join(tmp, 'not-there', file), { handle });
+      expect(byHandle.format).toBe(byPath.format);
+      expectExactly(byHandle.samples, byPath.samples);
+      expect((await handle.stat()).size).toBeGreaterThan(0);
+    } finally {
+      await handle.close();
+    }
   });
 });

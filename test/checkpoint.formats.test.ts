@@ -79,6 +79,6 @@ describe('model spec and graph for any AST shape', () => {
   it('rejects inconsistent configs with the setting named', () => {
     expect(() => specFromConfigs({ ...base, num_attention_heads: 5 }, null, 'ck')).toThrow(/hidden_size 32 is not divisible by num_attention_heads 5/);
     expect(() => specFromConfigs(base, { max_length: 512, num_mel_bins: 128 }, 'ck')).toThrow(/disagrees with config.json/);
-    expect(() => specFromConfigs({ ...base, hidden_act: 'relu' }, null, 'ck')).toThrow(/hidden_act "relu"/);
+    expect(() => specFromConfigs({ ...base, hidden_act: 'relu' }, null, 'ck')).toThrow(/hidden_act must be "gelu", the only activation supported \(it is a string \(4 characters\)\)/);
   });
 });

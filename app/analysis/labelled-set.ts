@@ -44,6 +44,8 @@ export interface ReadSetOptions {
   aliases?: ReadonlyMap<string, string>;
   /** Fail before any inference when a clip's file is missing (default true for openLabelledSet, false for readLabelledSet). */
   checkFiles?: boolean;
+  /** Reads the CSV (default: by its path); serve --root reads it through a handle checked against the root. */
+  readText?: (path: string) => Promise<string>;
 }
 
 /** Label columns accepted, in order of preference (ESC-10's csv has `category` with names). */
@@ -137,9 +139,9 @@ function quoteList(xs: Iterable<string>, max = 10): string {
   return all.slice(0, max).map((x) => JSON.stringify(x)).join(', ') + (all.length > max ? `, … (${all.length} in all)` : '');
 }
 
-function unknownLabelsError(where: string, modelLabels: readonly string[]): FastAstError {
+function unknownLabelsError(where: string, modelLabels: readonly string[], one = false): FastAstError {
   const shown = modelLabels.length > 30 ? `${modelLabels.slice(0, 30).join(', ')}, … (${modelLabels.length} classes)` : modelLabels.join(', ');
-  return new FastAstError('USAGE', `${where} are not classes of the model (${shown})`);
+  return new FastAstError('USAGE', `${where} ${one ? 'is not one of the classes' : 'are not classes'} of the model (${shown})`);
 }
 
 /** Every clip's file must exist before minutes of inference start; names the first few missing. */
@@ -178,8 +180,9 @@ export async function readLabelledSet(
 ): Promise<LabelledSet> {
   let text: string;
   try {
-    text = await readFile(csvPath, 'utf8');
-  } catch {
+    text = await (opts.readText ?? ((p: string) => readFile(p, 'utf8')))(csvPath);
+  } catch (e) {
+    if (e instanceof FastAstError) throw e;
     throw new FastAstError('FILE_NOT_FOUND', `${csvPath}: cannot read the CSV file`);
   }
   // Lines starting with # are comments (AudioSet's segment lists open with some).
@@ -202,13 +205,14 @@ export async function readLabelledSet(
   if (opts.fold !== undefined && foldCol < 0) throw new FastAstError('USAGE', `${csvPath}: has no "fold" column, so --fold ${opts.fold} cannot select clips`);
   const matcher = new LabelMatcher(modelLabels, opts.aliases);
   const unknown = new Set<string>();
+  const unknownLines: number[] = [];
   const clips: LabelledClip[] = [];
   rows.slice(1).forEach((r, i) => {
     const line = i + 2;
     let fold: number | undefined;
     if (foldCol >= 0) {
       fold = Number(r[foldCol]);
-      if ((r[foldCol] ?? '').trim() === '' || !Number.isInteger(fold)) throw new FastAstError('USAGE', `${csvPath}:${line}: fold "${r[foldCol] ?? ''}" is not an integer`);
+      if ((r[foldCol] ?? '').trim() === '' || !Number.isInteger(fold)) throw new FastAstError('USAGE', `${csvPath}:${line}: the fold column must hold a whole number`);
       if (opts.fold !== undefined && fold !== opts.fold) return;
     }
     const rel = (r[col(pathColumn)] ?? '').trim();
@@ -217,12 +221,15 @@ export async function readLabelledSet(
     if (!label) throw new FastAstError('USAGE', `${csvPath}:${line}: empty label in column "${labelColumn}"`);
     const { targets, unknown: bad } = matcher.split(label);
     bad.forEach((b) => unknown.add(b));
+    if (bad.length > 0) unknownLines.push(line);
     if (bad.length > 0 || targets.length === 0) return;
     const path = isAbsolute(rel) ? rel : resolve(audioRoot, rel);
     clips.push({ path, ...(fold !== undefined ? { fold } : {}), label, target: targets[0], targets });
   });
   if (unknown.size > 0) {
-    throw unknownLabelsError(`${csvPath}: label(s) ${quoteList(unknown)} in column "${labelColumn}"`, modelLabels);
+    // Lines, not the labels: the labels are the file's contents (serve opens any file it is pointed at).
+    const lines = unknownLines.slice(0, 10).join(', ') + (unknownLines.length > 10 ? `, … (${unknownLines.length} lines)` : '');
+    throw unknownLabelsError(`${csvPath}: ${unknown.size} label${unknown.size === 1 ? '' : 's'} in column "${labelColumn}" (line${unknownLines.length === 1 ? '' : 's'} ${lines})`, modelLabels, unknown.size === 1);
   }
   if (clips.length === 0) {
     throw new FastAstError('USAGE', `${csvPath}: no clips${opts.fold !== undefined ? ` in fold ${opts.fold}` : ''}`);

@@ -2,6 +2,7 @@ import type { ModelSpec } from '../checkpoint/spec.js';
 import type { LabChangedClip as ChangedClip, LabClassResult as ClassResult, LabResult, LabRow, LabTiming as SweepTiming, MergeParams as SweepSetting } from '../contract/index.js';
 import type { Engine, MergeSettings } from '../engine/types.js';
 import type { CacheGroup, SweepCache } from './sweep-cache.js';
+import type { FileHandle } from 'node:fs/promises';
 
 // The sweep's data: what goes in (models, options), what comes out (rows, result), and the
 // per-model plans that sweep.ts fills and sweep-rows.ts reads.
@@ -58,6 +59,12 @@ export interface SweepOptions {
    * beside them. Only the engine call is timed, not the wait for its turn. Default: at once.
    */
   turn?: <T>(job: () => Promise<T>) => Promise<T>;
+  /**
+   * Opens a clip to decode (default: by its path). serve --root passes one that checks the
+   * opened handle against the root, so a clip swapped for a link after the set was checked is
+   * not read; the sweep closes the handle.
+   */
+  openClip?: (path: string) => Promise<{ path: string; handle: FileHandle }>;
 }
 
 /** A sweep's outcome: the contract's LabResult less what only the host knows (sweep id, fold, clips before the cap, elapsed time, cache folder). */

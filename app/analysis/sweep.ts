@@ -75,6 +75,17 @@ async function planFor(run: ModelRun, setting: SweepSetting, cache: SweepCache):
   return plan;
 }
 
+/** A clip's features, read through the handle `openClip` gives where there is one. */
+async function clipFeatures(path: string, spec: ModelSpec, opts: SweepOptions): Promise<FileFeatures> {
+  if (!opts.openClip) return featuresForFile(path, spec.features, { signal: opts.signal });
+  const opened = await opts.openClip(path);
+  try {
+    return await featuresForFile(opened.path, spec.features, { signal: opts.signal, handle: opened.handle });
+  } finally {
+    await opened.handle.close();
+  }
+}
+
 async function stampOf(path: string): Promise<string> {
   const info = await stat(path).catch(() => null);
   if (!info) throw new FastAstError('FILE_NOT_FOUND', `${path}: file not found`);
@@ -146,7 +157,7 @@ export async function sweep(models: SweepModel[], set: LabelledSet, opts: SweepO
         if (!f) {
           throwIfAborted(opts.signal, 'sweep');
           const t0 = performance.now();
-          f = await featuresForFile(set.clips[i].path, spec.features, { signal: opts.signal });
+          f = await clipFeatures(set.clips[i].path, spec, opts);
           featuresMs += performance.now() - t0;
           fbanks.set(key, f);
         }

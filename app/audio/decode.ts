@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { decodeChunked } from 'audio-decode';
 import { FastAstError } from '../errors.js';
 import { OggPageVerifier } from './ogg-pages.js';
@@ -24,6 +24,11 @@ export interface DecodeOptions {
   resampleQuality?: ResampleQuality;
   /** Keep the file's own sample rate (mono still): for exported clips, not for the model. */
   keepSourceRate?: boolean;
+  /**
+   * The file, already opened (serve --root opens and checks it first): read through this handle
+   * only, never by `path` again, which then only names the file in errors. The caller closes it.
+   */
+  handle?: FileHandle;
 }
 
 export interface AudioInfo {
@@ -76,10 +81,10 @@ function cancelled(path: string): FastAstError {
   return new FastAstError('CANCELLED', `${path}: decoding was cancelled`);
 }
 
-async function checkedSize(path: string, maxBytes: number): Promise<number> {
+async function checkedSize(path: string, maxBytes: number, handle?: FileHandle): Promise<number> {
   let info;
   try {
-    info = await stat(path);
+    info = await (handle ? handle.stat() : stat(path));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new FastAstError('FILE_NOT_FOUND', `${path}: no such file`);
@@ -94,7 +99,8 @@ async function checkedSize(path: string, maxBytes: number): Promise<number> {
   return info.size;
 }
 
-async function probeFile(path: string, size: number): Promise<Probe> {
+async function probeFile(path: string, size: number, handle?: FileHandle): Promise<Probe> {
+  if (handle) return probeAudioFile(path, handle, size);
   let fh;
   try {
     fh = await open(path, 'r');
@@ -109,7 +115,7 @@ async function probeFile(path: string, size: number): Promise<Probe> {
 }
 
 async function* fileBytes(path: string, size: number, probe: Probe, opts: DecodeOptions): AsyncGenerator<Uint8Array> {
-  const stream = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
+  const stream = opts.handle ? handleChunks(opts.handle) : createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
   const ogg = probe.ogg ? new OggPageVerifier(path, probe.label) : null;
   let read = 0;
   try {
@@ -126,7 +132,17 @@ async function* fileBytes(path: string, size: number, probe: Probe, opts: Decode
     if (e instanceof FastAstError) throw e;
     throw new FastAstError('AUDIO_UNREADABLE', `${path}: reading the file failed (${(e as Error).message})`);
   } finally {
-    stream.destroy();
+    if ('destroy' in stream) stream.destroy();
+  }
+}
+
+/** The file's bytes through a handle its owner keeps open (a read stream on a handle closes it). */
+async function* handleChunks(handle: FileHandle): AsyncGenerator<Buffer> {
+  for (let at = 0; ; ) {
+    const { bytesRead, buffer } = await handle.read(Buffer.allocUnsafe(READ_CHUNK_BYTES), 0, READ_CHUNK_BYTES, at);
+    if (bytesRead === 0) return;
+    at += bytesRead;
+    yield buffer.subarray(0, bytesRead);
   }
 }
 
@@ -229,8 +245,8 @@ function checkDeclaredLength(path: string, probe: Probe, decodedFrames: number, 
  */
 export async function streamAudioFile(path: string, opts: DecodeOptions = {}): Promise<AudioStream> {
   if (opts.signal?.aborted) throw cancelled(path);
-  const size = await checkedSize(path, opts.maxBytes ?? DEFAULT_MAX_BYTES);
-  const probe = await probeFile(path, size);
+  const size = await checkedSize(path, opts.maxBytes ?? DEFAULT_MAX_BYTES, opts.handle);
+  const probe = await probeFile(path, size, opts.handle);
   const maxDurationS = opts.maxDurationS ?? DEFAULT_MAX_DURATION_S;
   checkDeclaredDuration(path, probe, maxDurationS);
 

@@ -46,7 +46,10 @@ export async function probeAudioFile(path: string, fh: FileHandle, size: number)
   }
   // The name counts only in the wording of the error: the content decided the format.
   const ext = extname(path).toLowerCase();
-  const what = looksLikeText(body) ? 'looks like a text file, not audio' : `starts with bytes ${hexPrefix(body)}, which match no audio format`;
+  // The bytes are not shown: serve opens any file it is pointed at, and an error must not read a file out.
+  const what = looksLikeText(body)
+    ? 'looks like a text file, not audio'
+    : `matches no audio format at byte ${tagEnd} (expected a WAV "RIFF…WAVE", FLAC "fLaC", Ogg "OggS", MP4 "ftyp" or WebM header, or an MP3/AAC frame)`;
   const claim = (AUDIO_EXTENSIONS as readonly string[]).includes(ext.slice(1)) ? `has a ${ext} extension but its content ${what}` : `its content ${what}`;
   throw new FastAstError('AUDIO_UNSUPPORTED', `${path}: ${claim}; supported formats: ${SUPPORTED_FORMATS_TEXT}`);
 }
@@ -61,7 +64,7 @@ function id3v2End(b: Uint8Array): number {
 function recogniseUnsupported(b: Uint8Array): string | null {
   const magic = ascii(b, 0, 4);
   if (magic === 'RIFF' && ascii(b, 8, 4) === 'AVI ') return 'AVI video';
-  if (magic === 'RIFF') return `a RIFF file of type "${ascii(b, 8, 4)}" (not WAVE)`;
+  if (magic === 'RIFF') return 'a RIFF file whose type (bytes 8–11) is not WAVE';
   if (magic === 'RF64' || magic === 'BW64') return 'RF64/BW64 WAV (files over 4 GB)';
   if (magic === 'FORM' && (ascii(b, 8, 4) === 'AIFF' || ascii(b, 8, 4) === 'AIFC')) return 'AIFF';
   if (magic === 'OggS') return 'Ogg with an unsupported codec (only Vorbis, Opus and FLAC in Ogg are read)';
@@ -82,10 +85,6 @@ function looksLikeText(b: Uint8Array): boolean {
     if (c === 0) return false;
   }
   return printable === n;
-}
-
-function hexPrefix(b: Uint8Array): string {
-  return Array.from(b.subarray(0, 8), (x) => x.toString(16).padStart(2, '0')).join(' ');
 }
 
 // ---------------------------------------------------------------- WAV

@@ -47,7 +47,7 @@ export async function readLabelCsv(path: string): Promise<string[]> {
   rows.forEach((row, r) => {
     const i = indexCol >= 0 ? Number(row[indexCol]) : r;
     if (!Number.isInteger(i) || i < 0 || i >= rows.length || labels[i] !== undefined) {
-      throw new FastAstError('USAGE', `${path}: row ${r + 2} has index ${JSON.stringify(row[indexCol])}; indexes must be 0…${rows.length - 1}, each once`);
+      throw new FastAstError('USAGE', `${path}: line ${r + 2}: the index column must hold a whole number 0…${rows.length - 1}, each once`);
     }
     labels[i] = (row[nameCol] ?? '').trim();
   });

@@ -8,6 +8,7 @@ import { openSafetensors } from './safetensors.js';
 import { specFromConfigs, type ModelSpec } from './spec.js';
 import { openTorchStateDict } from './torch-state-dict.js';
 import { expectedTensors, type Weights } from './weights.js';
+import { jsonSyntaxAt, valueKind } from '../common/describe-content.js';
 
 export interface Checkpoint {
   /** Folder name, e.g. `ast-tiny-esc10-cmkd` (a .pth: its file name without the extension). */
@@ -31,13 +32,14 @@ async function readJson(path: string, required: boolean): Promise<Record<string,
     if (!required) return null;
     throw new FastAstError('CHECKPOINT_INVALID', `${path}: missing; an AST checkpoint folder needs config.json and model.safetensors (or pytorch_model.bin)`);
   }
+  let v: unknown;
   try {
-    const v = JSON.parse(text);
-    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error('not an object');
-    return v as Record<string, unknown>;
-  } catch (e) {
-    throw new FastAstError('CONFIG_INVALID', `${path}: not a JSON object (${(e as Error).message})`);
+    v = JSON.parse(text);
+  } catch {
+    throw new FastAstError('CONFIG_INVALID', `${path}: not a JSON object (invalid JSON ${jsonSyntaxAt(text) || 'somewhere in the file'})`);
   }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new FastAstError('CONFIG_INVALID', `${path}: not a JSON object (the file holds ${valueKind(v)})`);
+  return v as Record<string, unknown>;
 }
 
 export async function sha256File(path: string): Promise<string> {

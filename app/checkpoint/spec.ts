@@ -1,4 +1,5 @@
 import { FastAstError } from '../errors.js';
+import { valueKind } from '../common/describe-content.js';
 
 /** Everything the engine needs to know about an AST checkpoint, from config.json + preprocessor_config.json. */
 export interface ModelSpec {
@@ -49,7 +50,7 @@ type Json = Record<string, unknown>;
 function int(cfg: Json, key: string, where: string, fallback?: number): number {
   const v = cfg[key] ?? fallback;
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-    throw new FastAstError('CONFIG_INVALID', `${where}: "${key}" must be a positive integer, got ${JSON.stringify(cfg[key])}`);
+    throw new FastAstError('CONFIG_INVALID', `${where}: "${key}" must be a positive integer, got ${valueKind(cfg[key])}`);
   }
   return v;
 }
@@ -57,7 +58,7 @@ function int(cfg: Json, key: string, where: string, fallback?: number): number {
 function num(cfg: Json, key: string, where: string, fallback: number): number {
   const v = cfg[key] ?? fallback;
   if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new FastAstError('CONFIG_INVALID', `${where}: "${key}" must be a number, got ${JSON.stringify(cfg[key])}`);
+    throw new FastAstError('CONFIG_INVALID', `${where}: "${key}" must be a number, got ${valueKind(cfg[key])}`);
   }
   return v;
 }
@@ -69,10 +70,11 @@ export function labelsFromConfig(cfg: Json, where: string): string[] {
   }
   const n = Object.keys(id2label).length;
   const labels: string[] = new Array(n);
-  for (const [k, v] of Object.entries(id2label)) {
+  for (const [entry, [k, v]] of Object.entries(id2label).entries()) {
     const i = Number(k);
     if (!Number.isInteger(i) || i < 0 || i >= n || typeof v !== 'string') {
-      throw new FastAstError('CONFIG_INVALID', `${where}: id2label entry ${JSON.stringify(k)} → ${JSON.stringify(v)} is not an index 0…${n - 1} with a name`);
+      const why = typeof v !== 'string' ? `its name is ${valueKind(v)}` : 'its key is not an index';
+      throw new FastAstError('CONFIG_INVALID', `${where}: id2label entry ${entry + 1} of ${n}: ${why}; expected "0"…"${n - 1}" → a label name`);
     }
     labels[i] = v;
   }
@@ -89,10 +91,10 @@ export function convOutputSize(input: number, patch: number, stride: number): nu
  */
 export function specFromConfigs(config: Json, preprocessor: Json | null, where: string): ModelSpec {
   if (config.model_type !== undefined && config.model_type !== 'audio-spectrogram-transformer') {
-    throw new FastAstError('CONFIG_INVALID', `${where}: model_type is "${String(config.model_type)}", expected "audio-spectrogram-transformer"`);
+    throw new FastAstError('CONFIG_INVALID', `${where}: model_type is not "audio-spectrogram-transformer" (it is ${valueKind(config.model_type)}); this is no AST checkpoint`);
   }
   const act = config.hidden_act ?? 'gelu';
-  if (act !== 'gelu') throw new FastAstError('CONFIG_INVALID', `${where}: hidden_act "${String(act)}" is not supported (only "gelu")`);
+  if (act !== 'gelu') throw new FastAstError('CONFIG_INVALID', `${where}: hidden_act must be "gelu", the only activation supported (it is ${valueKind(act)})`);
   const hiddenSize = int(config, 'hidden_size', where);
   const numHeads = int(config, 'num_attention_heads', where);
   if (hiddenSize % numHeads !== 0) {

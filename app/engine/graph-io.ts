@@ -1,5 +1,6 @@
 import type { ModelSpec } from '../checkpoint/spec.js';
-import { GRAPH_IO } from '../graph/tome-ast.js';
+import { GRAPH_IO, type StaticSchedule } from '../graph/tome-ast.js';
+import { applySchedule } from '../tome/schedule.js';
 import type { ItemResult, MergeSettings, RunResult } from './types.js';
 import { FastAstError } from '../errors.js';
 
@@ -10,7 +11,8 @@ export interface OrtTensorLike {
 }
 export type TensorFactory = (type: 'float32' | 'int64', data: Float32Array | BigInt64Array, dims: number[]) => OrtTensorLike;
 
-export function checkRunArgs(spec: ModelSpec, input: Float32Array, batch: number, settings: MergeSettings): void {
+/** `fixed`: the schedule a static graph was built for; settings that apply any other are refused, not silently ignored. */
+export function checkRunArgs(spec: ModelSpec, input: Float32Array, batch: number, settings: MergeSettings, fixed?: StaticSchedule): void {
   const per = spec.maxLength * spec.numMelBins;
   if (!Number.isInteger(batch) || batch < 1 || input.length !== batch * per) {
     throw new FastAstError('ENGINE_FAILED', `input holds ${input.length} values; batch ${batch} × ${spec.maxLength} frames × ${spec.numMelBins} mel bins needs ${batch * per}`);
@@ -18,10 +20,24 @@ export function checkRunArgs(spec: ModelSpec, input: Float32Array, batch: number
   if (settings.schedule.length !== spec.numLayers || settings.schedule.some((r) => !Number.isInteger(r) || r < 0)) {
     throw new FastAstError('SCHEDULE_INVALID', `schedule [${settings.schedule.join(', ')}] must hold ${spec.numLayers} non-negative integers (one per layer)`);
   }
+  if (fixed && !sameApplied(spec, settings, fixed)) {
+    throw new FastAstError(
+      'SCHEDULE_INVALID',
+      `this graph was built for schedule [${fixed.schedule.join(', ')}] (distillation token ${fixed.protectDistillation ? '' : 'not '}protected); it cannot run [${settings.schedule.join(', ')}]`,
+    );
+  }
 }
 
-export function makeFeeds(spec: ModelSpec, input: Float32Array, batch: number, settings: MergeSettings, tensor: TensorFactory): Record<string, OrtTensorLike> {
-  checkRunArgs(spec, input, batch, settings);
+/** Two requests are the same run when they clamp to the same r per layer with the same protection. */
+function sameApplied(spec: ModelSpec, settings: MergeSettings, fixed: StaticSchedule): boolean {
+  if (settings.protectDistillation !== fixed.protectDistillation) return false;
+  const a = applySchedule(spec.numTokens, settings.schedule, settings.protectDistillation).rApplied;
+  const b = applySchedule(spec.numTokens, fixed.schedule, fixed.protectDistillation).rApplied;
+  return a.every((r, l) => r === b[l]);
+}
+
+export function makeFeeds(spec: ModelSpec, input: Float32Array, batch: number, settings: MergeSettings, tensor: TensorFactory, fixed?: StaticSchedule): Record<string, OrtTensorLike> {
+  checkRunArgs(spec, input, batch, settings, fixed);
   return {
     [GRAPH_IO.input]: tensor('float32', input, [batch, spec.maxLength, spec.numMelBins]),
     [GRAPH_IO.schedule]: tensor('int64', BigInt64Array.from(settings.schedule.map((r) => BigInt(r))), [spec.numLayers]),

@@ -34,6 +34,6 @@ export async function createNodeEngine(model: { spec: ModelSpec; weights: Weight
   const { session, ep, attempts } = await openFirstWorking(opts.providers ?? defaultProviders(), (candidate) =>
     ort.InferenceSession.create(graphFor(candidate), sessionOptions(candidate, opts.threads ?? 0)),
   );
-  return engineFromSession(model.spec, session as unknown as SessionLike, ep, attempts, tensor, precisionOf(opts));
+  return engineFromSession(model.spec, session as unknown as SessionLike, ep, attempts, tensor, precisionOf(opts), opts.graph?.staticSchedule);
 }
 

@@ -1,5 +1,5 @@
 import type { ModelSpec } from '../checkpoint/spec.js';
-import type { WeightsPrecision } from '../graph/tome-ast.js';
+import type { StaticSchedule, WeightsPrecision } from '../graph/tome-ast.js';
 import { FastAstError } from '../errors.js';
 import { makeFeeds, outputNames, readOutputs, type OrtTensorLike, type TensorFactory } from './graph-io.js';
 import type { Engine, EpAttempt, ExecutionProvider, MergeSettings, RunResult } from './types.js';
@@ -38,6 +38,8 @@ export function engineFromSession(
   attempts: EpAttempt[],
   tensor: TensorFactory,
   weights: WeightsPrecision = 'float32',
+  /** The schedule a static graph was built for (GraphOptions.staticSchedule); runs must apply it. */
+  fixed?: StaticSchedule,
 ): Engine {
   const names = outputNames(spec);
   // onnxruntime sessions do not allow overlapping run() calls; queue them.
@@ -50,7 +52,7 @@ export function engineFromSession(
     run(input: Float32Array, batch: number, settings: MergeSettings): Promise<RunResult> {
       let feeds: Record<string, never>;
       try {
-        feeds = makeFeeds(spec, input, batch, settings, tensor) as Record<string, never>;
+        feeds = makeFeeds(spec, input, batch, settings, tensor, fixed) as Record<string, never>;
       } catch (e) {
         return Promise.reject(e);
       }

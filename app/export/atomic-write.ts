@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, open, rename, stat, unlink } from 'node:fs/promises';
+import { lstat, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FastAstError } from '../errors.js';
 
@@ -22,7 +22,19 @@ export function shownPath(path: string): string {
  * partial set (a sidecar without its table). The temp name is short and fixed-length so that
  * a long target name fails at its own rename, named, rather than at the temp file.
  */
-export async function writeFilesAtomically(files: readonly OutputFile[]): Promise<void> {
+export interface WriteOptions {
+  /** What is written, for the error ("the export", "the session"). */
+  what?: string;
+  /**
+   * Runs on each temp file as soon as it is created, before anything is written to it: serve
+   * --root checks there where the file really is, so a folder swapped for a link after the check
+   * of its path gets nothing. Throwing removes the temp files and fails the write with that error.
+   */
+  checkCreated?: (handle: FileHandle, path: string) => Promise<void>;
+}
+
+export async function writeFilesAtomically(files: readonly OutputFile[], opts: WriteOptions = {}): Promise<void> {
+  const what = opts.what ?? 'the export';
   const staged: { file: OutputFile; temp: string }[] = [];
   const removeTemps = async (from = 0) => {
     for (const s of staged.slice(from)) await unlink(s.temp).catch(() => undefined);
@@ -32,10 +44,11 @@ export async function writeFilesAtomically(files: readonly OutputFile[]): Promis
     try {
       // Checked here, not left to open(): a NUL in the name only (not the folder) would pass the temp file.
       if (file.path.includes('\0')) throw nulError();
-      await writeDurably(temp, file.data, () => staged.push({ file, temp }));
+      await writeDurably(temp, file.data, () => staged.push({ file, temp }), opts.checkCreated);
     } catch (e) {
       await removeTemps();
-      throw await writeError(file.path, e);
+      if (e instanceof FastAstError) throw e;
+      throw await writeError(file.path, e, what);
     }
   }
   const placed: string[] = [];
@@ -51,17 +64,18 @@ export async function writeFilesAtomically(files: readonly OutputFile[]): Promis
     } catch (e) {
       await removeTemps(i);
       for (const p of placed) await unlink(p).catch(() => undefined);
-      throw await writeError(file.path, e);
+      throw await writeError(file.path, e, what);
     }
   }
   for (const dir of new Set(staged.map((s) => dirname(s.file.path)))) await syncFolder(dir);
 }
 
 /** Creates `path` (never overwriting), writes and fsyncs it; `created` runs once the file exists, so cleanup knows of it. */
-async function writeDurably(path: string, data: string | Uint8Array, created: () => void): Promise<void> {
+async function writeDurably(path: string, data: string | Uint8Array, created: () => void, check?: WriteOptions['checkCreated']): Promise<void> {
   const fh = await open(path, 'wx', 0o644);
   created();
   try {
+    await check?.(fh, path);
     await fh.writeFile(data);
     await fh.sync();
   } finally {
@@ -110,8 +124,8 @@ export async function refuseExisting(paths: readonly string[]): Promise<void> {
   throw new FastAstError('EXISTS', `${n} already: ${shown}. Nothing was written; export again with overwrite to replace ${existing.length === 1 ? 'it' : 'them'}.`, existing);
 }
 
-/** A failed write as a message a user can act on: the target path, then why, in words. */
-export async function writeError(path: string, e: unknown): Promise<FastAstError> {
+/** A failed write as a message a user can act on: the target path, then why, in words, naming the folder. `what` is what was being written. */
+export async function writeError(path: string, e: unknown, what = 'the export'): Promise<FastAstError> {
   const err = e as NodeJS.ErrnoException;
   const dir = dirname(path);
   const shown = shownPath(path);
@@ -141,7 +155,10 @@ export async function writeError(path: string, e: unknown): Promise<FastAstError
       break;
     case 'ENOSPC':
     case 'EDQUOT':
-      why = 'the disk is full (or the quota is used up)';
+      why = `the disk holding the folder ${shownPath(dir)} is full (or the quota is used up)`;
+      break;
+    case 'EFBIG':
+      why = `the file is larger than this process may write into ${shownPath(dir)} (its file size limit, ulimit -f)`;
       break;
     case 'EISDIR':
     case 'ENOTEMPTY':
@@ -154,5 +171,5 @@ export async function writeError(path: string, e: unknown): Promise<FastAstError
     default:
       why = `${err?.code ?? 'error'}: ${err?.message ?? String(e)}`;
   }
-  return new FastAstError('EXPORT_FAILED', `${shown}: cannot write the export: ${why}. No partial file was left.`);
+  return new FastAstError('EXPORT_FAILED', `${shown}: cannot write ${what}: ${why}. No partial file was left.`);
 }

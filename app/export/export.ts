@@ -11,7 +11,7 @@ import { decodeAudioFile } from '../audio/decode.js';
 import { FastAstError } from '../errors.js';
 import { ALL, selectSegments, type Selection } from '../segments/select.js';
 import { byTime, type Provenance, type RecordingSegments } from '../segments/types.js';
-import { refuseExisting, writeFilesAtomically, type OutputFile } from './atomic-write.js';
+import { refuseExisting, writeFilesAtomically, type OutputFile, type WriteOptions } from './atomic-write.js';
 import { writeAudacityLabels } from './audacity.js';
 import { writeBirdnetCsv } from './birdnet-csv.js';
 import { writeLabelStudio } from './label-studio.js';
@@ -68,6 +68,8 @@ export interface ExportRequest {
   overwrite?: boolean;
   /** Clips only: default decodes with app/audio at the file's own rate (mono). */
   loadAudio?: (file: string) => Promise<ClipAudio>;
+  /** Checks each file as it is created, before it is written (serve --root: where it really is); see writeFilesAtomically. */
+  checkCreated?: WriteOptions['checkCreated'];
 }
 
 export interface ExportResult {
@@ -112,7 +114,7 @@ export async function exportSegments(req: ExportRequest): Promise<ExportResult> 
     files.push(sidecarFile(path, makeSidecar(format, [names[i]], req.provenance, group, selection, include)));
   });
   if (!req.overwrite) await refuseExisting(files.map((f) => f.path));
-  await writeFilesAtomically(files);
+  await writeFilesAtomically(files, { checkCreated: req.checkCreated });
   return { files: files.map((f) => f.path), segments };
 }
 
@@ -177,7 +179,7 @@ async function exportClips(req: ExportRequest, recordings: RecordingSegments[], 
     const clipFiles = files.map((f) => basename(f.path));
     const sidecar = makeSidecar('clips', clipFiles, req.provenance, [rec], selection, include, { sampleRate: audio.sampleRate, channels: 1, note });
     files.push({ path: join(req.outDir, sidecarNames[i]), data: JSON.stringify(sidecar, null, 2) + '\n' });
-    await writeFilesAtomically(files);
+    await writeFilesAtomically(files, { checkCreated: req.checkCreated });
     written.push(...files.map((f) => f.path));
   }
   return written;

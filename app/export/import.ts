@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { SegmentImportFormat as ImportFormat } from '../common/export-formats.js';
 import { FastAstError } from '../errors.js';
 import type { RecordingSegments, Segment } from '../segments/types.js';
@@ -18,6 +18,11 @@ export interface ImportOptions {
    * single-file Raven table). Default: the one recording named by the sidecar beside the file.
    */
   file?: string;
+  /**
+   * Opens a file to read (default: by its name). serve --root passes one that refuses files
+   * outside the root, the sidecar beside the file included (a link there is not followed).
+   */
+  openFile?: (path: string) => Promise<FileHandle>;
 }
 
 /**
@@ -27,10 +32,11 @@ export interface ImportOptions {
  * as long as its last segment.
  */
 export async function importSegments(path: string, opts: ImportOptions = {}): Promise<RecordingSegments[]> {
-  const text = await readText(path);
+  const openFile = opts.openFile ?? ((p: string) => open(p, 'r'));
+  const text = await readText(path, openFile);
   const format = opts.format ?? sniff(text);
   if (format === 'json') return readSegmentsJson(text, path);
-  const sidecar = await readSidecar(path + SIDECAR_SUFFIX);
+  const sidecar = await readSidecar(path + SIDECAR_SUFFIX, openFile);
   const file = opts.file ?? (sidecar?.recordings.length === 1 ? sidecar.recordings[0].file : undefined);
   let rows: ImportedRow[];
   if (format === 'raven') {
@@ -50,10 +56,20 @@ function sniff(text: string): ImportFormat {
   return header.split('\t').some((h) => h.trim() === 'Begin Time (s)') ? 'raven' : 'audacity';
 }
 
-async function readText(path: string): Promise<string> {
+async function readWith(path: string, openFile: (path: string) => Promise<FileHandle>): Promise<string> {
+  const fh = await openFile(path);
   try {
-    return await readFile(path, 'utf8');
+    return await fh.readFile('utf8');
+  } finally {
+    await fh.close();
+  }
+}
+
+async function readText(path: string, openFile: (path: string) => Promise<FileHandle>): Promise<string> {
+  try {
+    return await readWith(path, openFile);
   } catch (e) {
+    if (e instanceof FastAstError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new FastAstError('FILE_NOT_FOUND', `${path}: no such file`);
     throw new FastAstError('IMPORT_INVALID', `${path}: cannot be read (${(e as Error).message})`);
@@ -61,9 +77,9 @@ async function readText(path: string): Promise<string> {
 }
 
 /** The sidecar, if there is a readable one; a broken sidecar only costs provenance, never the import. */
-async function readSidecar(path: string): Promise<Sidecar | undefined> {
+async function readSidecar(path: string, openFile: (path: string) => Promise<FileHandle>): Promise<Sidecar | undefined> {
   try {
-    const s = JSON.parse(await readFile(path, 'utf8')) as Sidecar;
+    const s = JSON.parse(await readWith(path, openFile)) as Sidecar;
     if (s?.format !== 'fastast-sidecar' || !Array.isArray(s.recordings)) return undefined;
     readProvenance(sidecarProvenance(s), path, 'sidecar');
     return s;

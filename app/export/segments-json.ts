@@ -2,6 +2,7 @@ import type { Provenance, RecordingSegments, ReviewStatus, Segment } from '../se
 import { appVersion } from './app-version.js';
 import { importError } from './imported.js';
 import { exactSeconds } from './text.js';
+import { jsonSyntaxAt } from '../common/describe-content.js';
 
 /**
  * FastAST's own segments JSON: every field of every segment, so it reads back exactly (review
@@ -42,10 +43,10 @@ export function readSegmentsJson(text: string, path: string): RecordingSegments[
   let doc: unknown;
   try {
     doc = JSON.parse(text);
-  } catch (e) {
+  } catch {
     // Only where: the parser's own message quotes the text around the fault, and an error must not show a file's contents.
-    const at = /at position (\d+)/.exec((e as Error).message);
-    throw importError(path, null, `not valid JSON${at ? ` (at character ${at[1]})` : ''}`);
+    const at = jsonSyntaxAt(text);
+    throw importError(path, null, `not valid JSON${at ? ` ${at}` : ''}`);
   }
   if (!isObject(doc) || doc.format !== SEGMENTS_JSON_FORMAT) throw importError(path, null, `not a FastAST segments file ("format": "${SEGMENTS_JSON_FORMAT}" missing)`);
   if (doc.version !== SEGMENTS_JSON_VERSION) throw importError(path, null, `version ${typeof doc.version === 'number' ? doc.version : JSON.stringify(typeof doc.version)} is not supported (this app reads version ${SEGMENTS_JSON_VERSION})`);

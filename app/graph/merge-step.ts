@@ -23,6 +23,15 @@ export interface LayerInputs {
   r: string;
   numHeads: number;
   hiddenSize: number;
+  /** N, r and the protected token count when the graph is built for one schedule (GraphOptions.staticSchedule): index patterns become constants. */
+  known?: KnownCounts;
+}
+
+export interface KnownCounts {
+  N: number;
+  r: number;
+  /** 1 + (distillation token protected ? 1 : 0). */
+  protectedCount: number;
 }
 
 /** x and size after the merge, and the per-layer outputs ([B, N] map int64, score and margin float). */

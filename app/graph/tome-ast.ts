@@ -1,5 +1,7 @@
 import type { ModelSpec } from '../checkpoint/spec.js';
 import { EMBEDDING_NAMES as E, layerWeightNames, type Weights } from '../checkpoint/weights.js';
+import { FastAstError } from '../errors.js';
+import { applySchedule } from '../tome/schedule.js';
 import { bipartiteMerge } from './bipartite-merge.js';
 import { type MergeStep, type RunConstants, runConstants } from './merge-step.js';
 import { DataType, GraphBuilder, MS_DOMAIN, tensorLiteral } from './onnx-builder.js';
@@ -43,6 +45,20 @@ export interface GraphOptions {
   weights?: WeightsPrecision;
   /** Which 8-bit op (quantize.ts); default 'nbits', chosen by measurement. The bench compares both. */
   int8Kernel?: Int8Kernel;
+  /**
+   * A graph for one schedule only: r per layer and the distillation flag are baked in, so every
+   * token count is a constant (onnxruntime folds the shape arithmetic), layers with r = 0 have no
+   * merge nodes at all and the others no If node. The `schedule` and `protect_distillation`
+   * inputs stay (same feeds for every graph) but are not read: the engine refuses settings that
+   * apply another schedule (graph-io.ts). Absent = one graph for every schedule.
+   */
+  staticSchedule?: StaticSchedule;
+}
+
+/** The settings a static graph is built for (prop_attn stays a runtime input). */
+export interface StaticSchedule {
+  schedule: number[];
+  protectDistillation: boolean;
 }
 
 /**
@@ -100,7 +116,9 @@ export function defineTomeAstGraph(g: GraphBuilder, spec: ModelSpec, weights: We
   const input = g.input(GRAPH_IO.input, DataType.FLOAT, ['batch', spec.maxLength, spec.numMelBins]);
   const schedule = g.input(GRAPH_IO.schedule, DataType.INT64, [spec.numLayers]);
   const propAttn = g.input(GRAPH_IO.propAttn, DataType.FLOAT, [1]);
-  const distillationProtected = g.input(GRAPH_IO.protectDistillation, DataType.INT64, [1]);
+  const fed = g.input(GRAPH_IO.protectDistillation, DataType.INT64, [1]);
+  const fixed = options.staticSchedule && staticLayers(spec, options.staticSchedule);
+  const distillationProtected = fixed ? g.int64Tensor([options.staticSchedule!.protectDistillation ? 1 : 0]) : fed;
   const vec = (vals: number[]) => g.int64Tensor(vals);
 
   const linear = (x: string, w: Float32Array, b: Float32Array, rows: number, cols: number) =>
@@ -135,7 +153,7 @@ export function defineTomeAstGraph(g: GraphBuilder, spec: ModelSpec, weights: We
   for (let l = 0; l < spec.numLayers; l++) {
     const n = layerWeightNames(l);
     g.inScope(`layer${l}/`, () => {
-      const N = g.op('Shape', [x], { start: { i: 1 }, end: { i: 2 } }); // [N]
+      const N = fixed ? vec([fixed.tokens[l]]) : g.op('Shape', [x], { start: { i: 1 }, end: { i: 2 } }); // [N]
       const upTo = (t: string, end: string) => g.op('Slice', [t, vec([0]), end]);
       // --- attention, with log(size) added to the keys' logits when proportional attention is on
       const h = layerNorm(x, n.ln1W, n.ln1B);
@@ -160,21 +178,23 @@ export function defineTomeAstGraph(g: GraphBuilder, spec: ModelSpec, weights: We
       // --- merge (bipartite soft matching on the keys averaged over heads). A layer with r = 0
       // skips it, as reference ToMe does: no matching is computed, the order stays, and r = 0
       // costs what the plain transformer costs.
-      const r = clampedR(g, run, N, l);
+      // A static layer with r = 0 makes no r at all (an unused constant only earns a warning from onnxruntime).
+      const r = !fixed ? clampedR(g, run, N, l) : fixed.rApplied[l] > 0 ? vec([fixed.rApplied[l]]) : '';
       const noMerge = () => {
         const perToken = g.op('Concat', [run.batchSize, N], { axis: { i: 0 } }); // [B, N]
         const nan = g.op('ConstantOfShape', [perToken], { value: { t: tensorLiteral(DataType.FLOAT, [NaN]) } });
         return [x, size, g.op('Expand', [upTo(run.tokenIndices, N), perToken]), nan, nan];
       };
-      const [xMerged, sizeMerged, map, score, margin] = g.ifElse(
-        g.op('Greater', [r, vec([0])]),
-        [DataType.FLOAT, DataType.FLOAT, DataType.INT64, DataType.FLOAT, DataType.FLOAT],
-        () => {
-          const m = mergeStep(g, run, { x, size, keys: k, N, r, numHeads: H, hiddenSize: D });
-          return [m.x, m.size, m.map, m.score, m.margin];
-        },
-        noMerge,
-      );
+      const merge = () => {
+        const known = fixed && { N: fixed.tokens[l], r: fixed.rApplied[l], protectedCount: options.staticSchedule!.protectDistillation ? 2 : 1 };
+        const m = mergeStep(g, run, { x, size, keys: k, N, r, numHeads: H, hiddenSize: D, known });
+        return [m.x, m.size, m.map, m.score, m.margin];
+      };
+      const [xMerged, sizeMerged, map, score, margin] = fixed
+        ? fixed.rApplied[l] > 0
+          ? merge()
+          : noMerge()
+        : g.ifElse(g.op('Greater', [r, vec([0])]), [DataType.FLOAT, DataType.FLOAT, DataType.INT64, DataType.FLOAT, DataType.FLOAT], merge, noMerge);
       x = xMerged;
       size = sizeMerged;
       g.output(GRAPH_IO.map(l), g.op('Cast', [map], { to: { i: DataType.INT32 } }), DataType.INT32, ['batch', `tokens_in_${l}`]);
@@ -196,6 +216,14 @@ export function defineTomeAstGraph(g: GraphBuilder, spec: ModelSpec, weights: We
   const headIn = layerNorm(pooled, E.headLnW, E.headLnB, spec.headLayerNormEps);
   const logits = linear(headIn, get(weights, E.headW), get(weights, E.headB), C, D);
   g.output(GRAPH_IO.logits, logits, DataType.FLOAT, ['batch', C]);
+}
+
+/** Tokens entering each layer and r applied per layer of a static schedule (clamped as the dynamic graph clamps). */
+function staticLayers(spec: ModelSpec, s: StaticSchedule): { tokens: number[]; rApplied: number[] } {
+  if (s.schedule.length !== spec.numLayers || s.schedule.some((r) => !Number.isInteger(r) || r < 0)) {
+    throw new FastAstError('SCHEDULE_INVALID', `static schedule [${s.schedule.join(', ')}] must hold ${spec.numLayers} non-negative integers`);
+  }
+  return applySchedule(spec.numTokens, s.schedule, s.protectDistillation);
 }
 
 /** r for layer l: the scheduled value clamped to [0, ⌊(N − protected)/2⌋], as a [1] int64. */

@@ -1,6 +1,7 @@
 /**
  * The host's view of app/audio: decode a file once, cut model windows out of it.
  */
+import type { FileHandle } from 'node:fs/promises';
 import { decodeAudioFile } from '../../app/audio/decode.js';
 import { fbank, fbankFrameCount, FRAME_LENGTH, FRAME_SHIFT } from '../../app/audio/fbank.js';
 import { hopFramesFromSeconds, windowCount, windowInput } from '../../app/audio/windows.js';
@@ -16,10 +17,10 @@ export interface DecodedAudio {
 
 export async function decodeForHost(
   path: string,
-  opts: { signal: AbortSignal; onProgress: (done: number, total: number) => void },
+  opts: { signal: AbortSignal; onProgress: (done: number, total: number) => void; handle?: FileHandle },
 ): Promise<DecodedAudio> {
   try {
-    const d = await decodeAudioFile(path, { signal: opts.signal, onProgress: (f) => opts.onProgress(f, 1) });
+    const d = await decodeAudioFile(path, { signal: opts.signal, onProgress: (f) => opts.onProgress(f, 1), ...(opts.handle ? { handle: opts.handle } : {}) });
     return { samples: d.samples, sampleRate: d.sampleRate };
   } catch (e) {
     if (e instanceof FastAstError && e.code === 'CANCELLED') throw new HostError('CANCELLED', 'cancelled');

@@ -2,7 +2,7 @@
  * Paths the user types in the UI, which mean something on the host machine only: one rule for
  * every method that takes one (export, import, lab sets and lab exports).
  */
-import { realpath, stat } from 'node:fs/promises';
+import { lstat, open, readlink, realpath, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { FastAstError } from '../../app/errors.js';
@@ -28,10 +28,13 @@ export async function requireFolder(dir: string, what = 'folder'): Promise<void>
 }
 
 /**
- * `serve --root DIR`: the one folder the host may list, read and write under. Every path is
- * checked after following symlinks (realpath), so neither "../" nor a link inside the root
- * that points out of it gets through. Without a root (Electron, serve without --root) every
- * path passes unchanged.
+ * `serve --root DIR`: the one folder the host may list, read and write under. A path is first
+ * checked as written ("../" resolved), before the file system is asked anything, so a path
+ * outside gets the same answer whether it exists or not; then after following symlinks
+ * (realpath), so a link inside the root that points out of it does not get through either.
+ * Reads go through `openRead`, which checks the opened handle itself: a path swapped for a link
+ * between the check and the open cannot lead out. Without a root (Electron, serve without
+ * --root) every path passes unchanged.
  */
 export class PathRules {
   /** `root` must already be a real path (serve resolves it with realpath at start). */
@@ -40,7 +43,43 @@ export class PathRules {
   /** A file to read, a folder to list or to write into: its real path, inside the root, or OUTSIDE_ROOT. */
   async confine(p: string, what: string): Promise<string> {
     if (!this.root) return p;
+    this.inside(resolve(p), p, what);
     return this.inside(await realpathOfExisting(p), p, what);
+  }
+
+  /**
+   * Opens a file for reading, confined: by its real path, then checked again through the handle
+   * (where the opened file really is), so nothing outside the root is ever read. `path` is the
+   * real path; the caller closes the handle.
+   */
+  async openRead(p: string, what: string): Promise<{ path: string; handle: FileHandle }> {
+    const path = await this.confine(p, what);
+    const handle = await open(path, 'r');
+    try {
+      if (this.root) this.inside(await openedPath(handle, path), p, what);
+    } catch (e) {
+      await handle.close();
+      throw e;
+    }
+    return { path, handle };
+  }
+
+  /**
+   * For writeFilesAtomically: a file just created (not yet written) must really lie inside the
+   * root, else it is removed where it is and the write refused, so a folder swapped for a link
+   * after its check receives nothing. Undefined without a root.
+   */
+  checkCreated(what: string): ((handle: FileHandle, path: string) => Promise<void>) | undefined {
+    if (!this.root) return undefined;
+    return async (handle, path) => {
+      const real = await openedPath(handle, path);
+      try {
+        this.inside(real, path, what);
+      } catch (e) {
+        if (real !== '/') await unlink(real).catch(() => undefined);
+        throw e;
+      }
+    };
   }
 
   private inside(real: string, given: string, what: string): string {
@@ -48,6 +87,19 @@ export class PathRules {
     if (real === root || real.startsWith(root.endsWith(sep) ? root : root + sep)) return real;
     throw new FastAstError('OUTSIDE_ROOT', `${given}: the ${what} is outside ${root}, the only folder this host may use (serve --root)`);
   }
+}
+
+/**
+ * Where an opened file really is. Linux says so for the handle itself (/proc/self/fd); elsewhere
+ * the path it was opened by must still lead, without a link, to the same file.
+ */
+async function openedPath(handle: FileHandle, openedAs: string): Promise<string> {
+  const viaProc = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => null);
+  if (viaProc !== null && isAbsolute(viaProc)) return viaProc;
+  const [opened, now, real] = await Promise.all([handle.stat(), lstat(openedAs).catch(() => null), realpath(openedAs).catch(() => null)]);
+  const same = now !== null && !now.isSymbolicLink() && now.dev === opened.dev && now.ino === opened.ino && real === openedAs;
+  // A path that no longer leads to the opened file: where the handle is cannot be told, so it counts as outside.
+  return same ? openedAs : '/';
 }
 
 /**

@@ -6,7 +6,8 @@
  * This file is the dispatch table: each method of the contract, answered by the part that owns it.
  */
 import { join } from 'node:path';
-import { PROTOCOL_VERSION, type MergeParams, type Method, type Params, type Provenance, type Result } from '../../app/contract/index.js';
+import { PROTOCOL_VERSION, type FileInfo, type MergeParams, type Method, type Params, type Provenance, type Result } from '../../app/contract/index.js';
+import { FastAstError } from '../../app/errors.js';
 import { analyseFile } from './analysis.js';
 import { EngineCache, type LoadedModel } from './engine-cache.js';
 import { EngineQueue } from './engine-queue.js';
@@ -173,7 +174,7 @@ export class Host {
     },
 
     'file.open': async ({ path }, ctx) => {
-      const info = await this.files.open(await this.paths.confine(path, 'file'), (this.activeInfo()?.maxLength ?? 1024) / 100, ctx);
+      const info = await this.openFile(path, ctx);
       // The recent list is a convenience: a state folder that cannot be written must not stop the file opening.
       await this.sessions.noteOpened(info.path).catch((e: Error) => this.log(`recent files: ${e.message}`));
       return info;
@@ -225,7 +226,11 @@ export class Host {
     },
 
     'session.get': async () => this.sessions.getSession(),
-    'session.save': async (params) => ({ savedAt: await this.sessions.saveSession(params) }),
+    'session.save': async ({ openFiles, activePath, view }) => {
+      const confined = async (p: string) => this.paths.confine(p, 'file');
+      const saved = { openFiles: await Promise.all(openFiles.map(confined)), activePath: activePath === null ? null : await confined(activePath), view };
+      return { savedAt: await this.sessions.saveSession(saved) };
+    },
     'file.state.save': async (params) => ({ savedAt: await this.sessions.saveFile({ ...params, path: await this.paths.confine(params.path, 'file') }) }),
     'file.state.get': async ({ path }) => this.sessions.getFile(await this.paths.confine(path, 'file')),
     'recent.list': async () => ({ files: await this.sessions.recent() }),
@@ -237,6 +242,22 @@ export class Host {
     'lab.sweep': async (params, ctx) => this.lab.sweep(params, ctx),
     'lab.export': async (params) => this.lab.export(params),
   };
+
+  /** file.open: under serve --root, decoded through a handle checked to lie inside the root (PathRules.openRead). */
+  private async openFile(path: string, ctx: CallContext): Promise<FileInfo> {
+    const windowS = (this.activeInfo()?.maxLength ?? 1024) / 100;
+    if (!this.paths.root) return this.files.open(path, windowS, ctx);
+    const opened = await this.paths.openRead(path, 'file').catch((e: NodeJS.ErrnoException) => {
+      if (e instanceof FastAstError) throw e;
+      if (e.code === 'ENOENT' || e.code === 'ENOTDIR') throw new FastAstError('FILE_NOT_FOUND', `${path}: no such file`);
+      throw new FastAstError('AUDIO_UNREADABLE', `${path}: cannot be opened (${e.code ?? e.message})`);
+    });
+    try {
+      return await this.files.open(opened.path, windowS, ctx, opened.handle);
+    } finally {
+      await opened.handle.close();
+    }
+  }
 
   /** Provenance for segments that carry none (drawn by hand, imported without a sidecar): the active model at r = 0. */
   private fallbackProvenance(): Provenance {

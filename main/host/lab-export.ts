@@ -39,6 +39,6 @@ export async function writeLabExport(
     data = png;
   }
   if (!params.overwrite) await refuseExisting([file]);
-  await writeFilesAtomically([{ path: file, data }]);
+  await writeFilesAtomically([{ path: file, data }], { checkCreated: paths.checkCreated('export folder') });
   return { path: file, bytes: typeof data === 'string' ? Buffer.byteLength(data) : data.length };
 }

@@ -144,6 +144,7 @@ export class LabHost {
     }
 
     const signal = ctx.signal;
+    const paths = this.cfg.paths;
     const res = await sweep(models, set, {
       settings: settingsGrid({
         rs: [...new Set(params.rs)],
@@ -156,6 +157,7 @@ export class LabHost {
       batchSize: 1,
       signal,
       turn: (job) => this.cfg.queue.submit('background', signal, job),
+      ...(paths?.root ? { openClip: (p: string) => paths.openRead(p, 'clip of the labelled set') } : {}),
       onProgress: (p: SweepProgress) =>
         progress(
           {

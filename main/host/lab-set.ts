@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { LabSweepParams } from '../../app/contract/index.js';
-import { audiosetAliases, openLabelledSet, type LabelledSet } from '../../app/analysis/labelled-set.js';
+import { audiosetAliases, checkClipFiles, openLabelledSet, type LabelledSet } from '../../app/analysis/labelled-set.js';
 import { hostPath, PathRules } from './host-paths.js';
 
 /** The bundled ESC-10 fold-5 set, next to the demo clips or the models (a source checkout). */
@@ -21,10 +21,24 @@ export async function openSweepSet(params: LabSweepParams, labels: readonly stri
     ...(params.fold !== undefined ? { fold: params.fold } : {}),
     ...(audioRoot !== undefined ? { audioRoot } : {}),
     aliases,
+    checkFiles: false,
+    ...(paths.root ? { readText: (p: string) => readConfined(p, paths) } : {}),
   });
-  // A CSV may name clips anywhere ("../", absolute paths, links): each one is a read.
+  // A CSV may name clips anywhere ("../", absolute paths, links): each one is a read, confined
+  // before any is looked for, so "not found" never tells whether a file outside the root exists.
   if (paths.root) for (const c of set.clips) await paths.confine(c.path, 'clip of the labelled set');
+  await checkClipFiles(set);
   return set;
+}
+
+/** A CSV under serve --root: read through a handle checked to lie inside the root. */
+async function readConfined(path: string, paths: PathRules): Promise<string> {
+  const { handle } = await paths.openRead(path, 'labelled set');
+  try {
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
 }
 
 /** At most `n` clips, taken from the classes in turn (each class in set order), then in set order. */

@@ -6,6 +6,8 @@ import { specFromConfigs, type ModelSpec } from '../../app/checkpoint/spec.js';
 import { expectedTensors } from '../../app/checkpoint/weights.js';
 import { framesToSeconds } from '../../app/common/units.js';
 import { maxR } from '../../app/tome/schedule.js';
+import { jsonSyntaxAt } from '../../app/common/describe-content.js';
+import { FastAstError } from '../../app/errors.js';
 
 /** Where a model was found: what ModelInfo says beyond the spec. */
 export interface ModelPlace {
@@ -19,7 +21,15 @@ export interface ModelPlace {
 
 /** The spec from a folder's config files only (a scan must not read every checkpoint's weights). */
 export async function readSpec(dir: string): Promise<ModelSpec> {
-  const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
+  const configPath = join(dir, 'config.json');
+  const text = await readFile(configPath, 'utf8');
+  let config;
+  try {
+    config = JSON.parse(text);
+  } catch {
+    // Not JSON.parse's message: it quotes the text.
+    throw new FastAstError('CONFIG_INVALID', `${configPath}: invalid JSON ${jsonSyntaxAt(text) || 'somewhere in the file'}`);
+  }
   let pre = null;
   try {
     pre = JSON.parse(await readFile(join(dir, 'preprocessor_config.json'), 'utf8'));

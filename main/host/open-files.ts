@@ -4,7 +4,7 @@
  * opened first, never another client's. A closed connection's files stay readable (a page that
  * reconnects keeps its file ids) until more than MAX_OPEN_FILES such files are left over.
  */
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { FileInfo } from '../../app/contract/index.js';
 import { isMediaName, mediaName } from '../http/media-name.js';
@@ -42,10 +42,13 @@ export class OpenFiles {
     await mkdir(this.mediaDir, { recursive: true, mode: 0o700 });
   }
 
-  /** Decodes `path`, writes its media copy and opens it; `windowS` is the active model's window. */
-  async open(path: string, windowS: number, ctx: CallContext): Promise<FileInfo> {
+  /**
+   * Decodes `path`, writes its media copy and opens it; `windowS` is the active model's window.
+   * `handle`: the file already opened (and checked against serve --root), read instead of `path`.
+   */
+  async open(path: string, windowS: number, ctx: CallContext, handle?: FileHandle): Promise<FileInfo> {
     const abs = resolve(path);
-    const audio = await decodeForHost(abs, { signal: ctx.signal, onProgress: (done, total) => ctx.progress('decode', done, total) });
+    const audio = await decodeForHost(abs, { signal: ctx.signal, onProgress: (done, total) => ctx.progress('decode', done, total), ...(handle ? { handle } : {}) });
     throwIfAborted(ctx.signal);
     const fileId = `f${++this.counter}`;
     const media = mediaName(fileId);

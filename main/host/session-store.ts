@@ -22,7 +22,7 @@ import {
   type Result,
   type SessionInput,
 } from '../../app/contract/index.js';
-import { writeFilesAtomically } from '../../app/export/atomic-write.js';
+import { writeError, writeFilesAtomically } from '../../app/export/atomic-write.js';
 import { FastAstError } from '../../app/errors.js';
 
 const FORMAT = { format: s.literal('fastast-session'), version: s.literal(1) };
@@ -214,11 +214,11 @@ export class SessionStore {
     const next = prev
       .catch(() => {})
       .then(async () => {
-        await mkdir(join(this.dir, 'files'), { recursive: true });
-        await writeFilesAtomically([{ path, data }]);
-      })
-      .catch((e: unknown) => {
-        throw new FastAstError('INTERNAL', `${path}: the session could not be saved: ${(e as Error).message}`);
+        const files = join(this.dir, 'files');
+        await mkdir(files, { recursive: true }).catch(async (e: unknown) => {
+          throw await writeError(join(files, basename(path)), e, 'the session');
+        });
+        await writeFilesAtomically([{ path, data }], { what: 'the session' });
       });
     this.writes.set(path, next);
     void next.finally(() => this.writes.get(path) === next && this.writes.delete(path)).catch(() => {});

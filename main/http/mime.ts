@@ -11,6 +11,7 @@ const MIME: Readonly<Record<string, string>> = {
   '.json': 'application/json',
   '.wasm': 'application/wasm',
   '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
 };
 
 export function mimeType(path: string): string {

@@ -1,6 +1,7 @@
 import { createRoot } from 'react-dom/client';
 import { App } from './components/App';
 import { bootstrap } from './bootstrap';
+import './styles/fonts.css';
 import './styles/base.css';
 import './styles/layout.css';
 import './styles/merge-view.css';

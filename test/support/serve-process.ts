@@ -24,13 +24,22 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
+export interface ServeOptions {
+  /** The state folder (default: one in a temp folder removed on stop). */
+  stateDir?: string;
+  /** RLIMIT_FSIZE for serve and its host child, set with util-linux's prlimit: a write past it fails EFBIG (Node ignores SIGXFSZ). */
+  fileSizeLimit?: number;
+}
+
 /** Starts serve on a free port with a stub UI and its state in a temp folder; resolves once it prints its URL. `args` go to serve's command line. */
-export function startServeProcess(args: string[] = []): Promise<ServeProcess> {
+export function startServeProcess(args: string[] = [], opts: ServeOptions = {}): Promise<ServeProcess> {
   const tmp = mkdtempSync(join(tmpdir(), 'fastast-serve-proc-'));
   const ui = join(tmp, 'ui');
   mkdirSync(ui, { recursive: true });
   writeFileSync(join(ui, 'index.html'), '<!doctype html><title>t</title>');
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVE_ENTRY, '--port', '0', '--state', join(tmp, 'state'), '--renderer', ui, '--ep', 'cpu', '--quiet', ...args], {
+  const command = [process.execPath, '--import', 'tsx', SERVE_ENTRY, '--port', '0', '--state', opts.stateDir ?? join(tmp, 'state'), '--renderer', ui, '--ep', 'cpu', '--quiet', ...args];
+  if (opts.fileSizeLimit !== undefined) command.unshift('prlimit', `--fsize=${opts.fileSizeLimit}`);
+  const child = spawn(command[0], command.slice(1), {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

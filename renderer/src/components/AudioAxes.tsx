@@ -10,6 +10,7 @@ import { AXIS_W, WAVE_H } from '../lib/layout';
 import { amplitudeTicks, timeTicks } from '../lib/mel';
 import { useFile } from '../stores/file';
 import { useUi } from '../stores/ui';
+import { UI_FONT } from '../lib/font';
 
 /**
  * Levels the audio view's spectrogram spans: the host maps DISPLAY_DB_RANGE dB below the file's
@@ -29,7 +30,7 @@ export function TimeAxis() {
     ctx.clearRect(0, 0, box.width, H);
     ctx.strokeStyle = '#5a6478';
     ctx.fillStyle = '#9aa4b8';
-    ctx.font = '10px system-ui, sans-serif';
+    ctx.font = `10px ${UI_FONT}`;
     ctx.textBaseline = 'top';
     const span = view.endS - view.startS;
     for (const tick of timeTicks(view.startS, view.endS, box.width)) {
@@ -72,7 +73,7 @@ export function AmplitudeAxis() {
     if (peak <= 0) return;
     ctx.strokeStyle = '#5a6478';
     ctx.fillStyle = '#9aa4b8';
-    ctx.font = '10px system-ui, sans-serif';
+    ctx.font = `10px ${UI_FONT}`;
     ctx.textAlign = 'right';
     ctx.textBaseline = 'middle';
     for (const t of amplitudeTicks(peak)) {

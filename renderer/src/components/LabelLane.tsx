@@ -13,6 +13,7 @@ import { useMerge } from '../stores/merge';
 import { useModels } from '../stores/models';
 import { useSegments, visibleSegments } from '../stores/segments';
 import { useUi } from '../stores/ui';
+import { UI_FONT } from '../lib/font';
 
 /** How close (px) to a segment's edge a press grabs the edge. */
 const EDGE_PX = 6;
@@ -80,12 +81,12 @@ export function LabelLane() {
     const ctx = fitCanvas(c, W, H);
     ctx.fillStyle = '#141821';
     ctx.fillRect(0, 0, W, H);
-    ctx.font = '11px system-ui, sans-serif';
+    ctx.font = `11px ${UI_FONT}`;
     ctx.textBaseline = 'middle';
     if (span <= 0) return;
     const x = (t: number) => ((t - view.startS) / span) * W;
     if (result && heatH > 0) drawHeatmap(ctx, result, { rows: heat.rows, labels, threshold, durationS: file?.durationS ?? Infinity, W, x, view });
-    ctx.font = '11px system-ui, sans-serif';
+    ctx.font = `11px ${UI_FONT}`;
     const y0 = heatH + 2;
     if (segments.length === 0 && !drag) {
       ctx.fillStyle = '#6b7488';
@@ -97,7 +98,7 @@ export function LabelLane() {
       ctx.fillText(msg, 8, y0 + segH / 2 - 2);
     }
     const plateW = (r: number) => {
-      ctx.font = '10px system-ui, sans-serif';
+      ctx.font = `10px ${UI_FONT}`;
       return names[r] ? Math.min(ctx.measureText(names[r]).width, 160) + 8 : 0;
     };
     const drawSeg = (s: Segment, a: number, b: number) => {
@@ -131,7 +132,7 @@ export function LabelLane() {
         ctx.rect(x0, y, x1 - x0, h);
         ctx.clip();
         ctx.fillStyle = dim ? 'rgba(225,230,240,0.75)' : textOnClass(labelIndex(s.label, labels), alpha);
-        ctx.font = `${rowH >= 20 ? 11 : 10}px system-ui, sans-serif`;
+        ctx.font = `${rowH >= 20 ? 11 : 10}px ${UI_FONT}`;
         ctx.fillText(text, textX, y + h / 2 + 0.5);
         ctx.restore();
       }
@@ -151,14 +152,14 @@ export function LabelLane() {
     }
     if (overflow.size > 0 && !tracks) {
       const label = `+${overflow.size} more overlapping (see the table)`;
-      ctx.font = '10px system-ui, sans-serif';
+      ctx.font = `10px ${UI_FONT}`;
       const tw = ctx.measureText(label).width;
       const y = y0 + (MAX_STACKED_ROWS - 1) * rowH;
       ctx.fillStyle = 'rgba(10,12,16,0.85)';
       ctx.fillRect(W - tw - 10, y, tw + 8, rowH - 2);
       ctx.fillStyle = '#dfe5f1';
       ctx.fillText(label, W - tw - 6, y + (rowH - 2) / 2 + 0.5);
-      ctx.font = '11px system-ui, sans-serif';
+      ctx.font = `11px ${UI_FONT}`;
     }
     const sel = segments.find((s) => s.id === selectedId);
     if (sel && !(drag?.kind === 'resize' && drag.id === sel.id)) drawSeg(sel, sel.startS, sel.endS);
@@ -330,7 +331,7 @@ export function LabelLane() {
 
 /** Per-class tracks: each row's label on a plate at the left edge. */
 function drawTrackNames(ctx: CanvasRenderingContext2D, names: readonly string[], y0: number, rowH: number): void {
-  ctx.font = '10px system-ui, sans-serif';
+  ctx.font = `10px ${UI_FONT}`;
   names.forEach((name, r) => {
     const y = y0 + r * rowH;
     const tw = Math.min(ctx.measureText(name).width, 160);

@@ -174,6 +174,10 @@ function Comparison() {
   const cmp = useMerge((s) => s.comparison);
   const revision = useMerge((s) => s.revision);
   const labels = useModels((s) => s.active?.labels ?? []);
+  // While a re-run is in flight the numbers are the previous setting's: say so and dim them (AST-base takes ~1 s a window on CPU).
+  const running = useMerge((s) => s.running);
+  const r = useMerge((s) => s.params.r);
+  const stale = running ? ' stale' : '';
   if (!base || !run || !cmp) {
     return (
       <section className="panel comparison">
@@ -186,14 +190,19 @@ function Comparison() {
     .sort((a, b) => base.scores[b] - base.scores[a])
     .slice(0, 6);
   return (
-    <section className="panel comparison" data-testid="comparison" data-revision={revision}>
+    <section className="panel comparison" data-testid="comparison" data-revision={revision} data-running={running}>
       <div className="panel-title">
         {run.weights === 'int8' ? 'int8' : 'Merged'} vs baseline{' '}
         <span className="muted lower" data-testid="comparison-baseline">
           {run.weights === 'int8' ? '(float32, r = 0)' : '(r = 0, cached)'}
         </span>
+        {running && (
+          <span className="lower rerunning" data-testid="rerunning">
+            {' '}● re-running r = {r}…
+          </span>
+        )}
       </div>
-      <div className="kpis">
+      <div className={`kpis${stale}`}>
         <span className={`pill ${cmp.top1Agree ? 'ok' : 'bad'}`} data-testid="top1-agreement">
           top-1 {cmp.top1Agree ? 'agrees ✓' : 'changed ✗'}
         </span>
@@ -204,7 +213,7 @@ function Comparison() {
           top-{cmp.k} overlap <b>{pct(cmp.topKOverlap)}</b>
         </span>
       </div>
-      <table className="topk" data-testid="topk-table">
+      <table className={`topk${stale}`} data-testid="topk-table">
         <thead>
           <tr>
             <th>class</th>

@@ -1,9 +1,11 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { COLOR_MAPS, mapGradient, marginGradient } from '../lib/color';
 import { drawMergeView, inputImage } from '../lib/draw-merge-view';
-import { useElementSize } from '../lib/hooks';
+import { useElementSize, useVisibleSeconds } from '../lib/hooks';
 import { MERGE_MARGIN as M } from '../lib/layout';
 import { gridOf, layerGroups, levelRange, marginMedians, patchAt, patchLevels } from '../lib/merge-groups';
+import { frameAtX, mergeSpan } from '../lib/merge-span';
+import { onTimeWheel } from '../lib/player';
 import { useFile } from '../stores/file';
 import { fixed } from '../lib/format';
 import { shownLayer, useMerge } from '../stores/merge';
@@ -54,19 +56,38 @@ export function MergeView() {
   const plotH = Math.max(120, Math.min(Math.max(box.height, 200) - M.top - M.bottom, plotW * 0.42));
   const H = plotH + M.top + M.bottom;
   const hoverPatch = hover?.p ?? null;
+  // The whole window, or the audio view's seconds when it is zoomed in closer than the window.
+  const seen = useVisibleSeconds();
+  const winStartS = win?.startS ?? focusS;
+  const validFrames = win?.validFrames ?? grid?.frames ?? 0;
+  const span = useMemo(() => (grid ? mergeSpan(grid, { startS: winStartS, validFrames }, seen, plotW) : null), [grid, winStartS, validFrames, seen, plotW]);
 
   useEffect(() => {
     const c = canvasRef.current;
-    if (!c || W <= 0 || !grid) return;
-    drawMergeView(c, { W, H, plotW, plotH, grid, win: stats ? win : null, image: stats?.image ?? null, groups, layer, shading, tint, hoverPatch });
-  }, [W, H, plotW, plotH, grid, win, stats, groups, layer, shading, tint, hoverPatch]);
+    if (!c || W <= 0 || !grid || !span) return;
+    drawMergeView(c, { W, H, plotW, plotH, grid, win: stats ? win : null, image: stats?.image ?? null, groups, layer, shading, tint, hoverPatch, span });
+  }, [W, H, plotW, plotH, grid, win, stats, groups, layer, shading, tint, hoverPatch, span]);
+
+  // Shift / horizontal wheel scrolls the audio view and ctrl+wheel zooms it; the merge view
+  // follows. A plain wheel is left to the page: at small sizes the merge view sits low in a
+  // scrolling column. (A native listener: React's is passive and could not stop the page.)
+  useEffect(() => {
+    const c = canvasRef.current;
+    if (!c) return;
+    const onWheel = (e: WheelEvent) => {
+      if (e.shiftKey || e.ctrlKey || Math.abs(e.deltaX) > Math.abs(e.deltaY)) onTimeWheel(e);
+    };
+    c.addEventListener('wheel', onWheel, { passive: false });
+    return () => c.removeEventListener('wheel', onWheel);
+  }, []);
 
   const onMove = (e: React.MouseEvent<HTMLCanvasElement>) => {
-    if (!grid) return;
+    if (!grid || !span) return;
     const r = e.currentTarget.getBoundingClientRect();
     const x = e.clientX - r.left;
     const y = e.clientY - r.top;
-    const frame = ((x - M.left) / plotW) * grid.frames;
+    if (x < M.left || x > M.left + plotW) return setHover(null);
+    const frame = frameAtX(span, plotW, x - M.left);
     const bin = ((M.top + plotH - y) / plotH) * grid.bins;
     const p = patchAt(grid, frame, bin);
     if (p === null) return setHover(null);
@@ -122,6 +143,10 @@ export function MergeView() {
           data-merged-groups={groups ? [...groups.members.values()].filter((m) => m.length > 1).length : 0}
           data-tint={tint}
           data-focus={focusS}
+          data-first-col={span?.firstCol ?? ''}
+          data-last-col={span?.lastCol ?? ''}
+          data-col-px={span ? span.colPx.toFixed(1) : ''}
+          data-whole={span?.whole ?? ''}
           data-valid-frames={win?.validFrames ?? ''}
           data-margin-pad={medians.pad}
           data-margin-audio={medians.audio}
@@ -174,7 +199,7 @@ export function MergeView() {
             </span>
           </>
         )}
-        <span>Hover a patch to light up its token and see each merge's similarity.</span>
+        <span>Hover a patch to light up its token and see each merge's similarity; shift+wheel scrolls and ctrl+wheel zooms, with the audio view.</span>
       </div>
     </section>
   );

@@ -10,6 +10,7 @@ import { useFile, type Spectrogram } from '../stores/file';
 import { useMerge } from '../stores/merge';
 import { useSegments } from '../stores/segments';
 import { useUi } from '../stores/ui';
+import { UI_FONT } from '../lib/font';
 /** A press that moves less than this (px) is a click, not a box. */
 const CLICK_PX = 4;
 
@@ -80,7 +81,7 @@ export function SpectrogramRow() {
     ctx.clearRect(0, 0, AXIS_W, SPEC_H);
     ctx.fillStyle = '#9aa4b8';
     ctx.strokeStyle = '#5a6478';
-    ctx.font = '10px system-ui, sans-serif';
+    ctx.font = `10px ${UI_FONT}`;
     ctx.textAlign = 'right';
     ctx.textBaseline = 'middle';
     for (const t of hzTicks(edges, 14 / SPEC_H)) {

@@ -11,7 +11,9 @@ import { fitCanvas } from './canvas';
 import { groupTint, marginRgb, marginT } from './color';
 import { MERGE_MARGIN as M } from './layout';
 import { cellBins, cellFrames, normLevel, type Grid, type LayerGroups, type LevelRange } from './merge-groups';
+import { visiblePatches, type MergeSpan } from './merge-span';
 import { hzTicks, timeTicks } from './mel';
+import { UI_FONT } from './font.js';
 
 /** The model input as an image (frames × bins, low bins at the bottom), in colour map `lut` (lib/color.ts). */
 export function inputImage(w: WindowInput, range: LevelRange, lut: Uint8Array): HTMLCanvasElement {
@@ -53,6 +55,8 @@ export interface MergeScene {
   tint: number;
   /** The patch under the mouse. */
   hoverPatch: number | null;
+  /** The frames and patch columns shown (merge-span.ts: the whole window, or the audio view's zoom). */
+  span: MergeSpan;
 }
 
 /** Plot coordinates of the patch grid. */
@@ -60,20 +64,23 @@ interface Frame {
   plotW: number;
   plotH: number;
   grid: Grid;
+  span: MergeSpan;
+  /** Patches in the shown columns: the only ones the loops below visit, so a zoomed-in draw costs what it shows. */
+  patches: number[];
   X(frame: number): number;
   Y(bin: number): number;
   cell(p: number): { x: number; y: number; w: number; h: number };
 }
 
-function frameOf(grid: Grid, plotW: number, plotH: number): Frame {
-  const X = (frame: number) => M.left + (frame / grid.frames) * plotW;
+function frameOf(grid: Grid, plotW: number, plotH: number, span: MergeSpan): Frame {
+  const X = (frame: number) => M.left + ((frame - span.f0) / (span.f1 - span.f0)) * plotW;
   const Y = (bin: number) => M.top + plotH - (bin / grid.bins) * plotH;
   const cell = (p: number) => {
     const [b0, b1] = cellBins(grid, Math.floor(p / grid.T));
     const [t0, t1] = cellFrames(grid, p % grid.T);
     return { x: X(t0), y: Y(b1), w: X(t1) - X(t0), h: Y(b0) - Y(b1) };
   };
-  return { plotW, plotH, grid, X, Y, cell };
+  return { plotW, plotH, grid, span, patches: visiblePatches(grid, span), X, Y, cell };
 }
 
 export function drawMergeView(canvas: HTMLCanvasElement, s: MergeScene): void {
@@ -83,27 +90,33 @@ export function drawMergeView(canvas: HTMLCanvasElement, s: MergeScene): void {
   ctx.fillStyle = '#0e1117';
   ctx.fillRect(M.left, M.top, plotW, plotH);
   if (!win || !image) return;
-  const f = frameOf(grid, plotW, plotH);
+  const f = frameOf(grid, plotW, plotH, s.span);
+  // Zoomed in, the shown columns' edges stick out of the plot: the clip keeps them off the axes.
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(M.left, M.top, plotW, plotH);
+  ctx.clip();
   drawInput(ctx, f, image, !groups || layer === 0);
   if (groups && layer > 0) {
     drawGroups(ctx, f, groups, shading, tint);
     if (shading) drawNearTies(ctx, f, groups);
   }
-  if (win.validFrames < grid.frames) drawPadding(ctx, f, win.validFrames, shading && layer > 0);
+  if (win.validFrames < s.span.f1) drawPadding(ctx, f, win.validFrames, shading && layer > 0);
   if (s.hoverPatch !== null && groups) drawHover(ctx, f, groups, groups.group[s.hoverPatch], layer);
+  ctx.restore();
   drawAxes(ctx, f, win);
 }
 
 /** Model input as the AST sees it, with the patch grid (`withGrid`: at layer 0; the groups draw their own borders). */
 function drawInput(ctx: CanvasRenderingContext2D, f: Frame, image: HTMLCanvasElement, withGrid: boolean): void {
-  const { grid, plotW, plotH, X, Y } = f;
+  const { grid, plotW, plotH, X, Y, span } = f;
   ctx.imageSmoothingEnabled = false;
-  ctx.drawImage(image, 0, 0, grid.frames, grid.bins, M.left, M.top, plotW, plotH);
+  ctx.drawImage(image, span.f0, 0, span.f1 - span.f0, grid.bins, M.left, M.top, plotW, plotH);
   if (!withGrid) return;
   ctx.strokeStyle = 'rgba(255,255,255,0.18)';
   ctx.lineWidth = 1;
   ctx.beginPath();
-  for (let col = 1; col < grid.T; col++) {
+  for (let col = Math.max(1, span.firstCol); col <= span.lastCol; col++) {
     const x = Math.round(X(col * grid.ts)) + 0.5;
     ctx.moveTo(x, M.top);
     ctx.lineTo(x, M.top + plotH);
@@ -124,9 +137,8 @@ function drawInput(ctx: CanvasRenderingContext2D, f: Frame, image: HTMLCanvasEle
  */
 function drawGroups(ctx: CanvasRenderingContext2D, f: Frame, groups: LayerGroups, shading: boolean, tint: number): void {
   const { grid, cell } = f;
-  const P = grid.F * grid.T;
   if (tint > 0) {
-    for (let p = 0; p < P; p++) {
+    for (const p of f.patches) {
       const k = groups.group[p];
       let fill: string | null = null;
       if (shading) {
@@ -144,20 +156,19 @@ function drawGroups(ctx: CanvasRenderingContext2D, f: Frame, groups: LayerGroups
     }
   }
   const borders = new Path2D();
-  for (let row = 0; row < grid.F; row++) {
-    for (let col = 0; col < grid.T; col++) {
-      const p = row * grid.T + col;
-      const r = cell(p);
-      if (col + 1 < grid.T && groups.group[p] !== groups.group[p + 1]) {
-        const x = Math.round(r.x + r.w) + 0.5;
-        borders.moveTo(x, r.y);
-        borders.lineTo(x, r.y + r.h);
-      }
-      if (row + 1 < grid.F && groups.group[p] !== groups.group[p + grid.T]) {
-        const y = Math.round(r.y) + 0.5;
-        borders.moveTo(r.x, y);
-        borders.lineTo(r.x + r.w, y);
-      }
+  for (const p of f.patches) {
+    const row = Math.floor(p / grid.T);
+    const col = p % grid.T;
+    const r = cell(p);
+    if (col + 1 < grid.T && groups.group[p] !== groups.group[p + 1]) {
+      const x = Math.round(r.x + r.w) + 0.5;
+      borders.moveTo(x, r.y);
+      borders.lineTo(x, r.y + r.h);
+    }
+    if (row + 1 < grid.F && groups.group[p] !== groups.group[p + grid.T]) {
+      const y = Math.round(r.y) + 0.5;
+      borders.moveTo(r.x, y);
+      borders.lineTo(r.x + r.w, y);
     }
   }
   // A dark line under a light one: the border reads on the dark and the bright parts of the map.
@@ -171,8 +182,7 @@ function drawGroups(ctx: CanvasRenderingContext2D, f: Frame, groups: LayerGroups
 
 /** Near-ties (≤ 1e-4) also get hatching, so they read without colour too. */
 function drawNearTies(ctx: CanvasRenderingContext2D, f: Frame, groups: LayerGroups): void {
-  const P = f.grid.F * f.grid.T;
-  for (let p = 0; p < P; p++) {
+  for (const p of f.patches) {
     const t = marginT(groups.groupMargin[p]);
     if (!(t < 1 / 3)) continue;
     const r = f.cell(p);
@@ -195,7 +205,8 @@ function drawNearTies(ctx: CanvasRenderingContext2D, f: Frame, groups: LayerGrou
 /** Padding past the end of the file. With the shading on the colours under it are the point: no veil, only its edge and label. */
 function drawPadding(ctx: CanvasRenderingContext2D, f: Frame, validFrames: number, shadingOn: boolean): void {
   const { plotW, plotH, X } = f;
-  const x0 = X(validFrames);
+  // Zoomed in past the end of the audio, the whole plot is padding.
+  const x0 = Math.max(M.left, X(validFrames));
   ctx.save();
   ctx.beginPath();
   ctx.rect(x0, M.top, M.left + plotW - x0, plotH);
@@ -221,7 +232,7 @@ function drawPadding(ctx: CanvasRenderingContext2D, f: Frame, validFrames: numbe
   ctx.stroke();
   ctx.setLineDash([]);
   const label = 'padding (past end of file)';
-  ctx.font = '11px system-ui, sans-serif';
+  ctx.font = `11px ${UI_FONT}`;
   const tw = ctx.measureText(label).width;
   if (M.left + plotW - x0 > tw + 12) {
     ctx.fillStyle = 'rgba(10,12,16,0.85)';
@@ -240,7 +251,7 @@ function drawHover(ctx: CanvasRenderingContext2D, f: Frame, groups: LayerGroups,
   const inGroup = new Uint8Array(P);
   for (const p of members) inGroup[p] = 1;
   ctx.fillStyle = 'rgba(0,0,0,0.55)';
-  for (let p = 0; p < P; p++) {
+  for (const p of f.patches) {
     if (inGroup[p]) continue;
     const r = cell(p);
     ctx.fillRect(r.x, r.y, r.w + 0.5, r.h + 0.5);
@@ -254,7 +265,7 @@ function drawHover(ctx: CanvasRenderingContext2D, f: Frame, groups: LayerGroups,
   const first = cell(members[0]);
   const fontPx = Math.max(8, Math.min(11, Math.floor(first.w / 3.2)));
   if (first.w < 26 || first.h < 12) return;
-  ctx.font = `${fontPx}px system-ui, sans-serif`;
+  ctx.font = `${fontPx}px ${UI_FONT}`;
   ctx.textAlign = 'center';
   ctx.textBaseline = 'middle';
   for (const p of members) {
@@ -273,11 +284,11 @@ function drawHover(ctx: CanvasRenderingContext2D, f: Frame, groups: LayerGroups,
 
 /** Axes: Hz (mel-spaced) and seconds. */
 function drawAxes(ctx: CanvasRenderingContext2D, f: Frame, win: WindowInput): void {
-  const { grid, plotW, plotH } = f;
+  const { plotW, plotH } = f;
   ctx.strokeStyle = '#5a6478';
   ctx.fillStyle = '#9aa4b8';
   ctx.lineWidth = 1;
-  ctx.font = '10px system-ui, sans-serif';
+  ctx.font = `10px ${UI_FONT}`;
   ctx.textAlign = 'right';
   ctx.textBaseline = 'middle';
   for (const t of hzTicks(win.melEdgesHz, 13 / plotH)) {
@@ -296,8 +307,8 @@ function drawAxes(ctx: CanvasRenderingContext2D, f: Frame, win: WindowInput): vo
   ctx.restore();
   ctx.textAlign = 'center';
   ctx.textBaseline = 'top';
-  const start = win.startS;
-  const end = start + framesToSeconds(grid.frames);
+  const start = win.startS + framesToSeconds(f.span.f0);
+  const end = win.startS + framesToSeconds(f.span.f1);
   for (const t of timeTicks(start, end, plotW, 80)) {
     const x = M.left + ((t.t - start) / (end - start)) * plotW;
     ctx.beginPath();

@@ -5,6 +5,7 @@
  */
 // Imports carry .js: the unit tests load this file through node's module resolution (vite takes either).
 import { MAGMA } from './color.js';
+import { UI_FONT } from './font.js';
 
 export const HEAT_ROW_H = 11;
 export const HEAT_MAX_ROWS = 10;
@@ -88,7 +89,7 @@ export function drawHeatmap(
       ctx.fillRect(x(a), y, x(b) - x(a) + 0.5, HEAT_ROW_H - 1);
     }
   });
-  ctx.font = '9.5px system-ui, sans-serif';
+  ctx.font = `9.5px ${UI_FONT}`;
   ctx.textBaseline = 'middle';
   rows.forEach((k, i) => {
     const name = o.labels[k] ?? `class ${k}`;

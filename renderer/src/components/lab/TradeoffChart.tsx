@@ -3,9 +3,9 @@ import type { LabResult } from '../../../../app/contract';
 import { useElementSize } from '../../lib/hooks';
 import { useLab } from '../../stores/lab';
 import { chartModel, domains, fixed, pct, settingText, speedupText, tickText, type ChartPoint } from './chart';
+import { UI_FONT } from '../../lib/font';
 
 /** Drawn with attributes only (no stylesheet), so the SVG file looks as it does here. */
-const FONT = 'system-ui, -apple-system, Segoe UI, Roboto, sans-serif';
 const BG = '#141821';
 const GRID = '#262d3b';
 const AXIS = '#3a4356';
@@ -77,7 +77,7 @@ export const TradeoffChart = forwardRef<SVGSVGElement, Props>(function TradeoffC
           width={W}
           height={H}
           viewBox={`0 0 ${W} ${H}`}
-          fontFamily={FONT}
+          fontFamily={UI_FONT}
           fontSize={11}
           role="img"
           aria-label={`${model.metric} against throughput`}
