@@ -52,6 +52,11 @@ describe('weights in the browser', () => {
 
     await page.getByTestId('weights-int8').click();
     expect(await page.getByTestId('weights-int8').getAttribute('aria-checked')).toBe('true');
+    // The serve's graph cache is new for this run: the first int8 run builds, and says how far it got.
+    const building = page.getByTestId('weights-load-progress');
+    await building.waitFor({ timeout: 30_000 });
+    expect(await building.innerText()).toMatch(/^int8: /);
+    await page.screenshot({ path: join(ARTIFACTS, 'weights-00-building-1280x800.png') });
     // The host builds the int8 graph once; the panels then say what they compare.
     await expect.poll(() => page.getByTestId('speed').getAttribute('data-weights'), { timeout: 120_000 }).toBe('int8');
     expect(await text('int8-badge')).toBe('int8');
