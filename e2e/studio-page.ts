@@ -1,5 +1,5 @@
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 
 export interface StudioPage {
   browser: Browser;
@@ -71,4 +71,22 @@ export async function overlaps(p: Page): Promise<string[]> {
     }
     return out;
   });
+}
+
+/** The screen sizes a UI change is looked at in. */
+export const SCREEN_SIZES = [
+  [1024, 640],
+  [1280, 800],
+  [1920, 1080],
+] as const;
+
+/** One screenshot per size (`dir`/NAME-WxH.png), each after checking that no panels overlap; back at 1280×800 after. */
+export async function screenshotsAtSizes(p: Page, dir: string, name: string): Promise<void> {
+  for (const [w, h] of SCREEN_SIZES) {
+    await p.setViewportSize({ width: w, height: h });
+    await p.waitForTimeout(300);
+    expect(await overlaps(p), `${name} at ${w}×${h}`).toEqual([]);
+    await p.screenshot({ path: `${dir}/${name}-${w}x${h}.png` });
+  }
+  await p.setViewportSize({ width: 1280, height: 800 });
 }

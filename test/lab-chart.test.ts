@@ -4,12 +4,12 @@ import type { LabResult, LabRow } from '../app/contract/index.js';
 import { wilson } from '../app/analysis/intervals.js';
 import { chartModel, domains, MIN_Y_SPAN, niceTicks, shortNames, tickText, type ChartPoint } from '../renderer/src/components/lab/chart.js';
 
-function row(model: string, r: number, score: number, clipsPerS: number | null, shape: 'constant' | 'decreasing' = 'constant', propAttn = true): LabRow {
+function row(model: string, r: number, score: number, clipsPerS: number | null, shape: 'constant' | 'decreasing' = 'constant', propAttn = true, weights?: 'float32' | 'int8'): LabRow {
   return {
     model,
     modelSha256: 'x',
     ep: 'cpu',
-    setting: { r, shape, propAttn, protectDistillation: true },
+    setting: { r, shape, propAttn, protectDistillation: true, ...(weights ? { weights } : {}) },
     schedule: [],
     metric: 'accuracy',
     score,
@@ -49,15 +49,29 @@ describe('lab chart', () => {
     const m = chartModel(
       result([row('a-cmkd', 48, 0.88, 20), row('a-cmkd', 0, 0.89, 10), row('a-plain', 0, 0.86, 10), row('a-plain', 16, 0.86, 12, 'decreasing'), row('a-plain', 8, 0.85, null)]),
     );
-    expect(m.series.map((s) => s.key)).toEqual(['a-cmkd|constant|true', 'a-plain|constant|true', 'a-plain|decreasing|true']);
+    expect(m.series.map((s) => s.key)).toEqual(['a-cmkd|constant|true|float32', 'a-plain|constant|true|float32', 'a-plain|decreasing|true|float32']);
     expect(m.series[0].points.map((p) => p.row)).toEqual([1, 0]);
     expect(m.series[0].points[0]).toEqual({ row: 1, x: 10, y: 89, yLow: 89, yHigh: 89, xLow: 10, xHigh: 10 });
     expect(m.series[0].colour).not.toBe(m.series[1].colour);
     expect(m.series[1].colour).toBe(m.series[2].colour);
     expect(m.series[2].dash).not.toBe('');
     expect(m.unplaced).toEqual([4]);
-    expect(m.styles.length).toBe(2);
+    expect(m.styles.map((s) => s.label)).toEqual(['constant', 'decreasing']);
     expect(m.metric).toBe('accuracy');
+  });
+
+  test('one curve per model × weights: int8 dashed in the model’s colour, the legend names the weights', () => {
+    const rows = ['a-cmkd', 'a-plain'].flatMap((m) => (['float32', 'int8'] as const).flatMap((w) => [row(m, 0, 0.9, 10, 'constant', true, w), row(m, 48, 0.88, 15, 'constant', true, w)]));
+    const m = chartModel(result(rows));
+    expect(m.series.map((s) => `${s.model}|${s.weights}|${s.points.length}`)).toEqual(['a-cmkd|float32|2', 'a-cmkd|int8|2', 'a-plain|float32|2', 'a-plain|int8|2']);
+    for (const s of m.series) expect(s.dash === '').toBe(s.weights === 'float32');
+    expect(m.series[0].colour).toBe(m.series[1].colour);
+    expect(m.series[0].colour).not.toBe(m.series[2].colour);
+    expect(m.styles.map((s) => s.label)).toEqual(['float32', 'int8']);
+    // With several shapes too, every shape × weights has a dash of its own.
+    const mixed = chartModel(result([...rows, row('a-cmkd', 16, 0.9, 12, 'decreasing', true, 'float32'), row('a-cmkd', 16, 0.9, 12, 'decreasing', true, 'int8')]));
+    expect(mixed.styles.map((s) => s.label)).toEqual(['constant, float32', 'constant, int8', 'decreasing, float32', 'decreasing, int8']);
+    expect(new Set(mixed.styles.map((s) => s.dash)).size).toBe(4);
   });
 
   test('nice ticks and their text', () => {

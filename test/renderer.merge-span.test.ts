@@ -27,7 +27,7 @@ beforeAll(async () => {
   const schedule = Array<number>(checkpoint.spec.numLayers).fill(150);
   const res = await engine.run(input, 1, { schedule, propAttn: true, protectDistillation: true });
   await engine.dispose();
-  const run = runView(checkpoint.spec, res.items[0], { schedule, protectDistillation: true, inferMs: 0, ep: 'cpu', tokensPerLayer: res.tokensPerLayer });
+  const run = runView(checkpoint.spec, res.items[0], { schedule, protectDistillation: true, inferMs: 0, ep: 'cpu', weights: 'float32', tokensPerLayer: res.tokensPerLayer });
   const win = { input, melBins: grid.bins, validFrames: grid.frames };
   const level = patchLevels(win, grid, levelRange(win));
   last = layerGroups(run, checkpoint.spec.numLayers, grid, checkpoint.spec.numTokens, level);

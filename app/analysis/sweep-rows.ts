@@ -93,8 +93,8 @@ export function rowFor(run: ModelRun, setting: SweepSetting, plan: Plan, base: P
   return {
     model: model.id,
     modelSha256: model.sha256,
-    ep: model.engine.ep,
-    setting,
+    ep: plan.engine.ep,
+    setting: { ...setting, weights: plan.engine.weights ?? 'float32' },
     schedule: plan.merge.schedule,
     metric,
     score: metric === 'mAP' ? map : accuracy,

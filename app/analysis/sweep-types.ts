@@ -12,7 +12,10 @@ export interface SweepModel {
   /** Shown name, e.g. the checkpoint folder `ast-tiny-esc10-cmkd`. */
   id: string;
   sha256: string;
+  /** Runs the settings without int8 weights, and every row's r = 0 baseline. */
   engine: Engine;
+  /** The same checkpoint with 8-bit weights: runs the settings whose `weights` is int8 (needed only for those). */
+  int8?: Engine;
 }
 
 // The setting and the row's parts are the contract's types (app/contract/methods-lab.ts): the
@@ -67,7 +70,7 @@ export interface SweepOptions {
 /** A sweep's outcome: the contract's LabResult less what only the host knows (sweep id, fold, clips before the cap, elapsed time, cache folder). */
 export interface SweepResult extends Pick<LabResult, 'models' | 'featuresMs' | 'computed' | 'cached'> {
   set: Omit<LabResult['set'], 'totalClips' | 'fold'>;
-  /** One per model × requested setting, models in the order given, settings too. */
+  /** One per model × requested setting, models in the order given, settings too; each row's setting says its weights. */
   rows: SweepRow[];
 }
 
@@ -75,6 +78,8 @@ export interface SweepResult extends Pick<LabResult, 'models' | 'featuresMs' | '
 export interface Plan {
   /** The first setting that asked for it (shown in progress). */
   setting: SweepSetting;
+  /** The model's engine at the setting's weights. */
+  engine: Engine;
   group: CacheGroup;
   merge: MergeSettings;
   tokensAfterLast: number;

@@ -2,7 +2,8 @@ import { stat } from 'node:fs/promises';
 import { featuresForFile, type FileFeatures } from '../audio/features.js';
 import { windowCount, windowInput } from '../audio/windows.js';
 import type { ModelSpec } from '../checkpoint/spec.js';
-import type { MergeSettings } from '../engine/types.js';
+import type { Engine, MergeSettings } from '../engine/types.js';
+import type { WeightsPrecision } from '../common/weights.js';
 import { FastAstError } from '../errors.js';
 import { forwardFlops } from '../tome/flops.js';
 import { applySchedule, inflectionSchedule, SHAPE_INFLECTION, type ScheduleShape } from '../tome/schedule.js';
@@ -24,13 +25,21 @@ export type { ChangedClip, ClassResult, SweepModel, SweepOptions, SweepProgress,
  * to the UI as it is.
  */
 
-/** Every combination of the given values, r fastest, in the order given. */
-export function settingsGrid(opts: { rs: number[]; shapes?: ScheduleShape[]; propAttn?: boolean[]; protectDistillation?: boolean }): SweepSetting[] {
+/** Every combination of the given values, r fastest, weights slowest, in the order given (no `weights`: float32 settings without the field). */
+export function settingsGrid(opts: { rs: number[]; shapes?: ScheduleShape[]; propAttn?: boolean[]; protectDistillation?: boolean; weights?: WeightsPrecision[] }): SweepSetting[] {
   const out: SweepSetting[] = [];
-  for (const propAttn of opts.propAttn ?? [true])
-    for (const shape of opts.shapes ?? ['constant'])
-      for (const r of opts.rs) out.push({ r, shape, propAttn, protectDistillation: opts.protectDistillation ?? true });
+  for (const weights of opts.weights ?? [undefined])
+    for (const propAttn of opts.propAttn ?? [true])
+      for (const shape of opts.shapes ?? ['constant'])
+        for (const r of opts.rs) out.push({ r, shape, propAttn, protectDistillation: opts.protectDistillation ?? true, ...(weights ? { weights } : {}) });
   return out;
+}
+
+/** The engine of a setting: int8 settings run on the model's int8 engine, the rest (and every baseline) on `engine`. */
+function engineOf(model: SweepModel, setting: SweepSetting): Engine {
+  if (setting.weights !== 'int8') return model.engine;
+  if (!model.int8) throw new FastAstError('USAGE', `${model.id} has no int8 engine; a sweep with int8 weights needs one`);
+  return model.int8;
 }
 
 /** r per layer of a setting, as requested (the graph clamps it; see applySchedule). */
@@ -39,26 +48,28 @@ export function scheduleFor(setting: SweepSetting, numLayers: number): number[] 
   return inflectionSchedule(setting.r, SHAPE_INFLECTION[setting.shape], numLayers);
 }
 
+/** Every row's reference: the same flags unmerged, on the float32 engine (so int8 rows show what 8-bit weights cost too). */
 const BASELINE = (s: SweepSetting): SweepSetting => ({ r: 0, shape: 'constant', propAttn: s.propAttn, protectDistillation: s.protectDistillation });
 
 async function planFor(run: ModelRun, setting: SweepSetting, cache: SweepCache): Promise<Plan> {
   const { spec } = run;
   const applied = applySchedule(spec.numTokens, scheduleFor(setting, spec.numLayers), setting.protectDistillation);
   const merge: MergeSettings = { schedule: applied.rApplied, propAttn: setting.propAttn, protectDistillation: setting.protectDistillation };
+  const engine = engineOf(run.model, setting);
   const group = await cache.group({
     model: run.model.id,
     modelSha256: run.model.sha256,
     specDigest: run.specDigest,
     classes: spec.labels.length,
-    ep: run.model.engine.ep,
-    ...(run.model.engine.weights === 'int8' ? { weights: 'int8' as const } : {}),
+    ep: engine.ep,
+    ...(engine.weights === 'int8' ? { weights: 'int8' as const } : {}),
     schedule: merge.schedule,
     propAttn: merge.propAttn,
     protectDistillation: merge.protectDistillation,
   });
   let plan = run.plans.get(group.key);
   if (!plan) {
-    plan = { setting, group, merge, tokensAfterLast: applied.tokens[applied.tokens.length - 1], flops: forwardFlops(spec, applied).total, samples: [], clipMs: new Map(), computed: 0, warmedUp: false };
+    plan = { setting, engine, group, merge, tokensAfterLast: applied.tokens[applied.tokens.length - 1], flops: forwardFlops(spec, applied).total, samples: [], clipMs: new Map(), computed: 0, warmedUp: false };
     run.plans.set(group.key, plan);
   }
   return plan;
@@ -214,7 +225,7 @@ async function runPlan(
   turn: <T>(job: () => Promise<T>) => Promise<T>,
   onClipsDone: (finished: number) => void,
 ): Promise<void> {
-  const { engine } = run.model;
+  const { engine } = plan;
   const { spec } = run;
   const L = spec.maxLength;
   const windowsPerClip = feats.map((f) => windowCount(f.frames, L, L));

@@ -39,8 +39,15 @@ export async function runEval(args: EvalArgs, io: CliIo): Promise<number> {
   if (args.out !== undefined) await checkOutFile(args.out);
   const dirs = args.models.length > 0 ? args.models : [args.model ?? DEFAULT_MODEL_DIR];
   const opened: Awaited<ReturnType<typeof openModel>>[] = [];
+  // --weights int8: each model's int8 engine runs the rows, its float32 engine the r = 0 baseline
+  // they are compared with (as the Lab does), so agreement is what merging and 8-bit weights cost together.
+  const int8 = args.weights === 'int8';
+  const int8Engines: Awaited<ReturnType<typeof openModel>>['engine'][] = [];
   try {
-    for (const dir of dirs) opened.push(await openModel({ ...args, model: dir }, (line) => io.err(line + '\n')));
+    for (const dir of dirs) {
+      opened.push(await openModel({ ...args, model: dir, weights: 'float32' }, (line) => io.err(line + '\n')));
+      if (int8) int8Engines.push((await openModel({ ...args, model: dir }, (line) => io.err(line + '\n'))).engine);
+    }
     const labels = opened[0].engine.spec.labels;
     const odd = opened.find((o) => !sameLabels(o.engine.spec.labels, labels));
     if (odd) {
@@ -48,18 +55,17 @@ export async function runEval(args: EvalArgs, io: CliIo): Promise<number> {
     }
     // Two checkpoints in folders of the same name are told apart by their paths.
     const ids = opened.map((o) => o.checkpoint.id);
-    // int8 rows say so: their numbers are not the float32 model's.
-    const suffix = args.weights === 'int8' ? ' int8' : '';
     const models: SweepModel[] = opened.map((o, i) => ({
-      id: (ids.indexOf(ids[i]) === ids.lastIndexOf(ids[i]) ? ids[i] : relative(process.cwd(), o.checkpoint.dir) || o.checkpoint.dir) + suffix,
+      id: ids.indexOf(ids[i]) === ids.lastIndexOf(ids[i]) ? ids[i] : relative(process.cwd(), o.checkpoint.dir) || o.checkpoint.dir,
       sha256: o.checkpoint.sha256,
       engine: o.engine,
+      ...(int8 ? { int8: int8Engines[i] } : {}),
     }));
     const aliases = existsSync(AUDIOSET_LABELS) ? await audiosetAliases(AUDIOSET_LABELS) : undefined;
     const set = await openLabelledSet(args.set, labels, { fold: args.fold, audioRoot: args.audioRoot, aliases });
     const showProgress = !args.json && process.stderr.isTTY;
     const res = await sweep(models, set, {
-      settings: settingsGrid({ rs: args.rs, shapes: args.shapes, propAttn: args.propAttnModes, protectDistillation: args.protectDistillation }),
+      settings: settingsGrid({ rs: args.rs, shapes: args.shapes, propAttn: args.propAttnModes, protectDistillation: args.protectDistillation, weights: [args.weights] }),
       cache: new SweepCache(args.cache),
       // One batch size for the sweep: the smallest default of its models (the larger model's memory cap).
       batchSize: args.batch ?? Math.min(...opened.map((o) => defaultBatchSize(o.engine.spec, o.engine.ep))),
@@ -74,6 +80,6 @@ export async function runEval(args: EvalArgs, io: CliIo): Promise<number> {
     io.out(args.json ? evalJson(res).map((o) => JSON.stringify(o) + '\n').join('') : evalTable(res, what));
     return EXIT_OK;
   } finally {
-    for (const o of opened) await o.engine.dispose();
+    for (const e of [...opened.map((o) => o.engine), ...int8Engines]) await e.dispose();
   }
 }

@@ -44,6 +44,8 @@ export interface EvalJsonRow {
   shape: string;
   prop_attn: boolean;
   protect_distillation: boolean;
+  /** float32 or int8: the Linear weights this row ran with (agreement and speed-up are against float32 r = 0 either way). */
+  weights: string;
   /** r applied per layer. */
   schedule: number[];
   metric: 'accuracy' | 'mAP';
@@ -132,6 +134,7 @@ function evalJsonRow(row: SweepRow): EvalJsonRow {
     shape: row.setting.shape,
     prop_attn: row.setting.propAttn,
     protect_distillation: row.setting.protectDistillation,
+    weights: row.setting.weights ?? 'float32',
     schedule: row.schedule,
     metric: row.metric,
     score: finite(row.score, 6),
@@ -178,7 +181,7 @@ export function evalJsonFile(res: SweepResult): string {
 }
 
 export const EVAL_CSV_COLUMNS = [
-  'model', 'model_sha256', 'ep', 'shape', 'r', 'prop_attn', 'protect_distillation', 'schedule', 'metric', 'score', 'accuracy', 'correct', 'clips', 'map',
+  'model', 'model_sha256', 'ep', 'shape', 'r', 'prop_attn', 'protect_distillation', 'weights', 'schedule', 'metric', 'score', 'accuracy', 'correct', 'clips', 'map',
   'agreement', 'changed', 'clips_per_s', 'ms_per_clip', 'ms_per_window', 'batch_size', 'tokens_after_last', 'gflops', 'flops_ratio',
 ] as const;
 
@@ -200,6 +203,7 @@ export function evalCsv(res: SweepResult): string {
       r: j.r,
       prop_attn: j.prop_attn,
       protect_distillation: j.protect_distillation,
+      weights: j.weights,
       schedule: j.schedule.join(' '),
       metric: j.metric,
       score: j.score,
@@ -230,7 +234,8 @@ export function evalTable(res: SweepResult, what: string): string {
   for (const m of res.models) {
     const rows = res.rows.filter((r) => r.model === m.id);
     const metric = rows[0]?.metric ?? 'accuracy';
-    lines.push(`${m.id} on ${m.ep} · ${what}`);
+    const int8 = rows.some((r) => r.setting.weights === 'int8') ? ' · int8 weights, agreement with float32 r = 0' : '';
+    lines.push(`${m.id} on ${m.ep}${int8} · ${what}`);
     lines.push(
       `  shape          r  prop.attn  ${metric.padStart(8)}  correct  agreement  changed  clips/s  ms/clip  tokens  GFLOPs`,
     );

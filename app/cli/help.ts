@@ -65,6 +65,8 @@ merge setting (each r × shape × proportional attention), with accuracy (or mAP
 agreement with the same model unmerged (r = 0, same flags), inference speed on this machine,
 tokens after the last layer and FLOPs. A clip longer than one window is scored by the mean
 of its windows' scores.
+With --weights int8 the rows run with 8-bit weights and are compared with the float32 model
+at r = 0 (agreement and speed-up: what merging and int8 cost together).
 
 Labelled set:
   --csv FILE                a CSV with columns path (or filename), fold (optional) and one of

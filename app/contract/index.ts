@@ -16,6 +16,7 @@ export { ERROR_CODES, FastAstError, isFastAstError, type ErrorCode } from '../co
 // The name the contract's validators' callers know; the same class.
 export { FastAstError as ContractError } from '../common/errors.js';
 export { SCHEDULE_SHAPES, type ScheduleShape as ScheduleShapeName } from '../common/schedule.js';
+export { WEIGHTS_PRECISIONS, type WeightsPrecision } from '../common/weights.js';
 export {
   COMBINABLE_EXPORT_FORMATS,
   DEFAULT_EXPORT_INCLUDE,
@@ -56,6 +57,7 @@ export {
 export {
   LAB_EXPORT_FORMATS,
   LAB_PROP_ATTN,
+  LAB_WEIGHTS,
   LabChangedClip,
   LabClassResult,
   LabResult,

@@ -2,7 +2,7 @@
  * Analysis: the model over a whole file in windows, and the focused window's model input with
  * its baseline and merged runs, shaped for drawing.
  */
-import { count, id, MergeParams } from './fields.js';
+import { count, id, MergeParams, weightsPrecision } from './fields.js';
 import { s, type Infer, type MethodTable } from './schema.js';
 
 /** The analysis settings behind segments, without the threshold (the UI's, applied later). */
@@ -14,6 +14,8 @@ export const AnalysisProvenance = s.object({
   protectDistillation: s.boolean(),
   windowS: s.number({ min: 0 }),
   hopS: s.number({ min: 0 }),
+  /** int8 when the analysis ran with 8-bit weights; absent = float32. */
+  weights: s.optional(weightsPrecision),
 });
 export type AnalysisProvenance = Infer<typeof AnalysisProvenance>;
 
@@ -50,6 +52,8 @@ export const RunView = s.object({
   gflops: s.number({ min: 0 }),
   inferMs: s.number({ min: 0 }),
   ep: s.string({ max: 32 }),
+  /** The precision of the weights this run used (a merged run may be int8; the baseline is float32). */
+  weights: weightsPrecision,
 });
 export type RunView = Infer<typeof RunView>;
 

@@ -8,6 +8,8 @@ import { s, type Infer, type MethodTable } from './schema.js';
 
 /** Proportional attention in a sweep: on, off, or both (each setting twice). */
 export const LAB_PROP_ATTN = ['on', 'off', 'both'] as const;
+/** Weights in a sweep: float32, int8, or both (each setting twice); every row is compared with float32 r = 0. */
+export const LAB_WEIGHTS = ['float32', 'int8', 'both'] as const;
 export const LAB_EXPORT_FORMATS = ['csv', 'json', 'svg', 'png'] as const;
 export type LabExportFormat = (typeof LAB_EXPORT_FORMATS)[number];
 
@@ -33,6 +35,8 @@ export const LabSweepParams = s.object({
   propAttn: s.enum(LAB_PROP_ATTN),
   /** Keep the distillation token out of merges (default true, as in the merge controls). */
   protectDistillation: s.optional(s.boolean()),
+  /** The weights axis (default float32): int8 builds each model's 8-bit engine once (then cached). */
+  weights: s.optional(s.enum(LAB_WEIGHTS)),
 });
 export type LabSweepParams = Infer<typeof LabSweepParams>;
 
@@ -78,7 +82,7 @@ export const LabTiming = s.object({
   clipsPerSLow: s.number({ min: 0 }),
   clipsPerSHigh: s.number({ min: 0 }),
   /**
-   * This setting against r = 0 (same model and flags), paired per clip: the sweep runs every
+   * This setting against float32 r = 0 (same model and flags), paired per clip: the sweep runs every
    * setting of a clip back to back, so each clip gives one ratio (r = 0 ms ÷ this ms per window)
    * under the same load. Median and quartiles over the clips; null when this sweep did not time
    * both (results from the cache).
@@ -101,6 +105,7 @@ export const LabRow = s.object({
   model: id,
   modelSha256: s.string({ max: 128 }),
   ep: s.string({ max: 32 }),
+  /** The merge setting and the weights it ran with (setting.weights; absent = float32). */
   setting: MergeParams,
   /** r applied per layer (after clamping): what the graph did. */
   schedule: s.array(count, { max: 256 }),
@@ -117,7 +122,7 @@ export const LabRow = s.object({
   /** Mean over classes with positives of their average precision. */
   map: s.numberOrNaN(),
   clips: count,
-  /** Share of clips whose top-1 equals the same model's at r = 0 (same flags). */
+  /** Share of clips whose top-1 equals the same model's at r = 0 with float32 weights (same flags). */
   agreement: share,
   changed: s.array(LabChangedClip, { max: 100_000 }),
   changedTotal: count,

@@ -29,7 +29,9 @@ export const GRAPH_IO = {
   mergeMargin: (l: number) => `merge_margin_${l}`,
 } as const;
 
-export type WeightsPrecision = 'float32' | 'int8';
+import type { WeightsPrecision } from '../common/weights.js';
+
+export type { WeightsPrecision };
 
 export interface GraphOptions {
   /** 'mha' emits com.microsoft.MultiHeadAttention (faster on CPU); 'plain' uses opset-17 ops only. */

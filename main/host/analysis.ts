@@ -1,6 +1,6 @@
 /**
  * analysis.run: every window of an open file (with a hop) scored by the active model through
- * app/analysis's pipeline (scoreWindows), one batch at a time at background priority, so a
+ * app/analysis's pipeline (scoreWindows) on its float32 or int8 engine (merge.weights), one batch at a time at background priority, so a
  * slider move waits for one batch at most.
  */
 import type { MergeParams, Result } from '../../app/contract/index.js';
@@ -40,6 +40,7 @@ export async function analyseFile(
   const scores = new Float32Array(starts.length * C);
   run.scores.forEach((s, i) => scores.set(s, i * C));
   const applied = applySchedule(spec.numTokens, schedule, settings.protectDistillation);
+  const weights = m.engine.weights ?? 'float32';
   return {
     fileId: f.info.fileId,
     modelId: m.info.id,
@@ -60,6 +61,7 @@ export async function analyseFile(
       protectDistillation: settings.protectDistillation,
       windowS: spec.maxLength / 100,
       hopS: starts.length > 1 ? (starts[1] - starts[0]) / 100 : hopS,
+      ...(weights === 'float32' ? {} : { weights }),
     },
   };
 }

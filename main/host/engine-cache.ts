@@ -1,10 +1,11 @@
 /**
- * The workstation's engines, one per model, built on first use and kept for the active model
- * and the one before it (switching back is instant; a third is disposed). Graphs come from the
+ * The workstation's engines, one per model and weights precision, built on first use and kept
+ * for the active model (float32, and int8 once the weights switch asked for it) and the model
+ * before it (switching back is instant; older ones are disposed). Graphs come from the
  * persistent graph cache (app/engine/graph-cache.ts): a model's second start, in this host or a
  * later one, opens its cached graph instead of reading the weights and building it again.
  */
-import type { EngineInfo, ModelInfo } from '../../app/contract/index.js';
+import { WEIGHTS_PRECISIONS, type EngineInfo, type ModelInfo, type WeightsPrecision } from '../../app/contract/index.js';
 import type { ModelSpec } from '../../app/checkpoint/spec.js';
 import { defaultGraphCacheDir, GraphCache } from '../../app/engine/graph-cache.js';
 import type { BuildProgress } from '../../app/engine/graph-file.js';
@@ -21,8 +22,13 @@ export interface LoadedModel {
   engine: Engine;
 }
 
-/** Engines kept in memory: the active model's and the one before. */
-const MAX_ENGINES = 2;
+/** Engines kept in memory: the active model's float32 and int8, and the one before. */
+const MAX_ENGINES = 3;
+
+/** The cache's key of a model at a precision (float32 keeps the bare id: hello and the lab ask for it). */
+function engineKey(id: string, weights: WeightsPrecision): string {
+  return weights === 'float32' ? id : `${id}|${weights}`;
+}
 
 /**
  * A first build's stages as one 0…100 bar: reading the weights is quick, writing the graph is
@@ -73,28 +79,33 @@ export class EngineCache {
     return this.graphCache;
   }
 
-  /** The model's engine, built (and warmed up) on first use. A call that joins a load still under way is told its progress too. */
-  load(id: string, ctx?: CallContext): Promise<LoadedModel> {
-    const cached = this.loading.get(id);
+  /**
+   * The model's engine at a precision, built (and warmed up) on first use. A call that joins a
+   * load still under way is told its progress too.
+   */
+  load(id: string, ctx?: CallContext, weights: WeightsPrecision = 'float32'): Promise<LoadedModel> {
+    const key = engineKey(id, weights);
+    const cached = this.loading.get(key);
     if (cached) {
-      if (ctx) this.follow(cached.followers, ctx);
+      // An engine that is up has nothing to tell (every int8 slider move asks for its engine).
+      if (ctx && !this.up.has(key)) this.follow(cached.followers, ctx);
       return cached.promise;
     }
     const info = this.models.get(id);
     if (!info) throw new HostError('NO_MODEL', `no model ${id}`);
     const followers: Followers = { waiting: new Set(), last: null };
     if (ctx) this.follow(followers, ctx);
-    const p = this.build(id, info, followers);
+    const p = this.build(id, info, weights, followers);
     const entry: Loading = { promise: p, followers };
     p.then(
       (m) => {
         // An engine dropped while it was still loading is disposed, not reported as up.
-        if (this.loading.peek(id) === entry) this.up.set(id, m);
+        if (this.loading.peek(key) === entry) this.up.set(key, m);
       },
-      () => this.loading.deleteIf(id, entry),
+      () => this.loading.deleteIf(key, entry),
     ).finally(() => followers.waiting.clear());
-    for (const [key, old] of this.loading.set(id, entry)) {
-      this.up.delete(key);
+    for (const [dropped, old] of this.loading.set(key, entry)) {
+      this.up.delete(dropped);
       void old.promise.then((m) => m.engine.dispose()).catch(() => {});
     }
     return p;
@@ -111,21 +122,23 @@ export class EngineCache {
     for (const ctx of f.waiting) ctx.progress('model', done, 100, message);
   }
 
-  private async build(id: string, info: ModelInfo, entry: Followers): Promise<LoadedModel> {
-    this.tell(entry, 0, `opening ${info.name}`);
+  private async build(id: string, info: ModelInfo, weights: WeightsPrecision, entry: Followers): Promise<LoadedModel> {
+    // An int8 engine's lines say so: its first build is a second graph of a model already up.
+    const what = weights === 'float32' ? '' : `${weights}: `;
+    this.tell(entry, 0, `${what}opening ${info.name}`);
     const cache = await this.cache();
     let fromCache = true;
     const onProgress = (p: BuildProgress) => {
       if (p.stage !== 'session') fromCache = false; // weights or build: the cache had no graph
       const line = buildProgressLine(p, fromCache);
-      this.tell(entry, line.done, line.message);
+      this.tell(entry, line.done, what + line.message);
     };
     const notice = (message: string) => {
       this.log(message);
       for (const ctx of entry.waiting) ctx.client.emit('notice', { level: 'warning', message: message.slice(0, 4096) });
     };
     const t0 = performance.now();
-    const built = await this.createEngine(info.dir, { ...this.engineOptions, cache, onProgress, notice });
+    const built = await this.createEngine(info.dir, { ...this.engineOptions, weights, cache, onProgress, notice });
     const engine = built.engine;
     // One warm-up pass, so the first window's timing is not the session's cold start.
     const spec = built.spec;
@@ -134,24 +147,27 @@ export class EngineCache {
       propAttn: false,
       protectDistillation: true,
     });
-    this.tell(entry, 100, 'ready');
+    this.tell(entry, 100, `${what}ready`);
     const how = built.fromCache ? 'graph from the cache' : 'graph built';
-    this.log(`model ${id} on ${engine.ep}, ${how} in ${Math.round(performance.now() - t0)} ms (${engine.attempts.map((a) => `${a.ep}:${a.ok ? 'ok' : a.reason}`).join(', ')})`);
+    this.log(`model ${id}${weights === 'float32' ? '' : ` (${weights})`} on ${engine.ep}, ${how} in ${Math.round(performance.now() - t0)} ms (${engine.attempts.map((a) => `${a.ep}:${a.ok ? 'ok' : a.reason}`).join(', ')})`);
     return { info, checkpoint: { dir: info.dir, spec, sha256: built.sha256 }, engine };
   }
 
-  /** Drops a removed model's engine (disposed once built; a run still on it fails). */
+  /** Drops a removed model's engines (disposed once built; a run still on one fails). */
   forget(id: string): void {
-    const entry = this.loading.peek(id);
-    if (!entry) return;
-    this.loading.delete(id);
-    this.up.delete(id);
-    void entry.promise.then((m) => m.engine.dispose()).catch(() => {});
+    for (const weights of WEIGHTS_PRECISIONS) {
+      const key = engineKey(id, weights);
+      const entry = this.loading.peek(key);
+      if (!entry) continue;
+      this.loading.delete(key);
+      this.up.delete(key);
+      void entry.promise.then((m) => m.engine.dispose()).catch(() => {});
+    }
   }
 
-  /** The model's engine if it is up now, without waiting. */
-  ready(id: string): LoadedModel | undefined {
-    return this.up.get(id);
+  /** The model's engine at a precision if it is up now, without waiting. */
+  ready(id: string, weights: WeightsPrecision = 'float32'): LoadedModel | undefined {
+    return this.up.get(engineKey(id, weights));
   }
 
   info(m: LoadedModel): EngineInfo {

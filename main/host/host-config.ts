@@ -3,6 +3,7 @@ import type { ModelSpec } from '../../app/checkpoint/spec.js';
 import type { GraphCache } from '../../app/engine/graph-cache.js';
 import type { BuildProgress } from '../../app/engine/graph-file.js';
 import type { Engine, ExecutionProvider } from '../../app/engine/types.js';
+import type { WeightsPrecision } from '../../app/common/weights.js';
 
 export interface EngineOptions {
   providers?: ExecutionProvider[];
@@ -17,6 +18,8 @@ export interface EngineBuildOptions extends EngineOptions {
   onProgress?: (p: BuildProgress) => void;
   /** Something the user should know that did not stop the start (a damaged cache entry, a full disk). */
   notice?: (message: string) => void;
+  /** int8: 8-bit Linear weights (a graph of its own in the cache); default float32. */
+  weights?: WeightsPrecision;
 }
 
 /** An engine on a model folder, with what the host needs of its checkpoint (not its weights: a start from the cache never reads them). */
@@ -63,7 +66,7 @@ export interface HostConfig extends EngineOptions {
 export async function defaultEngine(dir: string, opts: EngineBuildOptions): Promise<HostEngine> {
   const { checkpointOnDisk, createCachedNodeEngine } = await import('../../app/engine/cached-engine.js');
   const ck = await checkpointOnDisk(dir);
-  const built = await createCachedNodeEngine(ck, { providers: opts.providers, threads: opts.threads, cache: opts.cache, onProgress: opts.onProgress, notice: opts.notice });
+  const built = await createCachedNodeEngine(ck, { providers: opts.providers, threads: opts.threads, cache: opts.cache, onProgress: opts.onProgress, notice: opts.notice, weights: opts.weights });
   if (built.fromCache) {
     void built.confirmCheckpoint().then(
       (same) => {

@@ -6,7 +6,7 @@
  * This file is the dispatch table: each method of the contract, answered by the part that owns it.
  */
 import { join } from 'node:path';
-import { PROTOCOL_VERSION, type FileInfo, type Method, type Params, type Provenance, type Result } from '../../app/contract/index.js';
+import { PROTOCOL_VERSION, type FileInfo, type MergeParams, type Method, type Params, type Provenance, type Result } from '../../app/contract/index.js';
 import { FastAstError } from '../../app/errors.js';
 import { analyseFile } from './analysis.js';
 import { EngineCache, type LoadedModel } from './engine-cache.js';
@@ -109,6 +109,17 @@ export class Host {
     return this.engines.load(this.active);
   }
 
+  /**
+   * The active model at the weights a merge setting asks for: its float32 engine, or its int8
+   * one, built on first use (the call is told the build's progress, as a model load is) and then
+   * taken from the graph cache.
+   */
+  private async runner(merge: MergeParams | null, ctx: CallContext, signal = ctx.signal): Promise<LoadedModel> {
+    const weights = merge?.weights ?? 'float32';
+    if (weights === 'float32' || !this.active) return this.current();
+    return raceAbort(this.engines.load(this.active, ctx, weights), signal);
+  }
+
   /** The active model's info, if any (for work that needs no engine). */
   private activeInfo() {
     return this.active ? this.models.get(this.active) : undefined;
@@ -190,7 +201,7 @@ export class Host {
     },
 
     'analysis.run': async ({ fileId, hopS, merge }, ctx) => {
-      const m = await this.current();
+      const m = await this.runner(merge, ctx);
       return analyseFile(m, this.files.get(fileId), hopS, merge, this.queue, ctx);
     },
 
@@ -202,10 +213,11 @@ export class Host {
     'window.merge': async ({ fileId, startS, merge }, ctx) => {
       const signal = ctx.client.supersede('window.merge', ctx.signal);
       const m = await this.current();
-      return this.windows.merge(m, this.files.get(fileId), startS, merge, signal);
+      const run = await this.runner(merge, ctx, signal);
+      return this.windows.merge(m, run, this.files.get(fileId), startS, merge, signal);
     },
 
-    'window.speed': async ({ merge }) => this.windows.speed(await this.current(), merge),
+    'window.speed': async ({ merge }, ctx) => this.windows.speed(await this.current(), await this.runner(merge, ctx), merge),
 
     'settings.save': async ({ lastMerge }) => {
       this.settings.settings.lastMerge = lastMerge;

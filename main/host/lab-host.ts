@@ -1,6 +1,6 @@
 /**
- * The lab's half of the host: sweeps of a labelled set over models × merge settings
- * (app/analysis/sweep), on engines opened for the lab alone, with one SweepCache for the host's
+ * The lab's half of the host: sweeps of a labelled set over models × merge settings × weights
+ * (app/analysis/sweep; int8 rows are compared with the float32 model at r = 0), on engines opened for the lab alone, with one SweepCache for the host's
  * lifetime (under its state folder), and exports of the table and of the chart the UI drew.
  *
  * Timings stay honest beside the workstation: every engine call of a sweep waits for its turn
@@ -9,7 +9,7 @@
  */
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import type { EventData, LabResult, LabSweepParams, ModelInfo, Params, Result } from '../../app/contract/index.js';
+import type { EventData, LabResult, LabSweepParams, ModelInfo, Params, Result, WeightsPrecision } from '../../app/contract/index.js';
 import { settingsGrid, sweep, type SweepModel, type SweepProgress, type SweepResult } from '../../app/analysis/sweep.js';
 import { SweepCache } from '../../app/analysis/sweep-cache.js';
 import type { GraphCache } from '../../app/engine/graph-cache.js';
@@ -47,8 +47,8 @@ interface LabEngine {
   engine: Engine;
 }
 
-/** Lab engines kept between sweeps (the two bundled models and a couple more). */
-const MAX_LAB_ENGINES = 4;
+/** Lab engines kept between sweeps (the two bundled models at both precisions, and a couple more). */
+const MAX_LAB_ENGINES = 6;
 /** Results kept for lab.export (csv / json). */
 const MAX_RESULTS = 8;
 /** lab.progress events per second at most (the last one always goes). */
@@ -73,15 +73,15 @@ export class LabHost {
     return { defaultSet: defaultSet(this.cfg.demoDir, this.cfg.modelsDir), cacheDir: this.cache.dir!, exportDir: this.cfg.paths?.root ?? homedir(), running: this.running };
   }
 
-  /** The lab's own engine of a model (built once, kept for the next sweep; never the workstation's). */
-  private engineFor(info: ModelInfo): Promise<LabEngine> {
-    const key = `${info.id}|${resolve(info.dir)}`;
+  /** The lab's own engine of a model at a precision (built once, kept for the next sweep; never the workstation's). */
+  private engineFor(info: ModelInfo, weights: WeightsPrecision): Promise<LabEngine> {
+    const key = `${info.id}|${resolve(info.dir)}|${weights}`;
     const cached = this.engines.get(key);
     if (cached) return cached;
     const p = (async () => {
       // The lab's engine is its own, but its graph comes from the host's cache like the workstation's.
-      const built = await this.cfg.createEngine(info.dir, { ...this.cfg.engineOptions, cache: await this.cfg.graphCache(), notice: this.cfg.log });
-      this.cfg.log(`lab engine for ${info.id} on ${built.engine.ep}`);
+      const built = await this.cfg.createEngine(info.dir, { ...this.cfg.engineOptions, weights, cache: await this.cfg.graphCache(), notice: this.cfg.log });
+      this.cfg.log(`lab engine for ${info.id} (${weights}) on ${built.engine.ep}`);
       return { dir: resolve(info.dir), sha256: built.sha256, engine: built.engine };
     })();
     p.catch(() => this.engines.deleteIf(key, p));
@@ -126,12 +126,21 @@ export class LabHost {
     const set = params.maxClips !== undefined ? spreadClips(full, params.maxClips) : full;
     if (ctx.signal.aborted) throw new HostError('CANCELLED', 'cancelled');
 
+    // The float32 engine is always opened: it runs every row's r = 0 baseline, int8 rows included.
+    const axis = params.weights ?? 'float32';
+    const weights: WeightsPrecision[] = axis === 'both' ? ['float32', 'int8'] : [axis];
     const models: SweepModel[] = [];
     for (const [i, info] of infos.entries()) {
       progress({ stage: 'open', done: i + 1, total: infos.length + 1, cached: 0, model: info.id, message: `building ${info.id}` }, true);
-      const m = await this.engineFor(info);
+      const m = await this.engineFor(info, 'float32');
       if (ctx.signal.aborted) throw new HostError('CANCELLED', 'cancelled');
-      models.push({ id: info.id, sha256: m.sha256, engine: m.engine });
+      const model: SweepModel = { id: info.id, sha256: m.sha256, engine: m.engine };
+      if (weights.includes('int8')) {
+        progress({ stage: 'open', done: i + 1, total: infos.length + 1, cached: 0, model: info.id, message: `building ${info.id} (int8)` }, true);
+        model.int8 = (await this.engineFor(info, 'int8')).engine;
+        if (ctx.signal.aborted) throw new HostError('CANCELLED', 'cancelled');
+      }
+      models.push(model);
     }
 
     const signal = ctx.signal;
@@ -142,6 +151,7 @@ export class LabHost {
         shapes: [...new Set(params.shapes)],
         propAttn: params.propAttn === 'both' ? [true, false] : [params.propAttn === 'on'],
         protectDistillation: params.protectDistillation ?? true,
+        weights,
       }),
       cache: this.cache,
       batchSize: 1,
@@ -156,7 +166,7 @@ export class LabHost {
             total: p.total,
             cached: p.cached,
             ...(p.model ? { model: p.model } : {}),
-            ...(p.setting ? { setting: { r: p.setting.r, shape: p.setting.shape, propAttn: p.setting.propAttn, protectDistillation: p.setting.protectDistillation } } : {}),
+            ...(p.setting ? { setting: { r: p.setting.r, shape: p.setting.shape, propAttn: p.setting.propAttn, protectDistillation: p.setting.protectDistillation, ...(p.setting.weights ? { weights: p.setting.weights } : {}) } } : {}),
           },
           p.done === p.total,
         ),

@@ -91,6 +91,7 @@ export function speedView(pairs: readonly Pair[]): SpeedView {
   };
 }
 
-export function timingKey(modelId: string, ep: string, settings: { schedule: readonly number[]; propAttn: boolean; protectDistillation: boolean }): string {
-  return `${modelId}|${ep}|${settings.schedule.join(',')}|${settings.propAttn ? 1 : 0}|${settings.protectDistillation ? 1 : 0}`;
+/** A setting's key in the timings: model, EP, weights precision (float32 keeps the bare EP), schedule and flags. */
+export function timingKey(modelId: string, ep: string, settings: { schedule: readonly number[]; propAttn: boolean; protectDistillation: boolean }, weights = 'float32'): string {
+  return `${modelId}|${weights === 'float32' ? ep : `${ep}+${weights}`}|${settings.schedule.join(',')}|${settings.propAttn ? 1 : 0}|${settings.protectDistillation ? 1 : 0}`;
 }

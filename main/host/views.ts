@@ -1,7 +1,7 @@
 /**
  * Engine results → what the UI draws (contract shapes). Pure functions: no I/O.
  */
-import type { ComparisonView, RunView } from '../../app/contract/index.js';
+import type { ComparisonView, RunView, WeightsPrecision } from '../../app/contract/index.js';
 import type { ModelSpec } from '../../app/checkpoint/spec.js';
 import type { ItemResult } from '../../app/engine/types.js';
 import { compareRuns } from '../../app/analysis/compare.js';
@@ -15,6 +15,7 @@ export interface RunMeta {
   protectDistillation: boolean;
   inferMs: number;
   ep: string;
+  weights: WeightsPrecision;
   tokensPerLayer: number[];
 }
 
@@ -53,6 +54,7 @@ export function runView(spec: ModelSpec, item: ItemResult, meta: RunMeta, k = 5)
     gflops: forwardFlops(spec, applied).total / 1e9,
     inferMs: meta.inferMs,
     ep: meta.ep,
+    weights: meta.weights,
   };
 }
 

@@ -3,6 +3,10 @@
  * and merged runs compared against that baseline. Both go through the engine queue at
  * interactive priority, so a slider move waits for one analysis batch at most.
  *
+ * The baseline is always the unmerged float32 model: a setting with int8 weights runs on the
+ * model's int8 engine and is compared with (and timed against) float32 r = 0, so that its
+ * agreement and speed-up are what merging and 8-bit weights cost and buy together.
+ *
  * Every window's baseline is one setting (r = 0), so a baseline run shows the median of all its
  * runs (re-timed: see BASELINE_TIMING_RUNS), not the cached entry's first time.
  *
@@ -10,7 +14,7 @@
  * after a merged run, pairs of (baseline, merged) runs on the same window go back to back in one
  * queue job, in the background (run-timings.ts PairedTimings says why pairs).
  */
-import type { MergeParams, Result, RunView, SpeedView, WindowInput } from '../../app/contract/index.js';
+import type { MergeParams, Result, RunView, SpeedView, WeightsPrecision, WindowInput } from '../../app/contract/index.js';
 import type { MergeSettings } from '../../app/engine/types.js';
 import type { EngineQueue } from './engine-queue.js';
 import type { LoadedModel } from './engine-cache.js';
@@ -38,6 +42,15 @@ const BASELINE_TIMING_RUNS = 3;
 /** Pairs timed for a setting first seen (MIN_PAIRS make it "ready"; a couple more steady the median). */
 const FIRST_PAIRS = MIN_PAIRS + 2;
 
+function precision(m: LoadedModel): WeightsPrecision {
+  return m.engine.weights ?? 'float32';
+}
+
+/** float32 at r = 0 in every layer: the baseline itself. */
+function isBaseline(run: LoadedModel, schedule: number[]): boolean {
+  return precision(run) === 'float32' && schedule.every((r) => r === 0);
+}
+
 /** The Speed panel's numbers for r = 0: the baseline itself, nothing to time. */
 function sameAsBaseline(ms: number): SpeedView {
   return { state: 'ready', pairs: 0, speedup: 1, speedupQ1: 1, speedupQ3: 1, speedupMin: 1, speedupMax: 1, baseMs: ms, mergedMs: ms };
@@ -59,36 +72,41 @@ export class WindowRuns {
     return { window: e.window, run: this.baselineNow(e) };
   }
 
-  async merge(m: LoadedModel, f: OpenFile, startS: number, merge: MergeParams, signal: AbortSignal): Promise<Result<'window.merge'>> {
+  /**
+   * The focused window at a merge setting, run on `run` (the model's float32 engine, or its int8
+   * one when merge.weights says so) and compared with `m`'s float32 r = 0 baseline.
+   */
+  async merge(m: LoadedModel, run: LoadedModel, f: OpenFile, startS: number, merge: MergeParams, signal: AbortSignal): Promise<Result<'window.merge'>> {
     const spec = m.checkpoint.spec;
     const entry = await this.entry(m, f, startS, signal);
     throwIfAborted(signal);
     const schedule = scheduleFor(spec, merge);
     const baseline = this.baselineNow(entry);
-    if (schedule.every((r) => r === 0)) {
+    if (isBaseline(run, schedule)) {
       return { run: baseline, baseline, comparison: comparisonView(spec, entry.baseLogits, entry.baseLogits), speed: sameAsBaseline(baseline.inferMs) };
     }
     const settings = { schedule, propAttn: merge.propAttn, protectDistillation: merge.protectDistillation };
-    const res = await this.queue.submit('interactive', signal, () => m.engine.run(entry.window.input, 1, settings));
+    const res = await this.queue.submit('interactive', signal, () => run.engine.run(entry.window.input, 1, settings));
     throwIfAborted(signal);
-    const key = timingKey(m.info.id, m.engine.ep, settings);
-    const run = runView(spec, res.items[0], {
+    const key = timingKey(m.info.id, run.engine.ep, settings, precision(run));
+    const view = runView(spec, res.items[0], {
       schedule,
       protectDistillation: merge.protectDistillation,
       inferMs: this.timings.record(key, res.inferMs),
-      ep: m.engine.ep,
+      ep: run.engine.ep,
+      weights: precision(run),
       tokensPerLayer: res.tokensPerLayer,
     });
     // The run above was this setting's warm-up (or one more run of it); the pairs come after it.
-    this.timePairs(m, entry, settings, key);
-    return { run, baseline, comparison: comparisonView(spec, entry.baseLogits, res.items[0].logits), speed: this.paired.view(key) };
+    this.timePairs(m, run, entry, settings, key);
+    return { run: view, baseline, comparison: comparisonView(spec, entry.baseLogits, res.items[0].logits), speed: this.paired.view(key) };
   }
 
-  /** The Speed panel's paired timing of a setting on the model (window.speed). */
-  speed(m: LoadedModel, merge: MergeParams): SpeedView {
+  /** The Speed panel's paired timing of a setting run on `run` against `m`'s float32 baseline (window.speed). */
+  speed(m: LoadedModel, run: LoadedModel, merge: MergeParams): SpeedView {
     const schedule = scheduleFor(m.checkpoint.spec, merge);
-    const key = timingKey(m.info.id, m.engine.ep, { schedule, propAttn: merge.propAttn, protectDistillation: merge.protectDistillation });
-    return schedule.every((r) => r === 0) ? sameAsBaseline(this.timings.typical(key, NaN)) : this.paired.view(key);
+    const key = timingKey(m.info.id, run.engine.ep, { schedule, propAttn: merge.propAttn, protectDistillation: merge.protectDistillation }, precision(run));
+    return isBaseline(run, schedule) ? sameAsBaseline(this.timings.typical(key, NaN)) : this.paired.view(key);
   }
 
   /**
@@ -96,7 +114,7 @@ export class WindowRuns {
    * to FIRST_PAIRS for a setting new to the Speed panel, then one more per request, so the ratio
    * follows the machine's load. Moving to another setting drops the old one's waiting pairs.
    */
-  private timePairs(m: LoadedModel, entry: WindowEntry, merged: MergeSettings, key: string): void {
+  private timePairs(m: LoadedModel, run: LoadedModel, entry: WindowEntry, merged: MergeSettings, key: string): void {
     if (this.measuring?.key !== key) {
       this.measuring?.ctrl.abort();
       this.measuring = { key, ctrl: new AbortController(), pending: 0 };
@@ -113,8 +131,8 @@ export class WindowRuns {
           // Both runs in one queue job: nothing runs between them. The order alternates so that
           // neither side always runs first (caches, clock boost after an idle moment).
           const baseFirst = this.paired.count(key) % 2 === 0;
-          const first = await m.engine.run(input, 1, baseFirst ? base : merged);
-          const second = await m.engine.run(input, 1, baseFirst ? merged : base);
+          const first = await (baseFirst ? m : run).engine.run(input, 1, baseFirst ? base : merged);
+          const second = await (baseFirst ? run : m).engine.run(input, 1, baseFirst ? merged : base);
           return baseFirst ? { baseMs: first.inferMs, mergedMs: second.inferMs } : { baseMs: second.inferMs, mergedMs: first.inferMs };
         })
         .then((p) => this.paired.record(key, p.baseMs, p.mergedMs))
@@ -156,7 +174,7 @@ export class WindowRuns {
     const res = await this.queue.submit('interactive', never, () => m.engine.run(input, 1, settings));
     const key = timingKey(m.info.id, m.engine.ep, settings);
     const inferMs = this.timings.record(key, res.inferMs);
-    const base = runView(spec, res.items[0], { ...settings, inferMs, ep: m.engine.ep, tokensPerLayer: res.tokensPerLayer });
+    const base = runView(spec, res.items[0], { ...settings, inferMs, ep: m.engine.ep, weights: precision(m), tokensPerLayer: res.tokensPerLayer });
     // The first baseline of a session is one run, often taken while the file's analysis or the
     // renderer keeps the cores busy: time it a few more times in the background, so the
     // comparison with merged runs rests on a median.

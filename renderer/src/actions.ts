@@ -356,8 +356,8 @@ export async function openInWorkstation(row: LabRow, clip: LabChangedClip): Prom
     if (!ok) return;
   }
   const merge = useMerge.getState();
-  const { r, shape, propAttn, protectDistillation } = row.setting;
-  merge.setParams({ r, shape, propAttn, protectDistillation }, 'save');
+  const { r, shape, propAttn, protectDistillation, weights } = row.setting;
+  merge.setParams({ r, shape, propAttn, protectDistillation, weights: weights ?? 'float32' }, 'save');
   if (!useMerge.getState().table) void merge.loadTable();
   // The merge view opens after the last layer: the groups this setting ends with.
   merge.setLayer(useModels.getState().active?.numLayers ?? merge.layer);

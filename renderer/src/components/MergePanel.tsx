@@ -1,4 +1,4 @@
-import { SCHEDULE_SHAPES } from '../../../app/contract';
+import { SCHEDULE_SHAPES, WEIGHTS_PRECISIONS } from '../../../app/contract';
 import { fixed, signed } from '../lib/format';
 import { maxRFor, useMerge } from '../stores/merge';
 import { useModels } from '../stores/models';
@@ -54,6 +54,7 @@ function MergeControls() {
           aria-label="r"
         />
       </div>
+      <WeightsSwitch />
       <div className="control">
         <label htmlFor="ratio-slider" title="Share of the input tokens merged away by the last layer">
           merge ratio
@@ -120,6 +121,49 @@ function MergeControls() {
   );
 }
 
+/**
+ * float32 / int8 weights beside r. int8 runs the focused window on the model's 8-bit engine (built
+ * once, with its progress here, then cached); the comparison and the Speed panel stay against the
+ * float32 model at r = 0, so what they show is what merging and 8-bit weights cost together.
+ */
+function WeightsSwitch() {
+  const weights = useMerge((s) => s.params.weights ?? 'float32');
+  const setParams = useMerge((s) => s.setParams);
+  const load = useMerge((s) => s.weightsLoad);
+  return (
+    <>
+      <div className="control">
+        <span className="label" title="Precision of the Linear weights; the baseline stays the float32 model at r = 0">
+          weights
+        </span>
+        <div className="segmented" role="radiogroup" aria-label="weights">
+          {WEIGHTS_PRECISIONS.map((w) => (
+            <button
+              key={w}
+              role="radio"
+              aria-checked={weights === w}
+              className={weights === w ? 'on' : ''}
+              onClick={() => setParams({ weights: w })}
+              data-testid={`weights-${w}`}
+              title={w === 'float32' ? 'the checkpoint as it is' : '8-bit Linear weights (key projection, LayerNorm, softmax and head stay float32); built once per model, then cached'}
+            >
+              {w}
+            </button>
+          ))}
+        </div>
+      </div>
+      {load && (
+        <div className="load-progress weights-load small-text" data-testid="weights-load-progress" title="The first int8 run of a model builds its 8-bit graph; later runs open it from the cache">
+          <progress max={100} value={load.done} /> {load.message}
+          <button className="small" onClick={() => setParams({ weights: 'float32' })} title="Back to float32; a graph being built is still finished and cached" data-testid="weights-load-cancel">
+            Cancel
+          </button>
+        </div>
+      )}
+    </>
+  );
+}
+
 function pct(v: number): string {
   return `${(v * 100).toFixed(1)}%`;
 }
@@ -148,7 +192,10 @@ function Comparison() {
   return (
     <section className="panel comparison" data-testid="comparison" data-revision={revision} data-running={running}>
       <div className="panel-title">
-        Merged vs baseline <span className="muted lower">(r = 0, cached)</span>
+        {run.weights === 'int8' ? 'int8' : 'Merged'} vs baseline{' '}
+        <span className="muted lower" data-testid="comparison-baseline">
+          {run.weights === 'int8' ? '(float32, r = 0)' : '(r = 0, cached)'}
+        </span>
         {running && (
           <span className="lower rerunning" data-testid="rerunning">
             {' '}● re-running r = {r}…

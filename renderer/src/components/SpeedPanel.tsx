@@ -21,10 +21,15 @@ export function Speed() {
   const model = useModels((s) => s.active);
   if (!base || !run || !model) return null;
   const windowMs = framesToSeconds(model.maxLength) * 1000;
-  const isBaseline = run.schedule.every((r) => r === 0);
+  const isBaseline = run.weights === 'float32' && run.schedule.every((r) => r === 0);
   return (
-    <section className="panel speed" data-testid="speed">
-      <div className="panel-title">Speed</div>
+    <section className="panel speed" data-testid="speed" data-weights={run.weights}>
+      <div className="panel-title">
+        Speed{' '}
+        <span className="muted lower" data-testid="speed-against">
+          ({run.weights} vs float32 r = 0)
+        </span>
+      </div>
       <SpeedHeadline speed={speed} isBaseline={isBaseline} />
       <table className="speed-table">
         <tbody>
@@ -61,8 +66,9 @@ export function Speed() {
           </tr>
           <tr>
             <td>EP</td>
-            <td data-testid="ep-used" title={engine?.attempts.map((a) => `${a.ep}: ${a.ok ? 'ok' : shortReason(a.reason ?? '')}`).join('\n')}>
+            <td data-testid="ep-used" data-weights={run.weights} title={engine?.attempts.map((a) => `${a.ep}: ${a.ok ? 'ok' : shortReason(a.reason ?? '')}`).join('\n')}>
               {run.ep}
+              {run.weights === 'int8' ? <span className="weights-tag" data-testid="int8-badge">int8</span> : null}
               {engine && engine.attempts.some((a) => !a.ok) ? <span className="muted"> (after {engine.attempts.filter((a) => !a.ok).map((a) => a.ep).join(', ')})</span> : null}
             </td>
           </tr>

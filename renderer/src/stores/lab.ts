@@ -5,6 +5,7 @@
  */
 import { create } from 'zustand';
 import {
+  LAB_WEIGHTS,
   SCHEDULE_SHAPES,
   type EventData,
   type LabExportFormat,
@@ -20,6 +21,8 @@ import { loadJson, loadText, saveJson, saveText } from '../lib/storage';
 
 export type View = 'workstation' | 'lab' | 'models' | 'folder';
 export type PropAttnChoice = 'on' | 'off' | 'both';
+/** The sweep's weights axis (LabSweepParams.weights). */
+export type WeightsChoice = (typeof LAB_WEIGHTS)[number];
 
 export interface LabForm {
   /** CSV or folder on the host. */
@@ -33,6 +36,7 @@ export interface LabForm {
   rs: string;
   shapes: ScheduleShapeName[];
   propAttn: PropAttnChoice;
+  weights: WeightsChoice;
 }
 
 export type LabProgress = EventData<'lab.progress'>;
@@ -69,7 +73,7 @@ export const DEFAULT_RS = '0, 16, 32, 48';
 
 /** The form as saved last time; any field that is missing or malformed takes its default. */
 function loadForm(): LabForm {
-  const base: LabForm = { set: '', fold: '', maxClips: '', models: null, rs: DEFAULT_RS, shapes: ['constant'], propAttn: 'on' };
+  const base: LabForm = { set: '', fold: '', maxClips: '', models: null, rs: DEFAULT_RS, shapes: ['constant'], propAttn: 'on', weights: 'float32' };
   const v = loadJson('labForm');
   if (!v || typeof v !== 'object') return base;
   const o = v as Record<string, unknown>;
@@ -85,6 +89,7 @@ function loadForm(): LabForm {
     rs: text(o.rs, base.rs),
     shapes: Array.isArray(o.shapes) && o.shapes.length && o.shapes.every(isShape) ? o.shapes : base.shapes,
     propAttn: isPropAttn(o.propAttn) ? o.propAttn : base.propAttn,
+    weights: (LAB_WEIGHTS as readonly unknown[]).includes(o.weights) ? (o.weights as WeightsChoice) : base.weights,
   };
 }
 
@@ -193,6 +198,7 @@ export const useLab = create<LabState>((set, get) => ({
           shapes: form.shapes,
           propAttn: form.propAttn,
           protectDistillation,
+          weights: form.weights,
         },
         { signal: ctl.signal },
       );
@@ -251,12 +257,17 @@ export const useLab = create<LabState>((set, get) => ({
   },
 }));
 
-export function sameSetting(a: Pick<LabRow, 'setting'>, b: Pick<LabRow, 'setting'>): boolean {
-  return a.setting.r === b.setting.r && a.setting.shape === b.setting.shape && a.setting.propAttn === b.setting.propAttn && a.setting.protectDistillation === b.setting.protectDistillation;
+/** The same merge setting at the same weights (absent weights = float32). */
+export function sameParams(a: MergeParams, b: MergeParams): boolean {
+  return a.r === b.r && a.shape === b.shape && a.propAttn === b.propAttn && a.protectDistillation === b.protectDistillation && (a.weights ?? 'float32') === (b.weights ?? 'float32');
 }
 
-/** The row of the result that is the workstation's current model and merge setting, or -1. */
+export function sameSetting(a: Pick<LabRow, 'setting'>, b: Pick<LabRow, 'setting'>): boolean {
+  return sameParams(a.setting, b.setting);
+}
+
+/** The row of the result that is the workstation's current model and merge setting (weights included), or -1. */
 export function currentRowIndex(result: LabResult | null, model: string | undefined, p: MergeParams): number {
   if (!result) return -1;
-  return result.rows.findIndex((r) => r.model === model && r.setting.r === p.r && r.setting.shape === p.shape && r.setting.propAttn === p.propAttn && r.setting.protectDistillation === p.protectDistillation);
+  return result.rows.findIndex((r) => r.model === model && sameParams(r.setting, p));
 }

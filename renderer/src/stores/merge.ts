@@ -32,6 +32,11 @@ interface MergeState {
   /** Shade patches by how clear-cut their merge was. */
   shading: boolean;
   running: boolean;
+  /**
+   * The int8 engine's first build for the active model ("int8: building graph 40 %"), told by the
+   * window.merge that waits for it; null when no build is under way (later starts open the cached graph).
+   */
+  weightsLoad: { done: number; message: string } | null;
   /** Settings change → comparison on screen, for the last change (ms). */
   latencyMs: number | null;
   /** Bumps on every comparison update (tests and the latency bench watch it). */
@@ -121,7 +126,11 @@ export const useMerge = create<MergeState>((set, get) => {
     const { params, focusS } = get();
     set({ running: true });
     try {
-      const res = await api().call('window.merge', { fileId: file.fileId, startS: focusS, merge: params }, { signal: ctl.signal });
+      // A first int8 run builds the model's int8 graph: the host tells its progress as for a model load.
+      const onProgress = (p: { phase: string; done: number; message?: string }) => {
+        if (p.phase === 'model' && ctl === runCtl) set({ weightsLoad: { done: p.done, message: p.message ?? '' } });
+      };
+      const res = await api().call('window.merge', { fileId: file.fileId, startS: focusS, merge: params }, { signal: ctl.signal, onProgress });
       if (ctl !== runCtl) return;
       const latencyMs = changedAt ? performance.now() - changedAt : null;
       changedAt = 0;
@@ -131,6 +140,7 @@ export const useMerge = create<MergeState>((set, get) => {
         comparison: res.comparison,
         speed: res.speed,
         running: false,
+        weightsLoad: null,
         error: null,
         latencyMs,
         revision: get().revision + 1,
@@ -138,7 +148,7 @@ export const useMerge = create<MergeState>((set, get) => {
       pollSpeed(params);
     } catch (e) {
       if (isCancelled(e)) return;
-      if (ctl === runCtl) set({ running: false, error: (e as Error).message });
+      if (ctl === runCtl) set({ running: false, weightsLoad: null, error: (e as Error).message });
     }
   };
 
@@ -190,6 +200,7 @@ export const useMerge = create<MergeState>((set, get) => {
     tint: loadTint(),
     shading: false,
     running: false,
+    weightsLoad: null,
     latencyMs: null,
     revision: 0,
     error: null,
@@ -201,7 +212,7 @@ export const useMerge = create<MergeState>((set, get) => {
       // The old setting's ratio must not stand beside the new one's results.
       if (speedTimer) clearTimeout(speedTimer);
       speedTimer = null;
-      set({ params: next, speed: null });
+      set({ params: next, speed: null, ...(next.weights !== prev.weights ? { weightsLoad: null } : {}) });
       // Restoring happens before the model is loaded, or is followed by the caller's own table load.
       if (apply !== 'restore' && (next.shape !== prev.shape || next.protectDistillation !== prev.protectDistillation)) void get().loadTable();
       if (apply !== 'restore') save();
@@ -259,7 +270,7 @@ export const useMerge = create<MergeState>((set, get) => {
       baseCtl?.abort();
       if (speedTimer) clearTimeout(speedTimer);
       speedTimer = null;
-      set({ window: null, baseline: null, merged: null, comparison: null, speed: null, focusS: 0, running: false, error: null });
+      set({ window: null, baseline: null, merged: null, comparison: null, speed: null, focusS: 0, running: false, weightsLoad: null, error: null });
     },
     async loadTable() {
       const { shape, protectDistillation } = get().params;

@@ -23,7 +23,13 @@ export function Confusions({ result }: { result: LabResult }) {
     );
   }
   const base = result.rows.find(
-    (r) => r.model === row.model && r.setting.r === 0 && r.setting.propAttn === row.setting.propAttn && r.setting.protectDistillation === row.setting.protectDistillation,
+    // Every row's baseline is float32 r = 0 (int8 rows too: their changes are what merging and 8-bit weights do together).
+    (r) =>
+      r.model === row.model &&
+      r.setting.r === 0 &&
+      (r.setting.weights ?? 'float32') === 'float32' &&
+      r.setting.propAttn === row.setting.propAttn &&
+      r.setting.protectDistillation === row.setting.protectDistillation,
   );
   const baseOf = new Map(base?.perClass.map((c) => [c.index, c]) ?? []);
   const multi = row.metric === 'mAP';
@@ -37,7 +43,7 @@ export function Confusions({ result }: { result: LabResult }) {
       </div>
       <div className="subhead">
         Per class{multi ? ': AP' : ': accuracy'}
-        {base && base !== row ? <span className="muted"> (Δ vs r = 0)</span> : null}
+        {base && base !== row ? <span className="muted"> (Δ vs float32 r = 0)</span> : null}
       </div>
       <table className="lab-classes" data-testid="lab-classes">
         <tbody>
@@ -64,7 +70,7 @@ export function Confusions({ result }: { result: LabResult }) {
         </tbody>
       </table>
       <div className="subhead">
-        Changed against r = 0: {row.changedTotal} clip{row.changedTotal === 1 ? '' : 's'}
+        Changed against float32 r = 0: {row.changedTotal} clip{row.changedTotal === 1 ? '' : 's'}
         {row.changedTotal > row.changed.length ? <span className="muted"> (first {row.changed.length} shown)</span> : null}
       </div>
       {row.changed.length === 0 ? (

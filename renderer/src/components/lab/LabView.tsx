@@ -83,7 +83,8 @@ function CurrentNote() {
   return (
     <span className="muted small-text lab-current-note" title="The workstation's merge setting is marked on the chart when the sweep has it">
       current ({model.id}, r {p.r} {p.shape}
-      {p.propAttn ? '' : ' no prop-attn'}) not in this sweep
+      {p.propAttn ? '' : ' no prop-attn'}
+      {p.weights === 'int8' ? ' int8' : ''}) not in this sweep
     </span>
   );
 }

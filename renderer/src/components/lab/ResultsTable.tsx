@@ -11,6 +11,8 @@ export function ResultsTable({ result, current }: { result: LabResult; current: 
   const select = useLab((s) => s.select);
   const setHover = useLab((s) => s.setHover);
   const names = shortNames(result.models.map((m) => m.id));
+  // With int8 rows the reference needs naming: every row is against the float32 model at r = 0.
+  const int8 = result.rows.some((r) => r.setting.weights === 'int8');
   const metric = metricName(result);
   const bodyRef = useRef<HTMLTableSectionElement>(null);
 
@@ -33,15 +35,15 @@ export function ResultsTable({ result, current }: { result: LabResult; current: 
             <th className="num" title="with its 95 % interval under it (Wilson score interval for accuracy: 9 of 10 clips is 60–98 %, not just 90 %)">
               {metric}
             </th>
-            <th className="num" title="share of clips whose top-1 equals the same model's at r = 0 (same flags)">agreement</th>
+            <th className="num" title="share of clips whose top-1 equals the same model's at r = 0 with float32 weights (same flags)">agreement</th>
             <th className="num" title="clips per second, inference only, median over the sweep's runs on this machine; under it the 95 % bootstrap interval">
               clips/s
             </th>
             <th className="num opt">ms/clip</th>
             <th className="num opt" title="tokens left after the last layer">tokens</th>
             <th className="num opt" title="forward-pass GFLOPs per window">GFLOPs</th>
-            <th className="num" title="r = 0 ms ÷ this ms, paired per clip (both settings run back to back on each clip): median, and under it the interquartile range and the number of pairs">
-              vs r = 0
+            <th className="num" title="float32 r = 0 ms ÷ this ms, paired per clip (both settings run back to back on each clip): median, and under it the interquartile range and the number of pairs">
+              vs {int8 ? 'f32 ' : ''}r = 0
             </th>
           </tr>
         </thead>
@@ -53,6 +55,7 @@ export function ResultsTable({ result, current }: { result: LabResult; current: 
               data-testid="lab-row"
               data-model={row.model}
               data-r={row.setting.r}
+              data-weights={row.setting.weights ?? 'float32'}
               data-score={row.score}
               data-changed={row.changedTotal}
               className={`${i === selected ? 'on' : ''} ${i === hover ? 'hover' : ''}`}
@@ -63,6 +66,11 @@ export function ResultsTable({ result, current }: { result: LabResult; current: 
               <td className="model" title={`${row.model} · ${row.ep} · sha256 ${row.modelSha256.slice(0, 12)}…`}>
                 <span className="swatch" style={{ background: colourOf(result, row.model) }} />
                 {names.get(row.model)}
+                {row.setting.weights === 'int8' && (
+                  <span className="weights-tag" title="8-bit Linear weights; agreement and speed-up are against the float32 model at r = 0" data-testid="lab-row-int8">
+                    int8
+                  </span>
+                )}
                 {i === current && (
                   <span className="current-tag" title="the workstation's current model and merge setting">
                     current

@@ -1,4 +1,4 @@
-import { SCHEDULE_SHAPES, type ScheduleShapeName } from '../../../../app/contract';
+import { LAB_WEIGHTS, SCHEDULE_SHAPES, type ScheduleShapeName } from '../../../../app/contract';
 import { useModels } from '../../stores/models';
 import { DEFAULT_RS, formModels, parseRs, useLab, type PropAttnChoice } from '../../stores/lab';
 import { useMerge } from '../../stores/merge';
@@ -15,7 +15,7 @@ export function SweepForm() {
   const protect = useMerge((s) => s.params.protectDistillation);
   const chosen = formModels(form, models);
   const rs = parseRs(form.rs);
-  const settings = typeof rs === 'string' ? 0 : rs.length * form.shapes.length * (form.propAttn === 'both' ? 2 : 1);
+  const settings = typeof rs === 'string' ? 0 : rs.length * form.shapes.length * (form.propAttn === 'both' ? 2 : 1) * (form.weights === 'both' ? 2 : 1);
   const busy = !!running;
 
   const toggleModel = (id: string, on: boolean) => setForm({ models: on ? [...chosen, id] : chosen.filter((m) => m !== id) });
@@ -115,6 +115,16 @@ export function SweepForm() {
           ))}
         </span>
       </div>
+      <div className="field">
+        <span title="int8: 8-bit Linear weights (each model's int8 graph is built once, then cached); every row is compared with the float32 model at r = 0">Weights</span>
+        <span className="segmented" role="radiogroup" data-testid="lab-weights">
+          {LAB_WEIGHTS.map((v) => (
+            <button key={v} role="radio" aria-checked={form.weights === v} className={form.weights === v ? 'on' : ''} onClick={() => setForm({ weights: v })} disabled={busy} data-weights={v}>
+              {v}
+            </button>
+          ))}
+        </span>
+      </div>
 
       <div className="muted small-text" title="Follows the merge controls' 'protect distillation token'">
         distillation token {protect ? 'kept out of merges' : 'merged like the others'} (as in the merge controls)
@@ -159,7 +169,7 @@ function Progress() {
       const computedDone = p.done - p.cached;
       const left = p.total - p.done;
       const eta = computedDone > 3 && elapsedS > 2 ? (left * elapsedS) / computedDone : null;
-      const what = p.setting ? `${p.model} · r ${p.setting.r} ${p.setting.shape}${p.setting.propAttn ? '' : ' no-prop-attn'}` : p.model ? `${p.model} · decoding` : 'decoding';
+      const what = p.setting ? `${p.model} · r ${p.setting.r} ${p.setting.shape}${p.setting.propAttn ? '' : ' no-prop-attn'}${p.setting.weights === 'int8' ? ' int8' : ''}` : p.model ? `${p.model} · decoding` : 'decoding';
       text = `${p.done}/${p.total} runs${p.cached ? ` (${p.cached} cached)` : ''} · ${what}${eta !== null ? ` · ~${Math.ceil(eta)} s left` : ''}`;
     }
   }

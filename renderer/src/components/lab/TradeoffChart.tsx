@@ -11,7 +11,8 @@ const GRID = '#262d3b';
 const AXIS = '#3a4356';
 const TEXT = '#dfe5f1';
 const MUTED = '#8d97ab';
-const M = { left: 58, right: 20, top: 50, bottom: 44 };
+// top: the legend, and room for the r labels of points at 100 % (drawn above their point).
+const M = { left: 58, right: 20, top: 62, bottom: 44 };
 /** Height of a legend row; a wrapped legend pushes the plot down by this much per extra row. */
 const LEGEND_ROW = 17;
 
@@ -23,8 +24,8 @@ interface Props {
 }
 
 /**
- * Accuracy (or mAP) against throughput, one curve per model (and per shape / prop-attn flag when
- * the sweep has several: same colour, another dash or hollow points). Hover a point for its
+ * Accuracy (or mAP) against throughput, one curve per model × weights (and per shape / prop-attn
+ * flag when the sweep has several: same colour, another dash — int8 dashed — or hollow points). Hover a point for its
  * numbers; click it to select its row. The workstation's current setting is ringed.
  */
 export const TradeoffChart = forwardRef<SVGSVGElement, Props>(function TradeoffChart({ result, current, title }, svgRef) {
@@ -45,7 +46,7 @@ export const TradeoffChart = forwardRef<SVGSVGElement, Props>(function TradeoffC
   // Legend: models (colour), then line styles when there are several, then the current-setting ring.
   const legend: { label: string; colour: string; dash: string; hollow?: boolean; ring?: boolean; whisker?: boolean }[] = [
     ...model.models.map((m) => ({ label: m.id, colour: m.colour, dash: '' })),
-    ...model.styles.map((s) => ({ label: `${s.shape}${s.propAttn ? '' : ', no prop-attn'}`, colour: MUTED, dash: s.dash, hollow: !s.propAttn })),
+    ...model.styles.map((s) => ({ label: s.label, colour: MUTED, dash: s.dash, hollow: !s.propAttn })),
     ...(cur ? [{ label: 'current setting', colour: TEXT, dash: '', ring: true }] : []),
     { label: '95 % intervals', colour: MUTED, dash: '', whisker: true },
   ];
@@ -150,7 +151,7 @@ export const TradeoffChart = forwardRef<SVGSVGElement, Props>(function TradeoffC
           ))}
           {/* curves */}
           {model.series.map((s) => (
-            <g key={s.key} data-testid="chart-curve" data-model={s.model}>
+            <g key={s.key} data-testid="chart-curve" data-model={s.model} data-weights={s.weights}>
               <polyline
                 points={s.points.map((p) => `${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(' ')}
                 fill="none"
@@ -173,6 +174,7 @@ export const TradeoffChart = forwardRef<SVGSVGElement, Props>(function TradeoffC
                       strokeWidth={on ? 2 : 1.6}
                       data-testid="chart-point"
                       data-model={s.model}
+                      data-weights={s.weights}
                       data-r={row.setting.r}
                     />
                     <text x={sx(p.x) + 9} y={sy(p.y) - 9} fill={s.colour} fontSize={10}>
@@ -265,7 +267,8 @@ function Tooltip({ result, point, left, top, width }: { result: LabResult; point
           </tr>
           {row.timing?.speedup && (
             <tr>
-              <td>vs r = 0</td>
+              {/* As in the table: with int8 rows in the sweep the reference is named. */}
+              <td>vs {result.rows.some((r) => r.setting.weights === 'int8') ? 'float32 ' : ''}r = 0</td>
               <td>
                 {speedupText(row.timing.speedup)}
               </td>

@@ -1,14 +1,16 @@
 /**
- * The trade-off chart's arithmetic, apart from React: series per model (and schedule shape and
- * prop-attn flag when the sweep has several), nice axis ticks, number formats, and turning the
+ * The trade-off chart's arithmetic, apart from React: series per model × weights (and schedule
+ * shape and prop-attn flag when the sweep has several), nice axis ticks, number formats, and turning the
  * drawn SVG into a file (self-contained SVG text, PNG bytes).
  */
-import type { LabResult, LabRow } from '../../../../app/contract/index.js';
+import type { LabResult, LabRow, WeightsPrecision } from '../../../../app/contract/index.js';
 
 /** One colour per model, in the order the sweep lists them (distinct on the dark panel and on white). */
 export const MODEL_COLOURS = ['#6f9cff', '#ffb547', '#4fc38a', '#ff6b6b', '#c490ff', '#4dd0e1', '#f78fb3', '#a3d65c'];
-/** Line dash per schedule shape. */
+/** Line dash per schedule shape (float32 weights). */
 export const SHAPE_DASH: Record<string, string> = { constant: '', decreasing: '7 4', increasing: '2 4' };
+/** Line dash per schedule shape for int8 weights: dashed where float32 is solid, and apart from every float32 dash. */
+export const INT8_DASH: Record<string, string> = { constant: '4 3', decreasing: '12 3 3 3', increasing: '1 3 5 3' };
 
 export interface ChartPoint {
   /** Index into result.rows. */
@@ -31,6 +33,7 @@ export interface Series {
   colour: string;
   shape: string;
   propAttn: boolean;
+  weights: WeightsPrecision;
   dash: string;
   /** In the order of r (the curve runs from r = smallest to largest). */
   points: ChartPoint[];
@@ -41,8 +44,8 @@ export interface ChartModel {
   models: { id: string; colour: string }[];
   /** Rows without a timing (cannot be placed on the x axis). */
   unplaced: number[];
-  /** Several shapes or prop-attn flags in the sweep: the legend explains line styles too. */
-  styles: { shape: string; propAttn: boolean; dash: string }[];
+  /** Several shapes, prop-attn flags or weights in the sweep: the legend explains line styles too. */
+  styles: { label: string; propAttn: boolean; dash: string }[];
   metric: string;
 }
 
@@ -64,10 +67,12 @@ export function chartModel(result: LabResult): ChartModel {
       unplaced.push(i);
       return;
     }
-    const key = `${row.model}|${row.setting.shape}|${row.setting.propAttn}`;
+    const weights = row.setting.weights ?? 'float32';
+    const key = `${row.model}|${row.setting.shape}|${row.setting.propAttn}|${weights}`;
     let s = byKey.get(key);
     if (!s) {
-      s = { key, model: row.model, colour: colourOf(result, row.model), shape: row.setting.shape, propAttn: row.setting.propAttn, dash: SHAPE_DASH[row.setting.shape] ?? '', points: [] };
+      const dash = (weights === 'int8' ? INT8_DASH : SHAPE_DASH)[row.setting.shape] ?? '';
+      s = { key, model: row.model, colour: colourOf(result, row.model), shape: row.setting.shape, propAttn: row.setting.propAttn, weights, dash, points: [] };
       byKey.set(key, s);
     }
     // Only accuracy has an interval from the host (Wilson); mAP's point stands alone.
@@ -84,8 +89,14 @@ export function chartModel(result: LabResult): ChartModel {
   });
   const series = [...byKey.values()];
   for (const s of series) s.points.sort((a, b) => result.rows[a.row].setting.r - result.rows[b.row].setting.r);
-  const styleKeys = new Map<string, { shape: string; propAttn: boolean; dash: string }>();
-  for (const s of series) styleKeys.set(`${s.shape}|${s.propAttn}`, { shape: s.shape, propAttn: s.propAttn, dash: s.dash });
+  // A style's label names only what varies in this sweep ("int8", "decreasing, int8", "constant, no prop-attn").
+  const varies = (f: (s: Series) => unknown) => new Set(series.map(f)).size > 1;
+  const [shapes, weights] = [varies((s) => s.shape), varies((s) => s.weights)];
+  const styleKeys = new Map<string, { label: string; propAttn: boolean; dash: string }>();
+  for (const s of series) {
+    const label = [shapes || !weights ? s.shape : '', weights ? s.weights : '', s.propAttn ? '' : 'no prop-attn'].filter(Boolean).join(', ');
+    styleKeys.set(`${s.shape}|${s.propAttn}|${s.weights}`, { label, propAttn: s.propAttn, dash: s.dash });
+  }
   return {
     series,
     models: result.models.map((m) => ({ id: m.id, colour: colourOf(result, m.id) })),
@@ -161,9 +172,9 @@ export function tickText(v: number, step: number): string {
   return v.toFixed(d);
 }
 
-/** "r 16 · constant · prop-attn" — how a setting reads in the table, chart and tooltips. */
+/** "r 16 · constant · int8" — how a setting reads in the table, chart and tooltips (float32 and prop-attn go unsaid). */
 export function settingText(row: LabRow): string {
-  return `r ${row.setting.r} · ${row.setting.shape}${row.setting.propAttn ? '' : ' · no prop-attn'}`;
+  return `r ${row.setting.r} · ${row.setting.shape}${row.setting.propAttn ? '' : ' · no prop-attn'}${row.setting.weights === 'int8' ? ' · int8' : ''}`;
 }
 
 /** Model ids without the shared prefix ("ast-tiny-esc10-cmkd" → "cmkd" beside "…-plain"), for narrow places. */
