@@ -4,7 +4,8 @@
  * `kill -9` of the host leaves it in place. Per recording (keyed by its path, and checked
  * against the file's size and mtime): the segment list with its reviews, the undo history, the
  * analysis settings and the renderer's view state. Per host: the files that were open, the
- * active one and the recent files. There is no "save?" step: the UI saves as it goes
+ * active one, the recent files, and the folder view's last run (its list, counts and settings;
+ * each finished file's segments are in that recording's own state). There is no "save?" step: the UI saves as it goes
  * (debounced), the host keeps the last save.
  */
 import type { EditKind } from '../segments/index.js';
@@ -20,6 +21,10 @@ export const MAX_SAVED_SEGMENTS = 100_000;
 export const MAX_SAVED_UNDO = 100;
 /** Recent files kept and listed. */
 export const MAX_RECENT_FILES = 20;
+/** Audio files in one folder run (a walk that runs away, say a home folder, stops here). */
+export const MAX_FOLDER_FILES = 5000;
+/** A saved folder run as JSON text: 5000 files with paths of ~700 characters each still fit. */
+export const MAX_FOLDER_RUN_BYTES = 4 * 1024 * 1024;
 
 /**
  * Any JSON object the renderer wants back as it was (zoom, scroll, panel sizes, tabs…), bounded
@@ -115,6 +120,59 @@ export const SessionInput = s.object({
 });
 export type SessionInput = Infer<typeof SessionInput>;
 
+/** What a folder run was made with, so that Resume goes on with the same settings. */
+export const FolderRunSettings = s.object({
+  modelId: s.string({ min: 1, max: 1024 }),
+  /** 0: one window per hop. */
+  hopS: s.number({ min: 0, max: 3600 }),
+  threshold: s.number({ min: 0, max: 1 }),
+  /** The analysis bar's label filter text ('' = every label). */
+  filter: s.string({ max: 4096 }),
+  /** null: merging was off (r = 0). */
+  merge: s.nullable(MergeParams),
+});
+export type FolderRunSettings = Infer<typeof FolderRunSettings>;
+
+/**
+ * One file of a folder run. Its segments live in the recording's own saved state (file.state.*),
+ * where the workstation finds them; the run keeps the count. A file that was running when the
+ * run stopped is saved as queued.
+ */
+export const FolderRunFile = s.object({
+  path,
+  state: s.enum(['queued', 'done', 'failed', 'cancelled'] as const),
+  segments: count,
+  /** The recording already had edited segments: the run kept them and saved nothing over them. */
+  kept: s.optional(s.boolean()),
+  /** Set when done: the combined export needs each recording's duration. */
+  durationS: s.optional(s.number({ min: 0 })),
+  error: s.optional(s.string({ max: 4096 })),
+});
+export type FolderRunFile = Infer<typeof FolderRunFile>;
+
+const folderRunFields = s.object({
+  dir: path,
+  recursive: s.boolean(),
+  /** running when saved mid-run: the page or host went away, and a restore shows it stopped. */
+  status: s.enum(['running', 'cancelled', 'finished'] as const),
+  /** The line the folder view shows above its list (model, r, hop, threshold). */
+  settingsLine: s.string({ max: 4096 }),
+  settings: FolderRunSettings,
+  files: s.array(FolderRunFile, { max: MAX_FOLDER_FILES }),
+});
+export type FolderRun = Infer<typeof folderRunFields>;
+
+/** The folder view's last run, bounded as JSON text so that a bug cannot grow the state folder without end. */
+export const FolderRun: Schema<FolderRun> = {
+  kind: 'object',
+  parse(v, p = '') {
+    const run = folderRunFields.parse(v, p);
+    const bytes = new TextEncoder().encode(JSON.stringify(run)).length;
+    if (bytes > MAX_FOLDER_RUN_BYTES) throw invalid(`${p || 'run'}: ${bytes} bytes of folder run; at most ${MAX_FOLDER_RUN_BYTES}`);
+    return run;
+  },
+};
+
 export const sessionMethods = {
   /**
    * The last session, to restore on start or reload: open files, the active one, view state, the
@@ -125,11 +183,15 @@ export const sessionMethods = {
     result: s.object({
       ...SessionInput.shape,
       recent: s.array(RecentFile, { max: MAX_RECENT_FILES }),
+      /** The folder view's last run (null: none saved). */
+      folder: s.nullable(FolderRun),
       notices: s.array(s.string({ max: 4096 }), { max: 100 }),
     }),
   },
   /** Replaces the session's open files, active file and view state (the UI debounces its calls). */
   'session.save': { params: SessionInput, result: s.object({ savedAt: s.string({ max: 64 }) }) },
+  /** Replaces the folder view's saved run (null forgets it); atomic, apart from session.json (it can be ~1 MB). */
+  'session.folder.save': { params: s.object({ run: s.nullable(FolderRun) }), result: s.object({ savedAt: s.string({ max: 64 }) }) },
   /** Saves one recording's segments, reviews, undo history and settings (debounced by the UI); atomic. */
   'file.state.save': { params: FileStateInput, result: s.object({ savedAt: s.string({ max: 64 }) }) },
   /**

@@ -231,6 +231,8 @@ export class Host {
       const saved = { openFiles: await Promise.all(openFiles.map(confined)), activePath: activePath === null ? null : await confined(activePath), view };
       return { savedAt: await this.sessions.saveSession(saved) };
     },
+    // The dir is confined as a path of the host; each file's path is confined when it is used (file.open, file.state.*).
+    'session.folder.save': async ({ run }) => ({ savedAt: await this.sessions.saveFolder(run && { ...run, dir: await this.paths.confine(run.dir, 'folder') }) }),
     'file.state.save': async (params) => ({ savedAt: await this.sessions.saveFile({ ...params, path: await this.paths.confine(params.path, 'file') }) }),
     'file.state.get': async ({ path }) => this.sessions.getFile(await this.paths.confine(path, 'file')),
     'recent.list': async () => ({ files: await this.sessions.recent() }),

@@ -1,6 +1,7 @@
 /**
  * The session, kept host-side under <state folder>/session/: session.json (open files, active
- * file, view state, recent files) and files/<hash of the path>.json (one recording's segments,
+ * file, view state, recent files), folder.json (the folder view's last run: up to a few MB, so
+ * apart from the small session.json that every tab switch rewrites) and files/<hash of the path>.json (one recording's segments,
  * reviews, undo history and settings). Every save is written atomically (app/export's
  * temp-file + fsync + rename), so a crash or `kill -9` leaves either the last save or the one
  * before, never half a file. A file that cannot be read back is renamed `.corrupt` and reported
@@ -11,6 +12,7 @@ import { mkdir, readFile, rename, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import {
   FileState as FileStateSchema,
+  FolderRun as FolderRunSchema,
   MAX_RECENT_FILES,
   MAX_SAVED_SEGMENTS,
   RecentFile as RecentFileSchema,
@@ -18,6 +20,7 @@ import {
   SessionInput as SessionInputSchema,
   type FileState,
   type FileStateInput,
+  type FolderRun,
   type RecentFile,
   type Result,
   type SessionInput,
@@ -33,6 +36,7 @@ const SessionDoc = s.object({
 });
 type SessionDoc = ReturnType<typeof SessionDoc.parse>;
 const FileDoc = s.object({ ...FORMAT, format: s.literal('fastast-file-state'), ...FileStateSchema.shape });
+const FolderDoc = s.object({ ...FORMAT, format: s.literal('fastast-folder-run'), run: s.nullable(FolderRunSchema) });
 
 /** Segments in one saved state, undo steps included: bounds the file a save writes. */
 const MAX_SEGMENTS_WITH_UNDO = 4 * MAX_SAVED_SEGMENTS;
@@ -50,6 +54,8 @@ const emptySession = (): SessionDoc => ({ format: 'fastast-session', version: 1,
 export class SessionStore {
   private readonly dir: string;
   private session: SessionDoc | null = null;
+  /** The folder view's last run; undefined until read from disk. */
+  private folder: FolderRun | null | undefined = undefined;
   /** Saved states by path, read once from disk (null: none saved). */
   private readonly files = new Map<string, FileState | null>();
   /** Notices not yet handed to a client (set-aside files). */
@@ -67,7 +73,15 @@ export class SessionStore {
   async getSession(): Promise<Result<'session.get'>> {
     const doc = await this.loadSession();
     const recent = await this.recent();
-    return { openFiles: doc.openFiles, activePath: doc.activePath, view: doc.view, recent, notices: this.notices.splice(0) };
+    const folder = await this.loadFolder();
+    return { openFiles: doc.openFiles, activePath: doc.activePath, view: doc.view, recent, folder, notices: this.notices.splice(0) };
+  }
+
+  /** Replaces the folder view's saved run (null forgets it). */
+  async saveFolder(run: FolderRun | null): Promise<string> {
+    this.folder = run;
+    await this.write(this.folderPath, { format: 'fastast-folder-run', version: 1, run });
+    return new Date().toISOString();
   }
 
   async saveSession(input: SessionInput): Promise<string> {
@@ -149,6 +163,10 @@ export class SessionStore {
     return join(this.dir, 'session.json');
   }
 
+  private get folderPath(): string {
+    return join(this.dir, 'folder.json');
+  }
+
   /** One state file per recording, named by a hash of its path (any path, any length, any characters). */
   private filePath(abs: string): string {
     return join(this.dir, 'files', createHash('sha256').update(abs).digest('hex').slice(0, 32) + '.json');
@@ -157,6 +175,11 @@ export class SessionStore {
   private async loadSession(): Promise<SessionDoc> {
     if (!this.session) this.session = (await this.readDoc(this.sessionPath, SessionDoc, 'the last session')) ?? emptySession();
     return this.session;
+  }
+
+  private async loadFolder(): Promise<FolderRun | null> {
+    if (this.folder === undefined) this.folder = (await this.readDoc(this.folderPath, FolderDoc, "the folder view's last run"))?.run ?? null;
+    return this.folder;
   }
 
   private async loadFile(abs: string): Promise<FileState | null> {

@@ -6,6 +6,7 @@ import { useMerge } from './stores/merge';
 import { useModels } from './stores/models';
 import { useUi } from './stores/ui';
 import { openExportDialog, openPaths, restoreLastSession } from './actions';
+import { linkFolderSession } from './folder-session';
 import { linkSession, loadSession } from './session';
 import { linkStores } from './store-links';
 
@@ -33,6 +34,7 @@ async function hello(): Promise<void> {
 export async function bootstrap(): Promise<void> {
   linkStores();
   linkSession();
+  linkFolderSession();
   const client = api();
   client.onStatus((up) => {
     useUi.getState().setConnected(up);

@@ -5,11 +5,21 @@
  * again. The host keeps it atomically in its state folder (app/contract/methods-session.ts).
  * There is no "save?" step anywhere: the last edit is on disk ~300 ms later.
  */
-import { editSegments, initialEditState, type FileState, type FileStateInput, type SessionInput } from '../../app/contract';
+import {
+  DEFAULT_MERGE,
+  editSegments,
+  initialEditState,
+  type FileState,
+  type FileStateInput,
+  type FolderRunSettings,
+  type Segment,
+  type SessionInput,
+} from '../../app/contract';
 import { api } from './api/client';
 import { isColorMapName } from './lib/color';
 import { useAnalysis } from './stores/analysis';
 import { useFile } from './stores/file';
+import { useFolder } from './stores/folder';
 import { LAST_LAYER, useMerge } from './stores/merge';
 import { isEdited, useSegments, type Origin } from './stores/segments';
 import { useSession } from './stores/session';
@@ -53,6 +63,22 @@ export function snapshotFileState(path: string): FileStateInput {
     edited: isEdited(seg),
     undo: { past: steps(seg.edit.past), future: steps(seg.edit.future), nextUserId: seg.edit.nextUserId },
     settings: { hopS: Math.max(0.1, hopS > 0 ? hopS : windowS), threshold, merge: params, layer, colourMap: useUi.getState().colorMap },
+    view: { ...view },
+  };
+}
+
+/**
+ * A folder run's segments as a recording's saved state, as if the workstation had analysed it
+ * with the run's settings: not edited, no undo history (opening it restores the run's settings).
+ */
+export function analysedFileState(path: string, segments: Segment[], run: FolderRunSettings, windowS: number): FileStateInput {
+  const view: FileView = { origin: 'analysis', importedFrom: null, filter: run.filter, hopAuto: run.hopS <= 0 };
+  return {
+    path,
+    segments,
+    edited: false,
+    // Merging off made the segments with r = 0: the state says so rather than the slider's r.
+    settings: { hopS: Math.max(0.1, run.hopS > 0 ? run.hopS : windowS), threshold: run.threshold, merge: run.merge ?? { ...DEFAULT_MERGE } },
     view: { ...view },
   };
 }
@@ -182,6 +208,7 @@ export async function loadSession(): Promise<SessionInput | null> {
     openFiles = [...s.openFiles];
     useSession.getState().setLast(last);
     useSession.getState().setRecent(s.recent);
+    if (s.folder && !useFolder.getState().running) useFolder.getState().restore(s.folder);
     return last;
   } catch (e) {
     useUi.getState().notify('warning', `Could not read the last session: ${(e as Error).message}`);

@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { SEGMENT_EXPORT_FORMATS, SEGMENT_EXPORT_INCLUDES, type SegmentExportFormat, type SegmentExportInclude } from '../../../../app/contract';
 import { COMBINABLE_EXPORT_FORMATS } from '../../../../app/contract';
-import { cancelFolder, exportFolder, openFolderFile, runFolder } from '../../folder-run';
+import { cancelFolder, exportFolder, openFolderFile, resumeFolder, runFolder } from '../../folder-run';
 import { useAnalysis } from '../../stores/analysis';
 import { useFile } from '../../stores/file';
 import { folderSummary, useFolder, type FolderFile } from '../../stores/folder';
@@ -171,8 +171,10 @@ function ExportBox() {
 function FileList() {
   const files = useFolder((s) => s.files);
   const running = useFolder((s) => s.running);
+  const status = useFolder((s) => s.status);
   const settings = useFolder((s) => s.settings);
   const { done, failed, segments, share } = folderSummary(files);
+  const stopped = !running && status === 'cancelled' && done < files.length;
   if (files.length === 0) {
     return <div className="muted folder-empty">{running ? 'Listing the folder…' : 'Choose a folder and press Run: each audio file is analysed in turn, and the list shows how far each has come.'}</div>;
   }
@@ -189,6 +191,16 @@ function FileList() {
         <progress max={1} value={share} data-testid="folder-progress" />
         <span className="small-text">{Math.floor(share * 100)} %</span>
       </div>
+      {stopped && (
+        <div className="folder-stopped" data-testid="folder-stopped">
+          <span>
+            Stopped at {done} of {files.length}
+          </span>
+          <button className="primary small" onClick={() => void resumeFolder()} title="Analyse the files not done yet, with this run's settings" data-testid="folder-resume">
+            Resume
+          </button>
+        </div>
+      )}
       <div className="folder-table-wrap">
         <table className="folder-table">
           <thead>
@@ -230,12 +242,16 @@ function FileRow({ f }: { f: FolderFile }) {
           <span className="bad-text" title={f.error}>
             failed: {f.error}
           </span>
+        ) : f.kept ? (
+          <span title="This recording already had edited segments: the run kept them and saved nothing over them" data-testid="folder-kept">
+            done · kept your edits
+          </span>
         ) : (
           f.state
         )}
       </td>
       <td className="num" data-testid="folder-segments">
-        {f.state === 'done' ? (f.segments?.length ?? 0) : ''}
+        {f.state === 'done' ? f.count : ''}
       </td>
     </tr>
   );
