@@ -1,5 +1,5 @@
 /**
- * The merge view and the audio view's zoom, in the real UI against `serve` (global-setup.ts).
+ * The merge view and the audio view's zoom, in the real UI against its own `serve` (file-serve.ts).
  * At fit the merge view shows the whole window (padding included); zoomed in closer than the
  * window, its patch columns (data-first-col / data-last-col on the canvas) are the ones under
  * the audio view's seconds, and shift+wheel over it scrolls both. Playback does not redraw it.
@@ -7,11 +7,11 @@
  * (12 × 101 patches: the micro .pth fixture, imported through the form) at fit and zoomed at
  * three sizes, and the renderer's heap and the host's RSS before and after 40 slider moves.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { fileServe } from './file-serve.js';
 import { openStudioPage, type StudioPage } from './studio-page.js';
 
 const ARTIFACTS = resolve(import.meta.dirname, 'artifacts');
@@ -96,12 +96,9 @@ async function setR(r: string): Promise<void> {
   await expect.poll(() => page.getByTestId('comparison').getAttribute('data-running')).toBe('false');
 }
 
-/** Resident memory of serve's process tree (serve and the host it forks), MB; found by serve's port. */
-function serveTreeRssMb(): { serve: number; host: number } {
-  const port = new URL(inject('serveUrl')).port;
-  const out = execFileSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' });
-  const pid = Number(/pid=(\d+)/.exec(out)?.[1]);
-  if (!pid) throw new Error(`no process listens on port ${port}: ${out}`);
+/** Resident memory of this file's serve's process tree (serve and the host it forks), MB. */
+async function serveTreeRssMb(): Promise<{ serve: number; host: number }> {
+  const { pid } = await fileServe();
   const rss = (p: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0) / 1024;
   const children = (p: number): number[] =>
     readFileSync(`/proc/${p}/task/${p}/children`, 'utf8')
@@ -257,10 +254,10 @@ describe('AST-base’s grid (12 × 101 patches, 10.24 s windows)', () => {
     await page.getByTestId('zoom-fit').click();
     await setR('20');
     const heap0 = await heapMb();
-    const rss0 = serveTreeRssMb();
+    const rss0 = await serveTreeRssMb();
     for (let i = 0; i < 40; i++) await setR(String(10 + (i % 4) * 10));
     const heap1 = await heapMb();
-    const rss1 = serveTreeRssMb();
+    const rss1 = await serveTreeRssMb();
     console.log(
       `memory over 40 moves on the 12 × 101 model: renderer heap ${heap0.toFixed(1)} → ${heap1.toFixed(1)} MB; ` +
         `serve RSS ${rss0.serve.toFixed(0)} → ${rss1.serve.toFixed(0)} MB; host RSS ${rss0.host.toFixed(0)} → ${rss1.host.toFixed(0)} MB`,
@@ -270,14 +267,11 @@ describe('AST-base’s grid (12 × 101 patches, 10.24 s windows)', () => {
     expect(rss1.host - rss0.host).toBeLessThan(100);
   });
 
-  test('back on the bundled model with the r it started with, the imported one removed; no page errors', async () => {
+  test('back on the bundled model, the imported one removed; no page errors', async () => {
     const select = page.getByTestId('model-select');
     await select.selectOption('ast-tiny-esc10-cmkd');
     await expect.poll(() => select.inputValue(), { timeout: 90_000 }).toBe('ast-tiny-esc10-cmkd');
-    // The settings outlive this page (serve keeps them): the next file expects the start's r.
     await page.getByTestId('comparison').waitFor({ timeout: 60_000 });
-    if ((await page.getByTestId('r-input').inputValue()) !== initialR) await setR(initialR);
-    await page.getByTestId('layer-slider').fill('12');
     await page.getByTestId('view-models').click();
     const row = page.locator(`[data-testid="model-row"][data-model="${MICRO}"]`);
     await row.getByTestId('model-remove').click();

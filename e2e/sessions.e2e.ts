@@ -1,6 +1,6 @@
 /**
- * Sessions in the real UI against a `serve` of this file's own (its host child is killed with
- * SIGKILL here, which must not disturb the other files' shared serve): analyse, review and edit
+ * Sessions in the real UI against this file's `serve` (file-serve.ts; its host child is killed
+ * with SIGKILL here): analyse, review and edit
  * the segments of one recording, switch to another and back, reload the page, kill -9 the host
  * → every edit and review is back each time. Exports after a rejection leave the rejected segment
  * out of every text format, times round-trip exactly, and a second export into the same folder
@@ -8,12 +8,12 @@
  * recording that is gone is greyed out on the welcome screen, whose "Restore last session" opens
  * the rest.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { fileServe, type FileServe } from './file-serve.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const ARTIFACTS = resolve(import.meta.dirname, 'artifacts');
@@ -25,8 +25,7 @@ const out = join(tmp, 'out');
 const FILE_A = join(audio, 'a_birds.flac');
 const FILE_B = join(audio, 'b_birds.flac');
 
-let serve: ChildProcess;
-let url: string;
+let serve: FileServe;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
@@ -70,28 +69,6 @@ function hostPids(): number[] {
   });
 }
 
-function startServe(): Promise<string> {
-  return new Promise((res, rej) => {
-    serve = spawn(process.execPath, ['--import', 'tsx', 'main/serve/main.ts', '--port', '0', '--state', join(tmp, 'state'), '--ep', 'cpu', '--quiet'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let so = '';
-    let se = '';
-    const timer = setTimeout(() => rej(new Error(`serve printed no URL in 90 s\n${se}`)), 90_000);
-    serve.stderr!.on('data', (d) => (se += d));
-    serve.stdout!.on('data', (d) => {
-      so += d;
-      const m = /serving at (http:\/\/\S+)/.exec(so);
-      if (m) {
-        clearTimeout(timer);
-        res(m[1]);
-      }
-    });
-    serve.on('exit', (code) => rej(new Error(`serve exited with ${code}\n${se}`)));
-  });
-}
-
 /** Opens a recording by typing its path into the file browser (Enter), as a user would. */
 async function openByPath(path: string): Promise<void> {
   await page.getByTestId('open-button').click();
@@ -125,7 +102,7 @@ beforeAll(async () => {
   mkdirSync(out, { recursive: true });
   copyFileSync(join(ROOT, 'data/demo', CLIP), FILE_A);
   copyFileSync(join(ROOT, 'data/demo', CLIP), FILE_B);
-  url = await startServe();
+  serve = await fileServe();
   browser = await chromium.connect(inject('wsEndpoint'));
   context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   page = await context.newPage();
@@ -134,14 +111,12 @@ beforeAll(async () => {
     // The page logs the lost socket while the host is killed; that is the point of the test.
     if (m.type() === 'error' && !/WebSocket|ERR_CONNECTION|Failed to load resource/.test(m.text())) problems.push(`console: ${m.text()}`);
   });
-  await page.goto(url);
+  await page.goto(serve.url);
 });
 
 afterAll(async () => {
   await context?.close();
   await browser?.close();
-  serve?.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 300));
   rmSync(tmp, { recursive: true, force: true });
 });
 

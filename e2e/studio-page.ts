@@ -1,5 +1,6 @@
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect, inject } from 'vitest';
+import { fileServe } from './file-serve.js';
 
 export interface StudioPage {
   browser: Browser;
@@ -10,8 +11,9 @@ export interface StudioPage {
   close(): Promise<void>;
 }
 
-/** A fresh page on the shared Chromium (global-setup.ts), opened on the shared serve URL at 1280×800, without restoring the last session. */
+/** A fresh page on the shared Chromium (global-setup.ts), opened on this test file's serve (file-serve.ts) at 1280×800, without restoring the last session. */
 export async function openStudioPage(): Promise<StudioPage> {
+  const serve = await fileServe();
   const problems: string[] = [];
   const browser = await chromium.connect(inject('wsEndpoint'));
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -20,9 +22,9 @@ export async function openStudioPage(): Promise<StudioPage> {
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(`console: ${m.text()}`);
   });
-  // Each test file starts on the welcome screen: the shared serve keeps the session that the
-  // file before left, and a page would otherwise restore it (session=new skips that).
-  const url = new URL(inject('serveUrl'));
+  // Each page starts on the welcome screen: a file's second page would otherwise restore the
+  // session its first page left on the file's serve (session=new skips that).
+  const url = new URL(serve.url);
   url.searchParams.set('session', 'new');
   await page.goto(url.href);
   return {

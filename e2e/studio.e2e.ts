@@ -1,5 +1,5 @@
 /**
- * The real UI in Debian's Chromium against `serve` (started once by global-setup.ts):
+ * The real UI in Debian's Chromium against this file's own `serve` (file-serve.ts):
  * open a demo clip, see waveform and spectrogram, analyse, move the merge slider, scrub
  * layers, hover a token, play and pause. Every step asserts on what is on screen and saves
  * a screenshot under e2e/artifacts/.
@@ -97,12 +97,9 @@ describe('FastAST Studio in the browser', () => {
 
   test('runs the analysis with progress and shows labels over time', async () => {
     const lane = page.getByTestId('label-lane').locator('canvas');
-    // The shared serve restores what an earlier e2e file left on this clip, its segments among
-    // them: the blank lane is the one with every label filtered out.
-    await page.getByTestId('label-filter').fill('zzz-no-such-label');
+    // The file's own serve: nothing another e2e file analysed on this clip comes back.
     await expect.poll(() => text('segment-count')).toBe('0 segments');
     const blank = await canvasStats(lane);
-    await page.getByTestId('label-filter').fill('');
     await page.getByTestId('hop-input').fill('1');
     await page.getByTestId('analysis-run').click();
     await expect.poll(() => text('analysis-summary'), { timeout: 90_000 }).toMatch(/^\d+ windows · \d+ ms\/window/);
@@ -121,12 +118,6 @@ describe('FastAST Studio in the browser', () => {
     await page.getByTestId('layer-slider').fill('12');
     await expect.poll(() => text('layer-readout')).toBe('after 12/12');
     const canvas = page.getByTestId('merge-canvas');
-    // An earlier e2e file may have left this clip at r = 16 (the serve restores it): start from another r.
-    if ((await page.getByTestId('r-input').inputValue()) === '16') {
-      const at16 = await text('tokens-per-layer');
-      await page.getByTestId('r-slider').fill('8');
-      await expect.poll(() => text('tokens-per-layer'), { timeout: 30_000 }).not.toBe(at16);
-    }
     const tokensBefore = await text('tokens-per-layer');
     const revBefore = Number(await page.getByTestId('comparison').getAttribute('data-revision'));
     const pixelsBefore = await canvasStats(canvas);
