@@ -1,5 +1,5 @@
 /**
- * Folder analysis in the real UI against `serve` (global-setup.ts): a temp folder with three demo
+ * Folder analysis in the real UI against the file's own `serve` (file-serve.ts): a temp folder with three demo
  * clips (the long orchestra clip second, so that Cancel lands while it runs). Run to the end
  * while the list shows each file's progress, reload the page: the list and counts are back; run
  * again and cancel mid-run (finished files keep their results), reload: the run shows stopped,

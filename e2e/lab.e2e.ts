@@ -1,5 +1,5 @@
 /**
- * The lab in the real UI against `serve` (global-setup.ts starts it and Chromium): a small sweep
+ * The lab in the real UI against the file's own `serve` (file-serve.ts; Chromium from global-setup.ts): a small sweep
  * (a CSV of six ESC-10 fold-5 clips made here, both bundled models, r = 0 and 48) with progress,
  * then the chart (one curve per model, a point per setting, hover → numbers), the table, the
  * exports (CSV, JSON, SVG, PNG into a temp folder), the confusions of a row whose clips changed,

@@ -1,5 +1,5 @@
 /**
- * The Models view and what a model knows, in the real UI against `serve` (global-setup.ts):
+ * The Models view and what a model knows, in the real UI against the file's own `serve` (file-serve.ts):
  * the bundled models with their class counts; a download from the local stand-in hub with its
  * progress bar and Cancel, then to the end; the .pth import form (inferred vs assumed, then
  * import) giving a 527-class model in the picker whose class search for "Animal" lists "Dog";

@@ -27,7 +27,7 @@ const text = (id: string) => page.getByTestId(id).innerText();
 const shots = (name: string) => screenshotsAtSizes(page, ARTIFACTS, name);
 
 beforeAll(async () => {
-  // Clips that lab.e2e's small sweep does not use: the serve's sweep cache is shared, and lab.e2e counts its own pairs.
+  // Two clips of fold 5 (the file's serve is its own since file-serve.ts, so no other file's sweep cache is met).
   writeFileSync(CSV, `path,category\n${join(AUDIO, '5-177957-A-40.flac')},helicopter\n${join(AUDIO, '5-181766-A-10.flac')},rain\n`);
   studio = await openStudioPage();
   page = studio.page;
