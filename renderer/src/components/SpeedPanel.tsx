@@ -27,7 +27,7 @@ export function Speed() {
       <div className="panel-title">
         Speed{' '}
         <span className="muted lower" data-testid="speed-against">
-          ({run.weights} vs float32 r = 0)
+          {run.weights === 'float32' ? '(vs r = 0)' : `(${run.weights} vs float32 r = 0)`}
         </span>
       </div>
       <SpeedHeadline speed={speed} isBaseline={isBaseline} />

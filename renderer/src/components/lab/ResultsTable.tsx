@@ -39,8 +39,8 @@ export function ResultsTable({ result, current }: { result: LabResult; current: 
             <th className="num" title="clips per second, inference only, median over the sweep's runs on this machine; under it the 95 % bootstrap interval">
               clips/s
             </th>
-            <th className="num opt">ms/clip</th>
-            <th className="num opt" title="tokens left after the last layer">tokens</th>
+            <th className="num opt wide">ms/clip</th>
+            <th className="num opt wide" title="tokens left after the last layer">tokens</th>
             <th className="num opt" title="forward-pass GFLOPs per window">GFLOPs</th>
             <th className="num" title="float32 r = 0 ms ÷ this ms, paired per clip (both settings run back to back on each clip): median, and under it the interquartile range and the number of pairs">
               vs {int8 ? 'f32 ' : ''}r = 0
@@ -102,8 +102,8 @@ export function ResultsTable({ result, current }: { result: LabResult; current: 
                   </span>
                 )}
               </td>
-              <td className="num opt">{fixed(row.timing?.msPerClip)}</td>
-              <td className="num opt">{row.tokensAfterLast}</td>
+              <td className="num opt wide">{fixed(row.timing?.msPerClip)}</td>
+              <td className="num opt wide">{row.tokensAfterLast}</td>
               <td className="num opt">{fixed(row.flops / 1e9, 2)}</td>
               <td className="num" title={row.timing?.speedup ? speedupText(row.timing.speedup) : 'not timed against r = 0 in this sweep (from the cache)'}>
                 {row.timing?.speedup ? (
