@@ -17,10 +17,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Engine } from '../app/engine/types.js';
 import { defaultEngine } from '../main/host/host-config.js';
 import { Host } from '../main/host/host.js';
 import { writeLongWav } from '../test/corpus/long-wav.js';
+import { observedEngine } from '../test/support/observed-engine.js';
 import { rpcClient } from '../test/support/rpc-client.js';
 import { runJsonChild } from './json-child.js';
 
@@ -57,30 +57,6 @@ function statusKb(field: 'VmRSS' | 'VmHWM'): number {
   return m ? Number(m[1]) : process.resourceUsage().maxRSS;
 }
 
-/** The host's engine, with each run's session time added up (the run itself is untouched). */
-function timed(engine: Engine, onRun: (ms: number) => void): Engine {
-  return {
-    get spec() {
-      return engine.spec;
-    },
-    get ep() {
-      return engine.ep;
-    },
-    get attempts() {
-      return engine.attempts;
-    },
-    get weights() {
-      return engine.weights;
-    },
-    run: async (input, batch, settings) => {
-      const r = await engine.run(input, batch, settings);
-      onRun(r.inferMs);
-      return r;
-    },
-    dispose: () => engine.dispose(),
-  };
-}
-
 /** `--child long file|folder PATH`: one case in this process, then one JSON line. */
 export async function childLong(kind: 'file' | 'folder', target: string, threads: number): Promise<LongCase> {
   const tmp = mkdtempSync(join(tmpdir(), 'fastast-bench-long-host-'));
@@ -98,7 +74,7 @@ export async function childLong(kind: 'file' | 'folder', target: string, threads
     threads,
     createEngine: async (dir, opts) => {
       const built = await defaultEngine(dir, opts);
-      return { ...built, engine: timed(built.engine, (ms) => (sessionMs += ms)) };
+      return { ...built, engine: observedEngine(built.engine, (_batch, _settings, r) => void (sessionMs += r.inferMs)) };
     },
   });
   await host.start();

@@ -22,6 +22,7 @@ import { decodeToSampleFile, memorySamples } from '../main/host/sample-file.js';
 import { displaySpectrogram, peaks } from '../main/host/spectrogram.js';
 import { writeLongWav } from './corpus/long-wav.js';
 import { testHost } from './support/host.js';
+import { observedEngine } from './support/observed-engine.js';
 import { rpcClient, type RpcTestClient } from './support/rpc-client.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'fastast-long-file-'));
@@ -34,6 +35,8 @@ const MERGE = { r: 16, shape: 'constant', propAttn: true, protectDistillation: t
 let host: Host;
 let client: RpcTestClient;
 let engine: Engine | undefined;
+/** Windows per run of the host's engine: analysis batches grow with the machine's pace (app/analysis/adaptive-batch.ts), and the in-memory path replays them. */
+const batches: number[] = [];
 
 beforeAll(async () => {
   writeLongWav(STEREO, { seconds: 40, sampleRate: 44100, channels: 2, seed: 3 });
@@ -41,8 +44,13 @@ beforeAll(async () => {
   // The host's own engine (the real cached onnxruntime one), kept so the in-memory path runs on the same session.
   host = testHost(tmp, undefined, async (dir, opts) => {
     const built = await defaultEngine(dir, opts);
-    engine = built.engine;
-    return built;
+    const own = built.engine;
+    engine = own;
+    const recorded = observedEngine(own, (batch, settings) => {
+      // The analysis runs at r = 16; the engine's warm-up at r = 0 is no batch of it.
+      if (settings.schedule.some((r) => r > 0)) batches.push(batch);
+    });
+    return { ...built, engine: recorded };
   });
   await host.start();
   client = rpcClient(host);
@@ -77,7 +85,9 @@ describe('long files', () => {
 
   test('analysis.run gives the scores of the in-memory path on the same onnxruntime session, bit for bit', async () => {
     const f = await client.ok('file.open', { path: STEREO });
+    batches.length = 0;
     const a = await client.ok('analysis.run', { fileId: f.fileId, hopS: 2.56, merge: MERGE });
+    const hostBatches = batches.splice(0);
     expect(engine).toBeDefined();
     const spec = engine!.spec;
     const memory = memorySamples((await decodeAudioFile(STEREO)).samples, 16000);
@@ -85,7 +95,8 @@ describe('long files', () => {
     expect(a.starts.length).toBe(starts.length);
     expect(starts.length).toBeGreaterThan(12);
     const settings = { schedule: constantSchedule(16, spec.numLayers), propAttn: true, protectDistillation: true };
-    const run = await scoreWindows(engine!, starts.length, (k) => modelWindow(memory, spec, starts[k]).input, settings, { batchSize: 1 });
+    const run = await scoreWindows(engine!, starts.length, (k) => modelWindow(memory, spec, starts[k]).input, settings, { batchSize: () => hostBatches.shift() ?? 1 });
+    expect(hostBatches).toEqual([]);
     const expected = new Float32Array(starts.length * spec.labels.length);
     run.scores.forEach((s, k) => expected.set(s, k * spec.labels.length));
     expect(a.scores).toEqual(expected);

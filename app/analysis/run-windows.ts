@@ -11,9 +11,16 @@ export interface WindowRun {
   inferMs: number;
 }
 
+/** The next batch's size, given the previous batch (null before the first) and its engine time (RunResult.inferMs). */
+export type BatchSizer = (previous: { windows: number; ms: number } | null) => number;
+
 export interface RunWindowsOptions {
-  /** Windows per engine.run (default: defaultBatchSize for the engine's EP); larger batches amortise per-run overhead, smaller ones cancel sooner. */
-  batchSize?: number;
+  /**
+   * Windows per engine.run (default: defaultBatchSize for the engine's EP); larger batches
+   * amortise per-run overhead, smaller ones cancel sooner and keep a queued interactive run's
+   * wait short. A BatchSizer chooses each batch's size (app/analysis/adaptive-batch.ts).
+   */
+  batchSize?: number | BatchSizer;
   signal?: AbortSignal;
   /** Called after each batch with windows done so far. */
   onBatch?: (done: number, total: number) => void;
@@ -56,14 +63,16 @@ export async function runWindows(
   settings: MergeSettings,
   opts: RunWindowsOptions = {},
 ): Promise<WindowRun> {
-  const batchSize = Math.max(1, opts.batchSize ?? defaultBatchSize(engine.spec, engine.ep));
+  const fixed = opts.batchSize ?? defaultBatchSize(engine.spec, engine.ep);
+  const sizer: BatchSizer = typeof fixed === 'function' ? fixed : () => fixed;
   const windowSize = engine.spec.maxLength * engine.spec.numMelBins;
   const logits: Float32Array[] = [];
   let tokensPerLayer: number[] = [];
   let inferMs = 0;
-  for (let start = 0; start < count; start += batchSize) {
+  let previous: Parameters<BatchSizer>[0] = null;
+  for (let start = 0; start < count; ) {
     throwIfAborted(opts.signal, 'inference');
-    const batch = Math.min(batchSize, count - start);
+    const batch = Math.min(Math.max(1, Math.floor(sizer(previous))), count - start);
     const input = new Float32Array(batch * windowSize);
     for (let b = 0; b < batch; b++) input.set(windowAt(start + b), b * windowSize);
     const t0 = performance.now();
@@ -71,7 +80,9 @@ export async function runWindows(
     inferMs += performance.now() - t0;
     for (const item of result.items) logits.push(item.logits);
     tokensPerLayer = result.tokensPerLayer;
-    opts.onBatch?.(start + batch, count);
+    previous = { windows: batch, ms: result.inferMs };
+    start += batch;
+    opts.onBatch?.(start, count);
   }
   return { logits, tokensPerLayer, inferMs };
 }

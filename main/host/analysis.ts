@@ -1,10 +1,13 @@
 /**
  * analysis.run: every window of an open file (with a hop) scored by the active model through
- * app/analysis's pipeline (scoreWindows) on its float32 or int8 engine (merge.weights), one batch at a time at background priority, so a
- * slider move waits for one batch at most.
+ * app/analysis's pipeline (scoreWindows) on its float32 or int8 engine (merge.weights), one batch
+ * at a time at background priority, so a slider move waits for one batch at most. Batches start
+ * at one window and grow while they stay within ANALYSIS_BATCH_MS (app/analysis/adaptive-batch).
  */
 import type { MergeParams, Result } from '../../app/contract/index.js';
+import { adaptiveBatch } from '../../app/analysis/adaptive-batch.js';
 import { scoreWindows } from '../../app/analysis/classify.js';
+import { defaultBatchSize } from '../../app/analysis/run-windows.js';
 import { applySchedule } from '../../app/tome/schedule.js';
 import { modelWindow, windowStartFrames } from './audio-io.js';
 import type { LoadedModel } from './engine-cache.js';
@@ -13,8 +16,12 @@ import { scheduleFor } from './merge-schedule.js';
 import type { OpenFile } from './open-files.js';
 import type { CallContext } from './rpc.js';
 
-/** Windows per engine call during analysis (interactive runs wait for one batch at most). */
-const ANALYSIS_BATCH = 1;
+/**
+ * Longest an analysis batch should hold the engine: a slider move queued behind it waits for
+ * all of it. The move's target is 300 ms end to end (bench/ui-latency.bench.ts); its own run of
+ * the bundled model takes ~50 ms on 2 idle cores and the RPC, comparison and paint ~50 ms more.
+ */
+export const ANALYSIS_BATCH_MS = 200;
 
 export async function analyseFile(
   m: LoadedModel,
@@ -33,7 +40,7 @@ export async function analyseFile(
   ctx.progress('analysis', 0, starts.length);
   // Windows are cut from the decoded samples one at a time (a long file never has a whole-file fbank).
   const run = await scoreWindows(queue.wrap(m.engine, 'background', ctx.signal), starts.length, (i) => modelWindow(f.audio, spec, starts[i]).input, settings, {
-    batchSize: ANALYSIS_BATCH,
+    batchSize: adaptiveBatch({ budgetMs: ANALYSIS_BATCH_MS, max: defaultBatchSize(spec, m.engine.ep) }),
     signal: ctx.signal,
     onBatch: (done, total) => ctx.progress('analysis', done, total),
   });
