@@ -1,4 +1,4 @@
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type WebSocketRoute } from 'playwright-core';
 import { expect, inject } from 'vitest';
 import { fileServe } from './file-serve.js';
 
@@ -12,12 +12,14 @@ export interface StudioPage {
 }
 
 /** A fresh page on the shared Chromium (global-setup.ts), opened on this test file's serve (file-serve.ts) at 1280×800, without restoring the last session. */
-export async function openStudioPage(): Promise<StudioPage> {
+export async function openStudioPage(opts: { route?: (ws: WebSocketRoute) => void | Promise<void> } = {}): Promise<StudioPage> {
   const serve = await fileServe();
   const problems: string[] = [];
   const browser = await chromium.connect(inject('wsEndpoint'));
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
+  // A test may stand between the page and its host's socket (e2e/file-browser.e2e.ts holds replies back).
+  if (opts.route) await page.routeWebSocket(() => true, opts.route);
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(`console: ${m.text()}`);

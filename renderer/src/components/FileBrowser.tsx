@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { openPaths } from '../actions';
 import { useFile } from '../stores/file';
 import { useUi } from '../stores/ui';
@@ -28,6 +28,17 @@ export function FileBrowser() {
   const demoDir = useFile((s) => s.demoDir);
   const homeDir = useFile((s) => s.homeDir);
   const close = () => useUi.getState().setBrowserOpen(false);
+  // The box shows the listed folder, except while the user is typing in it: a listing that arrives
+  // late (the first one on a busy host) must not replace a path typed meanwhile, or Enter would
+  // list that folder instead of opening the typed file.
+  const [path, setPath] = useState(browser?.dir ?? '');
+  const [typing, setTyping] = useState(false);
+  const listedDir = browser?.dir ?? '';
+  const [shownDir, setShownDir] = useState(listedDir);
+  if (listedDir !== shownDir) {
+    setShownDir(listedDir);
+    if (!typing) setPath(listedDir);
+  }
   return (
     <div className="browser-backdrop" onClick={close}>
       <div className="browser" onClick={(e) => e.stopPropagation()} data-testid="file-browser">
@@ -38,11 +49,18 @@ export function FileBrowser() {
           <input
             ref={pathRef}
             className="path"
-            defaultValue={browser?.dir ?? ''}
-            key={browser?.dir}
+            value={path}
+            onChange={(e) => {
+              setTyping(true);
+              setPath(e.target.value);
+            }}
+            onBlur={() => setTyping(false)}
             onKeyDown={(e) => {
-              const v = (e.target as HTMLInputElement).value.trim();
-              if (e.key === 'Enter' && v) void openPaths([v]);
+              const v = path.trim();
+              if (e.key === 'Enter' && v) {
+                setTyping(false);
+                void openPaths([v]);
+              }
             }}
             aria-label="folder or audio file"
             title="A folder to list, or an audio file to open (Enter)"
