@@ -4,7 +4,8 @@
  * whole analysis. Analysis submits one batch at a time at background priority, so a focused
  * window run waits for at most one batch. A waiting job whose signal aborts leaves the queue.
  */
-import type { Engine, MergeSettings, RunResult } from '../../app/engine/types.js';
+import type { Engine } from '../../app/engine/types.js';
+import { withRun } from '../../app/engine/with-run.js';
 import { cancelled } from './rpc.js';
 
 export type Priority = 'interactive' | 'background';
@@ -74,19 +75,7 @@ export class EngineQueue {
 
   /** An Engine whose runs go through this queue at `priority` (for code that takes an Engine). */
   wrap(engine: Engine, priority: Priority, signal: AbortSignal): Engine {
-    return {
-      get spec() {
-        return engine.spec;
-      },
-      get ep() {
-        return engine.ep;
-      },
-      get attempts() {
-        return engine.attempts;
-      },
-      run: (input: Float32Array, batch: number, settings: MergeSettings): Promise<RunResult> =>
-        this.submit(priority, signal, () => engine.run(input, batch, settings)),
-      dispose: () => Promise.resolve(),
-    };
+    // The queue does not own the engine: disposing the wrapper leaves it open.
+    return withRun(engine, (input, batch, settings) => this.submit(priority, signal, () => engine.run(input, batch, settings)), () => Promise.resolve());
   }
 }
