@@ -81,6 +81,8 @@ interface Options {
   pytorchPlainMalloc: boolean;
   fbank: boolean;
   profile: boolean;
+  /** --profile --int8: profile the CPU's int8 graph. */
+  int8: boolean;
   /** Also time the same graph with a free stand-in merge (bench/oracle-merge.ts). */
   oracle: boolean;
   /** Models also timed with static graphs (one per r, the schedule baked in: GraphOptions.staticSchedule). */
@@ -129,7 +131,7 @@ function parseArgs(argv: string[]): Options {
         '  --no-oracle         skip the free-merge oracle (same token counts, no matching) that isolates what merging costs',
         '  --static M          models also timed with static graphs, one per r with the schedule baked in (default tiny; base,tiny or none)',
         '  --wait-quiet[=S]    before each model, wait up to S s (default 600) until other processes use < 0.3 cores',
-        '  --profile           instead of the bench: onnxruntime profile per op type at r = 0, 16, 64, 100 (with --static: static graphs too)',
+        '  --profile           instead of the bench: onnxruntime profile per op type at r = 0, 16, 64, 100 (with --static: static graphs too; with --int8: the int8 graph)',
         '',
       ].join('\n'),
     );
@@ -160,6 +162,7 @@ function parseArgs(argv: string[]): Options {
     pytorchPlainMalloc: has('--pytorch-plain-malloc'),
     fbank: !has('--no-fbank'),
     profile: has('--profile'),
+    int8: has('--int8'),
     oracle: !has('--no-oracle'),
     staticModels,
     staticForm: has('--static') && staticArg !== 'none',
@@ -997,7 +1000,7 @@ async function main(): Promise<void> {
     const out =
       what === 'fbank'
         ? await childFbank(runs)
-        : await (await import('./profile-ops.js')).profileOps(await loadModel(what.slice('profile-'.length) as ModelKey), threads, PROFILE_R, runs, argv.includes('--static') ? 'static' : 'dynamic');
+        : await (await import('./profile-ops.js')).profileOps(await loadModel(what.slice('profile-'.length) as ModelKey), threads, PROFILE_R, runs, argv.includes('--static') ? 'static' : 'dynamic', argv.includes('--int8') ? 'int8' : 'float32');
     process.stdout.write(JSON.stringify(out) + '\n');
     return;
   }
@@ -1153,8 +1156,8 @@ async function runProfile(o: Options): Promise<void> {
   const forms = o.staticForm ? (['dynamic', 'static'] as const) : (['dynamic'] as const);
   for (const key of o.only) for (const form of forms) {
     const runs = o.runs[key];
-    log(o, `\n… ${MODELS[key].title}, ${form === 'static' ? 'static graphs (one per r, schedule baked in)' : 'the app\'s graph (r as an input)'}: onnxruntime profiler, ${runs} run(s) per r`);
-    const res = await runOnce(['--child', `profile-${key}`, '--threads', String(o.threads), '--runs', String(runs), ...(form === 'static' ? ['--static'] : [])]);
+    log(o, `\n… ${MODELS[key].title}${o.int8 ? ', int8 weights' : ''}, ${form === 'static' ? 'static graphs (one per r, schedule baked in)' : 'the app\'s graph (r as an input)'}: onnxruntime profiler, ${runs} run(s) per r`);
+    const res = await runOnce(['--child', `profile-${key}`, '--threads', String(o.threads), '--runs', String(runs), ...(form === 'static' ? ['--static'] : []), ...(o.int8 ? ['--int8'] : [])]);
     if (!res.ok) {
       log(o, `   profile FAILED — ${res.error}`);
       process.exitCode = 1;

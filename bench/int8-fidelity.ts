@@ -8,9 +8,8 @@
  *  - ToMe merge decisions that change, as partitions of the original tokens (app/tome/groups.ts):
  *    after each layer, the share of tokens whose group (the set of tokens merged with it) differs
  *    from float32's; the windows whose final partition is identical; and the first layer where a
- *    window's partition departs. Layer 0 cannot change (its keys come from the float32 patch
- *    embedding through the float32 key projection); later layers see the int8 layers' outputs,
- *    so their keys move.
+ *    window's partition departs. The keys come out of the int8 key projection, so layer 0's
+ *    merges can change too, and later layers also see the other int8 layers' outputs.
  */
 import { readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

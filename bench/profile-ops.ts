@@ -1,7 +1,7 @@
 /**
  * Where the time of one window goes, per ONNX op type, at several r: onnxruntime's own profiler
  * (enableProfiling) on the same graph and session options as app/engine/node-engine.ts.
- * Used by `npm run bench -- --profile`; shows what the merge costs (TopK, ScatterElements,
+ * Used by `npm run bench -- --profile [--int8]` (--int8: the CPU's int8 graph); shows what the merge costs (TopK, ScatterElements,
  * ScatterND, the A×B similarity MatMul …) next to attention and the MLP, and how many kernels a
  * window runs, for the app's graph and for graphs with the schedule baked in (`--static`).
  */
@@ -12,7 +12,8 @@ import * as ort from 'onnxruntime-node';
 import type { ModelSpec } from '../app/checkpoint/spec.js';
 import type { Weights } from '../app/checkpoint/weights.js';
 import { makeFeeds, outputNames } from '../app/engine/graph-io.js';
-import { buildTomeAstGraph } from '../app/graph/tome-ast.js';
+import { sessionOptions } from '../app/engine/node-engine.js';
+import { buildTomeAstGraph, graphOptionsFor, type WeightsPrecision } from '../app/graph/tome-ast.js';
 import { constantSchedule } from '../app/tome/schedule.js';
 
 /** Op types that exist only for the merge (the graph's transformer part never uses them). */
@@ -57,13 +58,14 @@ interface TraceEvent {
 /** 'dynamic': one graph for every r (the app's); 'static': a graph per r with its schedule baked in (GraphOptions.staticSchedule). */
 export type GraphForm = 'dynamic' | 'static';
 
-export async function profileOps(model: { spec: ModelSpec; weights: Weights; id: string }, threads: number, rValues: number[], runs: number, form: GraphForm = 'dynamic'): Promise<ProfileResult> {
+export async function profileOps(model: { spec: ModelSpec; weights: Weights; id: string }, threads: number, rValues: number[], runs: number, form: GraphForm = 'dynamic', precision: WeightsPrecision = 'float32'): Promise<ProfileResult> {
   const { spec } = model;
   const settings = (r: number) => ({ schedule: constantSchedule(r, spec.numLayers), protectDistillation: true });
+  const graph = graphOptionsFor('cpu', precision);
   const parts: SessionProfile[] = [];
-  if (form === 'dynamic') parts.push(await profileSession(spec, buildTomeAstGraph(spec, model.weights), threads, rValues, runs));
+  if (form === 'dynamic') parts.push(await profileSession(spec, buildTomeAstGraph(spec, model.weights, graph), threads, rValues, runs));
   // One session at a time: sessions timed side by side would share the cores.
-  else for (const r of rValues) parts.push(await profileSession(spec, buildTomeAstGraph(spec, model.weights, { attention: 'mha', staticSchedule: settings(r) }), threads, [r], runs));
+  else for (const r of rValues) parts.push(await profileSession(spec, buildTomeAstGraph(spec, model.weights, { ...graph, staticSchedule: settings(r) }), threads, [r], runs));
   const byOp = new Map<string, OpRow>();
   const total: Record<number, number> = {};
   const mergeMs: Record<number, number> = {};
@@ -107,15 +109,7 @@ interface SessionProfile {
 /** Profiles one session: a warm-up per r, then `runs` rounds over `rs`; kernels are attributed to the run they fall in. */
 async function profileSession(spec: ModelSpec, bytes: Uint8Array, threads: number, rs: number[], runs: number): Promise<SessionProfile> {
   const dir = mkdtempSync(join(tmpdir(), 'fastast-prof-'));
-  const session = await ort.InferenceSession.create(bytes, {
-    executionProviders: ['cpu'],
-    graphOptimizationLevel: 'all',
-    interOpNumThreads: 1,
-    intraOpNumThreads: threads,
-    executionMode: 'sequential',
-    enableProfiling: true,
-    profileFilePrefix: join(dir, 'ort'),
-  });
+  const session = await ort.InferenceSession.create(bytes, { ...sessionOptions('cpu', threads), enableProfiling: true, profileFilePrefix: join(dir, 'ort') });
   const input = new Float32Array(spec.maxLength * spec.numMelBins).map((_, i) => Math.sin(i * 0.37));
   const tensor = (type: 'float32' | 'int64', data: Float32Array | BigInt64Array, dims: number[]) => new ort.Tensor(type, data, dims);
   const names = outputNames(spec);

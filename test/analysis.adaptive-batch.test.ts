@@ -3,8 +3,14 @@
  * double, never past what the last batch's pace says fits the budget or past the model's
  * maximum, and shrink at once after a slow batch.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { adaptiveBatch, nextBatchSize } from '../app/analysis/adaptive-batch.js';
+import { defaultBatchSize } from '../app/analysis/run-windows.js';
+import { loadCheckpoint } from '../app/checkpoint/load.js';
+import { specFromConfigs } from '../app/checkpoint/spec.js';
+import { REPO } from './helpers/fixtures.js';
 
 const limits = { budgetMs: 200, max: 16 };
 
@@ -37,5 +43,17 @@ describe('adaptive analysis batch', () => {
     expect(nextBatchSize(4, NaN, limits)).toBe(8);
     expect(nextBatchSize(4, 1, { budgetMs: 200, max: 5.7 })).toBe(5);
     expect(nextBatchSize(4, 1, { budgetMs: 200, max: 0 })).toBe(1);
+  });
+});
+
+describe('default batch per model and EP (app/analysis/run-windows.ts)', () => {
+  test('AST-base runs one window at a time on the CPU, where batching measured slower, and 3 (the attention memory cap) elsewhere; the bundled model batches 16', async () => {
+    const config = join(REPO, 'test/fixtures/ast-base-config.json');
+    const base = specFromConfigs(JSON.parse(readFileSync(config, 'utf8')) as Record<string, unknown>, null, config);
+    const bundled = (await loadCheckpoint(join(REPO, 'models/ast-tiny-esc10-cmkd'))).spec;
+    expect(base.numTokens).toBe(1214);
+    expect(defaultBatchSize(base, 'cpu')).toBe(1);
+    expect(defaultBatchSize(base, 'webgpu')).toBe(3);
+    expect(defaultBatchSize(bundled, 'cpu')).toBe(16);
   });
 });

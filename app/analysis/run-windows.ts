@@ -35,14 +35,22 @@ export interface RunWindowsOptions {
  * earlier default.
  */
 const BATCH_BY_EP: Record<ExecutionProvider, number> = { cpu: 16, wasm: 8, webgpu: 8, dml: 8, coreml: 8 };
+/**
+ * On the CPU EP a window this long already fills the cores with its MatMuls, and batching only
+ * costs: AST-base (1214 tokens) at batch 2, 4, 8, 16 ran at 0.95, 0.92, 0.88, 0.88× the speed of
+ * batch 1 (quiet 2-core run, 3 interleaved rounds; bench/README.md, "Speed levers").
+ */
+const CPU_UNBATCHED_TOKENS = 1000;
 /** Attention scores of one batch (heads × tokens² floats per window) may take this much memory. */
 const ATTENTION_BUDGET_BYTES = 256 * 1024 ** 2;
 
 /**
- * Batch size for a model on an EP: the measured size, fewer windows for large models, where the
- * attention scores dominate memory (AST-base, 1214 tokens: 70 MB per window → 3 windows).
+ * Batch size for a model on an EP: the measured size, 1 for long windows on the CPU, and fewer
+ * windows for large models elsewhere, where the attention scores dominate memory (AST-base,
+ * 1214 tokens: 70 MB per window → 3 windows).
  */
 export function defaultBatchSize(spec: ModelSpec, ep: ExecutionProvider = 'cpu'): number {
+  if (ep === 'cpu' && spec.numTokens >= CPU_UNBATCHED_TOKENS) return 1;
   const perWindow = spec.numHeads * spec.numTokens * spec.numTokens * 4;
   return Math.max(1, Math.min(BATCH_BY_EP[ep], Math.floor(ATTENTION_BUDGET_BYTES / perWindow)));
 }

@@ -7,7 +7,7 @@ import { loadCheckpoint, WEIGHT_FILES } from '../checkpoint/load.js';
 import { specFromConfigs, type ModelSpec } from '../checkpoint/spec.js';
 import type { Weights } from '../checkpoint/weights.js';
 import { DataType, GraphBuilder } from '../graph/onnx-builder.js';
-import { graphOptionsFor, precisionOf, type GraphOptions } from '../graph/tome-ast.js';
+import { graphOptionsOf, type GraphOptions } from '../graph/tome-ast.js';
 import type { GraphCache } from './graph-cache.js';
 import { writeGraphFiles, type GraphFiles, type ProgressCallback } from './graph-file.js';
 import { sessionOptions, tensor } from './node-engine.js';
@@ -65,7 +65,7 @@ export async function createCachedNodeEngine(ck: CheckpointOnDisk, opts: CachedE
   let loadError: unknown;
 
   const openGraph = async (ep: ExecutionProvider) => {
-    const graph = opts.graph ?? graphOptionsFor(ep, opts.weights);
+    const graph = graphOptionsOf(ep, opts);
     const options = sessionOptions(ep, opts.threads ?? 0);
     await probeProvider(ep, options);
     if (sha256) {
@@ -123,7 +123,7 @@ export async function createCachedNodeEngine(ck: CheckpointOnDisk, opts: CachedE
   });
   const known = sha256!;
   return {
-    engine: engineFromSession(ck.spec, session as unknown as SessionLike, ep, attempts, tensor, precisionOf(opts)),
+    engine: engineFromSession(ck.spec, session as unknown as SessionLike, ep, attempts, tensor, graphOptionsOf(ep, opts)),
     sha256: known,
     fromCache,
     confirmCheckpoint: () => (fromCache ? cache.confirmChecksum(ck.weightsFile, known) : Promise.resolve(true)),

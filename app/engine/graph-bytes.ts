@@ -1,6 +1,6 @@
 import type { ModelSpec } from '../checkpoint/spec.js';
 import type { Weights } from '../checkpoint/weights.js';
-import { buildTomeAstGraph, graphOptionsFor, type GraphOptions, type WeightsPrecision } from '../graph/tome-ast.js';
+import { buildTomeAstGraph, graphOptionsOf, type GraphOptions, type WeightsPrecision } from '../graph/tome-ast.js';
 import type { ExecutionProvider } from './types.js';
 
 /**
@@ -12,7 +12,7 @@ export function graphBytesPerForm(model: { spec: ModelSpec; weights: Weights }, 
   const built = new Map<string, Uint8Array>();
   return (ep: ExecutionProvider): Uint8Array => {
     if (opts.graphBytes) return opts.graphBytes;
-    const graph = opts.graph ?? graphOptionsFor(ep, opts.weights);
+    const graph = graphOptionsOf(ep, opts);
     const form = JSON.stringify(graph);
     if (!built.has(form)) built.set(form, buildTomeAstGraph(model.spec, model.weights, graph));
     return built.get(form)!;

@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import type { ModelSpec } from '../checkpoint/spec.js';
 import type { Weights } from '../checkpoint/weights.js';
-import { precisionOf, type GraphOptions } from '../graph/tome-ast.js';
+import { graphOptionsOf, type GraphOptions } from '../graph/tome-ast.js';
 import { graphBytesPerForm } from './graph-bytes.js';
 import type { TensorFactory } from './graph-io.js';
 import { defaultProviders } from './providers.js';
@@ -34,6 +34,6 @@ export async function createNodeEngine(model: { spec: ModelSpec; weights: Weight
   const { session, ep, attempts } = await openFirstWorking(opts.providers ?? defaultProviders(), (candidate) =>
     ort.InferenceSession.create(graphFor(candidate), sessionOptions(candidate, opts.threads ?? 0)),
   );
-  return engineFromSession(model.spec, session as unknown as SessionLike, ep, attempts, tensor, precisionOf(opts), opts.graph?.staticSchedule);
+  return engineFromSession(model.spec, session as unknown as SessionLike, ep, attempts, tensor, graphOptionsOf(ep, opts));
 }
 

@@ -1,7 +1,7 @@
 import type { ModelSpec } from '../checkpoint/spec.js';
-import type { StaticSchedule, WeightsPrecision } from '../graph/tome-ast.js';
+import { quantizesAcrossBatch, type GraphOptions } from '../graph/tome-ast.js';
 import { FastAstError } from '../errors.js';
-import { makeFeeds, outputNames, readOutputs, type OrtTensorLike, type TensorFactory } from './graph-io.js';
+import { checkRunArgs, makeFeeds, outputNames, readOutputs, type OrtTensorLike, type TensorFactory } from './graph-io.js';
 import type { Engine, EpAttempt, ExecutionProvider, MergeSettings, RunResult } from './types.js';
 
 /** What onnxruntime-node's and onnxruntime-web's InferenceSession have in common. */
@@ -37,22 +37,27 @@ export function engineFromSession(
   ep: ExecutionProvider,
   attempts: EpAttempt[],
   tensor: TensorFactory,
-  weights: WeightsPrecision = 'float32',
-  /** The schedule a static graph was built for (GraphOptions.staticSchedule); runs must apply it. */
-  fixed?: StaticSchedule,
+  /** The graph the session runs: its precision, and the schedule a static graph was built for (runs must apply it). */
+  graph: GraphOptions,
 ): Engine {
   const names = outputNames(spec);
+  const fixed = graph.staticSchedule;
+  const per = spec.maxLength * spec.numMelBins;
+  // Such a graph runs each window alone, so batching never changes a window's numbers.
+  const runs = (batch: number) => (quantizesAcrossBatch(graph) ? Array.from({ length: batch }, (_, b) => ({ at: b, size: 1 })) : [{ at: 0, size: batch }]);
   // onnxruntime sessions do not allow overlapping run() calls; queue them.
   let queue: Promise<unknown> = Promise.resolve();
   return {
     spec,
     ep,
     attempts,
-    weights,
+    weights: graph.weights ?? 'float32',
     run(input: Float32Array, batch: number, settings: MergeSettings): Promise<RunResult> {
-      let feeds: Record<string, never>;
+      let feeds: Array<Record<string, never>>;
+      const parts = runs(batch);
       try {
-        feeds = makeFeeds(spec, input, batch, settings, tensor, fixed) as Record<string, never>;
+        checkRunArgs(spec, input, batch, settings, fixed);
+        feeds = parts.map(({ at, size }) => makeFeeds(spec, input.subarray(at * per, (at + size) * per), size, settings, tensor, fixed) as Record<string, never>);
       } catch (e) {
         return Promise.reject(e);
       }
@@ -61,9 +66,12 @@ export function engineFromSession(
         // timer a script awaiting it just exits with code 0 and no result.
         const keepAlive = setInterval(() => undefined, 60_000);
         try {
-          const t0 = performance.now();
-          const out = await session.run(feeds, names);
-          return readOutputs(spec, batch, out, performance.now() - t0);
+          const results: RunResult[] = [];
+          for (const [i, f] of feeds.entries()) {
+            const t0 = performance.now();
+            results.push(readOutputs(spec, parts[i].size, await session.run(f, names), performance.now() - t0));
+          }
+          return joinRuns(results);
         } finally {
           clearInterval(keepAlive);
         }
@@ -73,4 +81,10 @@ export function engineFromSession(
     },
     dispose: () => session.release(),
   };
+}
+
+/** Runs of consecutive windows as one: the items in order, the times added (the schedule, and so the token counts, is the same for all). */
+function joinRuns(results: RunResult[]): RunResult {
+  if (results.length === 1) return results[0];
+  return { items: results.flatMap((r) => r.items), tokensPerLayer: results[0].tokensPerLayer, inferMs: results.reduce((t, r) => t + r.inferMs, 0) };
 }

@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-web';
 import type { ModelSpec } from '../checkpoint/spec.js';
 import type { Weights } from '../checkpoint/weights.js';
-import { precisionOf, type GraphOptions } from '../graph/tome-ast.js';
+import { graphOptionsOf, type GraphOptions } from '../graph/tome-ast.js';
 import { graphBytesPerForm } from './graph-bytes.js';
 import type { TensorFactory } from './graph-io.js';
 import { engineFromSession, openFirstWorking, type SessionLike } from './session-engine.js';
@@ -25,5 +25,5 @@ export async function createWebEngine(model: { spec: ModelSpec; weights: Weights
   const { session, ep, attempts } = await openFirstWorking(providers.length ? providers : ['wasm'], (candidate) =>
     ort.InferenceSession.create(graphFor(candidate), { executionProviders: [candidate], graphOptimizationLevel: 'all' }),
   );
-  return engineFromSession(model.spec, session as unknown as SessionLike, ep, attempts, tensor, precisionOf(opts));
+  return engineFromSession(model.spec, session as unknown as SessionLike, ep, attempts, tensor, graphOptionsOf(ep, opts));
 }

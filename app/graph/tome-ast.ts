@@ -37,13 +37,15 @@ export interface GraphOptions {
   /** 'mha' emits com.microsoft.MultiHeadAttention (faster on CPU); 'plain' uses opset-17 ops only. */
   attention: 'mha' | 'plain';
   /**
-   * 'int8': the encoder's Linear weights (query, value, attention output, MLP) are quantized to
-   * 8 bits when the graph is built (quantize.ts). The key projection stays float32 because the
-   * keys are ToMe's merge metric; LayerNorm, softmax, the patch embedding and the classifier head
-   * stay float32 too. Absent = float32 (so float32 graphs keep the cache keys they had).
+   * 'int8': the encoder's six Linear layers (query, key, value, attention output, MLP) are
+   * quantized to 8 bits when the graph is built (quantize.ts). LayerNorm, softmax, the patch
+   * embedding, the classifier head and the merge metric's arithmetic (mean over heads, cosine
+   * similarity, matching) stay float32; the keys it reads come out of an int8 Linear like the
+   * queries do, so they move by the quantization (bench/README.md measures how many merges
+   * change). Absent = float32 (so float32 graphs keep the cache keys they had).
    */
   weights?: WeightsPrecision;
-  /** Which 8-bit op (quantize.ts); default 'nbits', chosen by measurement. The bench compares both. */
+  /** Which 8-bit op (quantize.ts); absent = 'nbits'. graphOptionsFor picks per EP; the bench compares both. */
   int8Kernel?: Int8Kernel;
   /**
    * A graph for one schedule only: r per layer and the distillation flag are baked in, so every
@@ -65,20 +67,28 @@ export interface StaticSchedule {
  * MultiHeadAttention is exact on the CPU EP and onnxruntime-web's wasm, and faster there. On the
  * WebGPU EP it drifts by ~4e-4 in the merge similarities once tokens have merged (enough to change
  * merges; seen on SwiftShader), and DirectML wants plain opset-17 ops: both get the plain form.
+ *
+ * int8 on the CPU EP is DynamicQuantizeMatMul: on AST-base it runs the Linear layers ~3.7× faster
+ * than float32, MatMulNBits only ~1.3× (bench/README.md, "Speed levers"). It quantizes the
+ * activations with one scale per run, so its engines run one window per session run
+ * (quantizesAcrossBatch): a window's result never depends on its neighbours, at the price of
+ * batching, which AST-base does not gain from on a CPU anyway. Other EPs keep MatMulNBits (the
+ * WebGPU EP has a kernel for it and none for DynamicQuantizeMatMul; wasm is unmeasured).
  */
 export function graphOptionsFor(ep: string, weights: WeightsPrecision = 'float32'): GraphOptions {
   const attention = ep === 'cpu' || ep === 'wasm' ? 'mha' : 'plain';
   if (weights === 'float32') return { attention };
-  // MatMulNBits on every EP: its weights are quantized once, at build, so a window's scores never
-  // depend on which windows share its batch. DynamicQuantizeMatMul (int8Kernel 'dynamic') was
-  // faster on the tiny model's CPU runs but quantizes activations over the whole batch: one ESC-10
-  // clip changed class between --batch 1 and 16. On AST-base the two measured alike (bench/README.md).
-  return { attention, weights, int8Kernel: 'nbits' };
+  return { attention, weights, int8Kernel: ep === 'cpu' ? 'dynamic' : 'nbits' };
 }
 
-/** The precision an engine runs at: an explicit graph's, else the engine option's. */
-export function precisionOf(opts: { graph?: GraphOptions; weights?: WeightsPrecision }): WeightsPrecision {
-  return (opts.graph ? opts.graph.weights : opts.weights) ?? 'float32';
+/** The graph an engine on `ep` runs: the caller's, else the EP's default for the precision asked. */
+export function graphOptionsOf(ep: string, opts: { graph?: GraphOptions; weights?: WeightsPrecision }): GraphOptions {
+  return opts.graph ?? graphOptionsFor(ep, opts.weights);
+}
+
+/** True when one window's results would depend on the windows batched with it (DynamicQuantizeMatMul's one activation scale per run). */
+export function quantizesAcrossBatch(graph: GraphOptions): boolean {
+  return graph.weights === 'int8' && graph.int8Kernel === 'dynamic';
 }
 
 function transposed(w: Float32Array, rows: number, cols: number): Float32Array {
@@ -123,7 +133,7 @@ export function defineTomeAstGraph(g: GraphBuilder, spec: ModelSpec, weights: We
 
   const linear = (x: string, w: Float32Array, b: Float32Array, rows: number, cols: number) =>
     g.op('Add', [g.op('MatMul', [x, g.floatTensor(transposed(w, rows, cols), [cols, rows])]), g.floatTensor(b, [rows])]);
-  // The Linear layers that may be 8-bit; `linear` stays for the keys and the head.
+  // The Linear layers that may be 8-bit; `linear` stays for the head.
   const int8 = options.weights === 'int8';
   const encoderLinear = (x: string, w: Float32Array, b: Float32Array, rows: number, cols: number) =>
     int8 ? linearInt8(g, options.int8Kernel ?? 'nbits', x, w, b, rows, cols) : linear(x, w, b, rows, cols);
@@ -158,7 +168,7 @@ export function defineTomeAstGraph(g: GraphBuilder, spec: ModelSpec, weights: We
       // --- attention, with log(size) added to the keys' logits when proportional attention is on
       const h = layerNorm(x, n.ln1W, n.ln1B);
       const q = encoderLinear(h, get(weights, n.qW), get(weights, n.qB), D, D);
-      const k = linear(h, get(weights, n.kW), get(weights, n.kB), D, D); // float32 always: the merge metric
+      const k = encoderLinear(h, get(weights, n.kW), get(weights, n.kB), D, D);
       const v = encoderLinear(h, get(weights, n.vW), get(weights, n.vB), D, D);
       const bias = g.op('Reshape', [g.op('Mul', [g.op('Log', [size]), propAttn]), vec([0, 1, 1, -1])]); // [B, 1, 1, N]
       let ctx: string;

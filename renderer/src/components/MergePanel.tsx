@@ -145,7 +145,7 @@ function WeightsSwitch() {
               className={weights === w ? 'on' : ''}
               onClick={() => setParams({ weights: w })}
               data-testid={`weights-${w}`}
-              title={w === 'float32' ? 'the checkpoint as it is' : '8-bit Linear weights (key projection, LayerNorm, softmax and head stay float32); built once per model, then cached'}
+              title={w === 'float32' ? 'the checkpoint as it is' : '8-bit Linear weights (LayerNorm, softmax, the merge arithmetic and the head stay float32); built once per model, then cached'}
             >
               {w}
             </button>
