@@ -14,7 +14,7 @@ import type { GraphFiles, WrittenFile } from './graph-file.js';
  * key also holds a hash of app/graph's sources, so a forgotten bump cannot serve a stale graph
  * during development; a packaged app keys by its version instead.
  */
-export const GRAPH_BUILD_VERSION = 2; // 2: int8 graphs quantize the key projection too
+export const GRAPH_BUILD_VERSION = 2; // 2: int8 keys; proportional attention as a key dimension in the mha form
 export const DEFAULT_CACHE_MAX_BYTES = 2 * 2 ** 30;
 /** A temp file this old is left over from a crashed build, not one in progress. */
 const STALE_TEMP_MS = 3600_000;

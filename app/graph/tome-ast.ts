@@ -170,13 +170,21 @@ export function defineTomeAstGraph(g: GraphBuilder, spec: ModelSpec, weights: We
       const q = encoderLinear(h, get(weights, n.qW), get(weights, n.qB), D, D);
       const k = encoderLinear(h, get(weights, n.kW), get(weights, n.kB), D, D);
       const v = encoderLinear(h, get(weights, n.vW), get(weights, n.vB), D, D);
-      const bias = g.op('Reshape', [g.op('Mul', [g.op('Log', [size]), propAttn]), vec([0, 1, 1, -1])]); // [B, 1, 1, N]
+      const logSize = g.op('Mul', [g.op('Log', [size]), propAttn]); // [B, N, 1]
       let ctx: string;
       if (options.attention === 'mha') {
-        // MultiHeadAttention wants the bias as [B, 1, N, N]; Expand broadcasts B from the bias itself.
-        const biasShape = g.op('Concat', [vec([1, 1]), N, N], { axis: { i: 0 } });
-        ctx = g.op('MultiHeadAttention', [q, k, v, '', '', g.op('Expand', [bias, biasShape])], { num_heads: { i: H } }, { domain: MS_DOMAIN });
+        // Proportional attention as one more dimension per head rather than MultiHeadAttention's
+        // bias input: the queries get a 1 and the keys √dh·log(size), so scale·q·k gains exactly
+        // log(size). Without a bias input onnxruntime's CPU kernel is ~7 % faster on an AST-base
+        // int8 window at r = 64, with the same merges and logits within 1e-6 (bench/README.md).
+        const perHead = g.op('Concat', [g.op('Shape', [x], { start: { i: 0 }, end: { i: 2 } }), vec([H, 1])], { axis: { i: 0 } }); // [B, N, H, 1]
+        const withColumn = (t: string, column: string) =>
+          g.op('Reshape', [g.op('Concat', [g.op('Reshape', [t, vec([0, 0, H, dh])]), g.op('Expand', [column, perHead])], { axis: { i: 3 } }), vec([0, 0, H * (dh + 1)])]);
+        const one = g.floatTensor(Float32Array.of(1), [1, 1, 1, 1]);
+        const keyColumn = g.op('Reshape', [g.op('Mul', [logSize, g.scalar(Math.sqrt(dh))]), vec([0, -1, 1, 1])]); // [B, N, 1, 1]
+        ctx = g.op('MultiHeadAttention', [withColumn(q, one), withColumn(k, keyColumn), v], { num_heads: { i: H }, scale: { f: 1 / Math.sqrt(dh) } }, { domain: MS_DOMAIN });
       } else {
+        const bias = g.op('Reshape', [logSize, vec([0, 1, 1, -1])]); // [B, 1, 1, N]
         const heads = (t: string, perm: number[]) => g.op('Transpose', [g.op('Reshape', [t, vec([0, 0, H, dh])])], { perm: { ints: perm } });
         const scores = g.op('Add', [g.op('Mul', [g.op('MatMul', [heads(q, [0, 2, 1, 3]), heads(k, [0, 2, 3, 1])]), g.scalar(1 / Math.sqrt(dh))]), bias]);
         const probs = g.op('Softmax', [scores], { axis: { i: -1 } });
