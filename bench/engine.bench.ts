@@ -1086,6 +1086,12 @@ async function main(): Promise<void> {
   if (o.speed.length) {
     const { runSpeedBench } = await import('./speed.bench.js');
     await runSpeedBench(ROOT, { threads: o.threads, quick: o.quick, rounds: o.speedRounds, models: o.speed, log: (line) => log(o, line) });
+    if (o.speed.includes('tiny')) {
+      // What int8 costs in fidelity, next to what it buys: the bundled models, as merging's cost is reported.
+      const { runInt8Fidelity } = await import('./int8-fidelity.js');
+      log(o, `\n… int8's cost in fidelity (bench/int8-fidelity.ts): both bundled models, r = 0 / 16 / 48, ${o.quick ? 'the first 20 fold-5 clips' : 'all 80 fold-5 clips'} and the demo clips`);
+      await runInt8Fidelity({ threads: o.threads, models: ['cmkd', 'plain'], rs: [0, 16, 48], limit: o.quick ? 20 : Infinity, log: (line) => log(o, line) });
+    }
   }
 
   if (o.long) {

@@ -1,5 +1,6 @@
 /**
- * `npx tsx bench/int8-fidelity.ts [--threads N] [--models cmkd,plain] [--r 0,16,48] [--limit N]`
+ * `npx tsx bench/int8-fidelity.ts [--threads N] [--models cmkd,plain] [--r 0,16,48] [--limit N]`,
+ * and the last part of `npm run bench`'s speed section (runInt8Fidelity).
  *
  * What 8-bit weights cost in fidelity, reported as merging's cost is: for each bundled model,
  * float32 and int8 (the CPU default kernel) engines run the same windows at each r, and this prints
@@ -13,7 +14,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { openLabelledSet } from '../app/analysis/labelled-set.js';
 import { scoresFromLogits } from '../app/analysis/scores.js';
 import { featuresForFile } from '../app/audio/features.js';
@@ -25,14 +26,16 @@ import { canonicalPartition, composeGroups } from '../app/tome/groups.js';
 import { constantSchedule } from '../app/tome/schedule.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
-const threads = Number(arg('--threads') ?? 2);
-const models = (arg('--models') ?? 'cmkd,plain').split(',');
-const rs = (arg('--r') ?? '0,16,48').split(',').map(Number);
-const limit = Number(arg('--limit') ?? Infinity);
+
+export interface FidelityOptions {
+  threads: number;
+  /** Bundled model suffixes: 'cmkd', 'plain'. */
+  models: string[];
+  rs: number[];
+  /** Fold-5 clips to use (all 80 by default). */
+  limit: number;
+  log: (line: string) => void;
+}
 
 const argmax = (a: Float32Array) => a.reduce((best, v, i) => (v > a[best] ? i : best), 0);
 
@@ -78,52 +81,68 @@ async function windowsOf(path: string, engine: Engine): Promise<Float32Array[]> 
   return Array.from({ length: windowCount(f.frames, spec.maxLength) }, (_, k) => windowInput(f.fbank, f.frames, f.numMelBins, k, spec.maxLength, spec.features));
 }
 
-for (const name of models) {
-  const checkpoint = await loadCheckpoint(join(ROOT, 'models', `ast-tiny-esc10-${name}`));
-  const f32 = await createNodeEngine(checkpoint, { providers: ['cpu'], threads });
-  const int8 = await createNodeEngine(checkpoint, { providers: ['cpu'], threads, weights: 'int8' });
-  const { spec } = f32;
-  const demo = readdirSync(join(ROOT, 'data/demo')).filter((f) => f.endsWith('.flac')).map((f) => join(ROOT, 'data/demo', f));
-  const set = await openLabelledSet(join(ROOT, 'data/esc10/esc10_fold5.csv'), spec.labels, { fold: 5 });
-  const clips = set.clips.slice(0, limit);
-  const demoT = rs.map(tally);
-  const foldT = rs.map(tally);
-  const correct = rs.map(() => ({ f32: 0, int8: 0 }));
-  const run = async (e: Engine, w: Float32Array, r: number) =>
-    (await e.run(w, 1, { schedule: constantSchedule(r, spec.numLayers), propAttn: true, protectDistillation: true })).items[0];
-  for (const path of demo) {
-    for (const w of await windowsOf(path, f32)) for (const [i, r] of rs.entries()) compare(demoT[i], await run(f32, w, r), await run(int8, w, r), r);
-  }
-  for (const clip of clips) {
-    const ws = await windowsOf(clip.path, f32);
-    for (const [i, r] of rs.entries()) {
-      const mean = { f32: new Float32Array(spec.labels.length), int8: new Float32Array(spec.labels.length) };
-      for (const w of ws) {
-        const a = await run(f32, w, r);
-        const b = await run(int8, w, r);
-        compare(foldT[i], a, b, r);
-        scoresFromLogits(a.logits, spec.multiLabel).forEach((s, c) => (mean.f32[c] += s));
-        scoresFromLogits(b.logits, spec.multiLabel).forEach((s, c) => (mean.int8[c] += s));
-      }
-      if (clip.targets.includes(argmax(mean.f32))) correct[i].f32++;
-      if (clip.targets.includes(argmax(mean.int8))) correct[i].int8++;
+export async function runInt8Fidelity({ threads, models, rs, limit, log }: FidelityOptions): Promise<void> {
+  for (const name of models) {
+    const checkpoint = await loadCheckpoint(join(ROOT, 'models', `ast-tiny-esc10-${name}`));
+    const f32 = await createNodeEngine(checkpoint, { providers: ['cpu'], threads });
+    const int8 = await createNodeEngine(checkpoint, { providers: ['cpu'], threads, weights: 'int8' });
+    const { spec } = f32;
+    const demo = readdirSync(join(ROOT, 'data/demo')).filter((f) => f.endsWith('.flac')).map((f) => join(ROOT, 'data/demo', f));
+    const set = await openLabelledSet(join(ROOT, 'data/esc10/esc10_fold5.csv'), spec.labels, { fold: 5 });
+    const clips = set.clips.slice(0, limit);
+    const demoT = rs.map(tally);
+    const foldT = rs.map(tally);
+    const correct = rs.map(() => ({ f32: 0, int8: 0 }));
+    const run = async (e: Engine, w: Float32Array, r: number) =>
+      (await e.run(w, 1, { schedule: constantSchedule(r, spec.numLayers), propAttn: true, protectDistillation: true })).items[0];
+    for (const path of demo) {
+      for (const w of await windowsOf(path, f32)) for (const [i, r] of rs.entries()) compare(demoT[i], await run(f32, w, r), await run(int8, w, r), r);
     }
+    for (const clip of clips) {
+      const ws = await windowsOf(clip.path, f32);
+      for (const [i, r] of rs.entries()) {
+        const mean = { f32: new Float32Array(spec.labels.length), int8: new Float32Array(spec.labels.length) };
+        for (const w of ws) {
+          const a = await run(f32, w, r);
+          const b = await run(int8, w, r);
+          compare(foldT[i], a, b, r);
+          scoresFromLogits(a.logits, spec.multiLabel).forEach((s, c) => (mean.f32[c] += s));
+          scoresFromLogits(b.logits, spec.multiLabel).forEach((s, c) => (mean.int8[c] += s));
+        }
+        if (clip.targets.includes(argmax(mean.f32))) correct[i].f32++;
+        if (clip.targets.includes(argmax(mean.int8))) correct[i].int8++;
+      }
+    }
+    log(`\nast-tiny-esc10-${name}: float32 vs int8 (${int8.weights}), ${threads} threads, CPU EP`);
+    for (const [i, r] of rs.entries()) {
+      const d = demoT[i];
+      const f = foldT[i];
+      const firsts = (t: Tally) => t.firstDiff.map((c, l) => (c ? `layer ${l}: ${c}` : '')).filter(Boolean).join(', ');
+      const maps = (t: Tally) =>
+        r === 0
+          ? 'no merges at r = 0'
+          : `tokens in another group than float32's, over all layers: ${((100 * t.changedTokens) / t.tokens).toFixed(2)} %; final partition identical in ${t.sameFinal}/${t.windows} windows; first departure ${firsts(t) || 'none'}`;
+      log(`  r = ${r}: top-1 agreement per window: demo ${d.agree}/${d.windows}, fold 5 ${f.agree}/${f.windows}; max |Δlogit| ${Math.max(d.maxLogitDiff, f.maxLogitDiff).toFixed(4)}`);
+      log(`          fold-5 accuracy (${clips.length} clips): float32 ${correct[i].f32}, int8 ${correct[i].int8}`);
+      log(`          demo: ${maps(d)}`);
+      log(`          fold 5: ${maps(f)}`);
+    }
+    await f32.dispose();
+    await int8.dispose();
   }
-  console.log(`\nast-tiny-esc10-${name}: float32 vs int8 (${int8.weights}), ${threads} threads, CPU EP`);
-  for (const [i, r] of rs.entries()) {
-    const d = demoT[i];
-    const f = foldT[i];
-    const firsts = (t: Tally) => t.firstDiff.map((c, l) => (c ? `layer ${l}: ${c}` : '')).filter(Boolean).join(', ');
-    const maps = (t: Tally) =>
-      r === 0
-        ? 'no merges at r = 0'
-        : `tokens in another group than float32's, over all layers: ${((100 * t.changedTokens) / t.tokens).toFixed(2)} %; final partition identical in ${t.sameFinal}/${t.windows} windows; first departure ${firsts(t) || 'none'}`;
-    console.log(`  r = ${r}: top-1 agreement per window: demo ${d.agree}/${d.windows}, fold 5 ${f.agree}/${f.windows}; max |Δlogit| ${Math.max(d.maxLogitDiff, f.maxLogitDiff).toFixed(4)}`);
-    console.log(`          fold-5 accuracy (${clips.length} clips): float32 ${correct[i].f32}, int8 ${correct[i].int8}`);
-    console.log(`          demo: ${maps(d)}`);
-    console.log(`          fold 5: ${maps(f)}`);
-  }
-  await f32.dispose();
-  await int8.dispose();
 }
-process.exit(0); // onnxruntime's thread pool must not keep the process alive
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i >= 0 ? process.argv[i + 1] : undefined;
+  };
+  await runInt8Fidelity({
+    threads: Number(arg('--threads') ?? 2),
+    models: (arg('--models') ?? 'cmkd,plain').split(','),
+    rs: (arg('--r') ?? '0,16,48').split(',').map(Number),
+    limit: Number(arg('--limit') ?? Infinity),
+    log: (line) => console.log(line),
+  });
+  process.exit(0); // onnxruntime's thread pool must not keep the process alive
+}

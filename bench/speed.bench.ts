@@ -8,15 +8,18 @@
  *     batch this run found fastest;
  *  3. the combination for AST-base: throughput at r = 64 + int8 + that batch ÷ float32 r = 0
  *     batch 1 (target ≥ 3×);
- *  4. for the bundled model, parallel sessions: 2 sessions × 1 thread (app/engine/engine-pool.ts)
- *     vs 1 session × 2 threads, at that batch.
+ *  4. parallel layouts (with --threads 2): 2 processes × 1 thread vs 1 session × 2 threads on
+ *     the same windows (bench/parallel-child.ts), and the layout that wins.
+ * After it, bench/engine.bench.ts prints int8's cost in fidelity (bench/int8-fidelity.ts).
  * Every configuration runs once per round and the rounds interleave them, so drift in the load
  * of a shared machine hits all alike; ratios are medians of per-round ratios, with their range.
  * Engines live in this process (one session each; only one computes at a time).
  */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { median } from '../app/analysis/metrics.js';
 import { defaultBatchSize } from '../app/analysis/run-windows.js';
 import { featuresForFile } from '../app/audio/features.js';
@@ -24,13 +27,12 @@ import { windowCount, windowInput } from '../app/audio/windows.js';
 import { loadCheckpoint } from '../app/checkpoint/load.js';
 import { specFromConfigs, type ModelSpec } from '../app/checkpoint/spec.js';
 import { randomWeights, type Weights } from '../app/checkpoint/weights.js';
-import { enginePool } from '../app/engine/engine-pool.js';
 import { createNodeEngine } from '../app/engine/node-engine.js';
 import type { Engine } from '../app/engine/types.js';
-import { buildTomeAstGraph, type GraphOptions } from '../app/graph/tome-ast.js';
+import type { GraphOptions } from '../app/graph/tome-ast.js';
 import { constantSchedule } from '../app/tome/schedule.js';
 
-type ModelKey = 'base' | 'tiny';
+export type ModelKey = 'base' | 'tiny';
 const TITLES: Record<ModelKey, string> = { base: 'AST-base size, random weights', tiny: 'bundled ast-tiny-esc10-cmkd' };
 const FORMS: Record<string, GraphOptions> = {
   float32: { attention: 'mha' },
@@ -46,7 +48,7 @@ interface Config {
 }
 const label = (c: Config) => `${c.form.padEnd(12)} r ${String(c.r).padStart(3)}  batch ${String(c.batch).padStart(2)}`;
 
-async function loadModel(root: string, key: ModelKey): Promise<{ spec: ModelSpec; weights: Weights }> {
+export async function loadModel(root: string, key: ModelKey): Promise<{ spec: ModelSpec; weights: Weights }> {
   if (key === 'tiny') return loadCheckpoint(join(root, 'models/ast-tiny-esc10-cmkd'));
   const path = join(root, 'test/fixtures/ast-base-config.json');
   const spec = specFromConfigs(JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>, null, path);
@@ -54,7 +56,7 @@ async function loadModel(root: string, key: ModelKey): Promise<{ spec: ModelSpec
 }
 
 /** Real windows (the demo clips, cut and normalised as the app does) so that merges are realistic. */
-async function demoWindows(root: string, spec: ModelSpec, count: number): Promise<Float32Array> {
+export async function demoWindows(root: string, spec: ModelSpec, count: number): Promise<Float32Array> {
   const per = spec.maxLength * spec.numMelBins;
   const out = new Float32Array(count * per);
   const clips = ['church_bells_inspectorj_371267', 'music_orchestra_brahms_hungarian_dance5', 'birds_inspectorj_339326', 'speech_male_librispeech_5703-47212-0000'];
@@ -107,8 +109,6 @@ export async function runSpeedBench(root: string, opts: { threads: number; quick
     const { spec } = model;
     const engines: Record<string, Engine> = {};
     for (const [name, graph] of Object.entries(FORMS)) engines[name] = await createNodeEngine(model, { providers: ['cpu'], threads: opts.threads, graph });
-    // The parallel-sessions part opens two more sessions of the float32 graph, after the weights are gone.
-    const float32Graph = key === 'tiny' ? buildTomeAstGraph(spec, model.weights, FORMS.float32) : undefined;
     model.weights.clear();
     const windows = await demoWindows(root, spec, Math.max(...batches));
     try {
@@ -139,18 +139,45 @@ export async function runSpeedBench(root: string, opts: { threads: number; quick
       const met = median(base.map((x, i) => x / stacked[i])) >= TARGET_COMBINED ? 'met' : 'NOT met';
       log(`   combined: r = 64 + int8 (dynamic, the CPU default) + batch ${chosen} vs float32 r = 0 batch 1: throughput ${pairedRatio(base, stacked)}${key === 'base' ? ` (target ≥ ${TARGET_COMBINED}×: ${met})` : ''}`);
 
-      // 4. Parallel sessions (tiny only: AST-base's MatMuls keep 2 threads busy anyway, and two copies cost 0.7 GB).
-      if (key === 'tiny' && opts.threads === 2) {
-        const single = await Promise.all([0, 1].map(() => createNodeEngine(model, { providers: ['cpu'], threads: 1, graphBytes: float32Graph })));
-        engines['float32 2×1'] = enginePool(single);
-        const pc: Config[] = [];
-        for (const r of [0, 64]) for (const form of ['float32', 'float32 2×1']) pc.push({ form, r, batch: Math.max(2, chosen) });
-        const pm = await timeRounds(engines, spec, windows, pc, rounds);
-        log(`   parallel sessions, float32, batch ${pc[0].batch} (median ms per window [each round]; ratio = 1 session × 2 threads ÷ this, per round):`);
-        pc.forEach((c, i) => log(`     ${c.form === 'float32' ? '1 session × 2 threads' : '2 sessions × 1 thread'}  r ${String(c.r).padStart(3)}: ${fmt(pm[i])}   ${pairedRatio(pm[i - (i % 2)], pm[i])}`));
+      // 4. Parallel layouts on 2 threads, as processes (parallel-child.ts says why not sessions).
+      if (opts.threads === 2) {
+        const total = key === 'base' ? 4 : 16;
+        const batch = Math.min(chosen, total / 2);
+        const layouts = [{ name: '1 session × 2 threads', workers: 1, threads: 2 }, { name: '2 processes × 1 thread', workers: 2, threads: 1 }];
+        const lm: number[][][] = layouts.map(() => [[], []]); // [layout][r index][round] ms per window
+        for (let round = 0; round < rounds; round++) {
+          for (const i of round % 2 ? [1, 0] : [0, 1]) {
+            const ms = await timeLayout(key, layouts[i].workers, layouts[i].threads, total / layouts[i].workers, batch);
+            [0, 64].forEach((r, j) => lm[i][j].push(ms[r] / total));
+          }
+        }
+        log(`   parallel layouts, float32, ${total} windows at batch ${batch} (median ms per window [each round]; ratio = 1 session × 2 threads ÷ this, per round):`);
+        [0, 64].forEach((r, j) => layouts.forEach((l, i) => log(`     ${l.name.padEnd(22)} r ${String(r).padStart(3)}: ${fmt(lm[i][j])}   ${pairedRatio(lm[0][j], lm[i][j])}`)));
+        const wins = [0, 1].every((j) => median(lm[0][j].map((x, k) => x / lm[1][j][k])) > 1.05);
+        log(`     chosen layout: ${wins ? '2 × 1 thread would pay: the app has no multi-process pool yet (eval --sessions shares one process)' : '1 session × 2 threads (the default)'}`);
       }
     } finally {
       for (const e of Object.values(engines)) await e.dispose();
     }
   }
+}
+
+/** Runs `workers` processes of parallel-child.ts at once, each on `each` windows; wall ms of the slowest per r. */
+async function timeLayout(key: ModelKey, workers: number, threads: number, each: number, batch: number): Promise<Record<number, number>> {
+  const script = fileURLToPath(new URL('./parallel-child.ts', import.meta.url));
+  const children = Array.from({ length: workers }, () => spawn(process.execPath, [...process.execArgv, script, key, String(threads), String(each), String(batch), '0,64'], { stdio: ['pipe', 'pipe', 'pipe'] }));
+  const outputs = children.map((c) => {
+    let out = '';
+    let err = '';
+    c.stderr.on('data', (d) => (err += d));
+    const ready = new Promise<void>((resolveReady) => c.stdout.on('data', (d) => ((out += d), out.includes('ready\n') && resolveReady())));
+    const done = new Promise<Record<number, number>>((resolveDone, reject) =>
+      c.on('close', (code) => (code === 0 ? resolveDone((JSON.parse(out.trim().split('\n').pop()!) as { ms: Record<number, number> }).ms) : reject(new Error(`parallel-child exited ${code}: ${err.trim().split('\n').slice(-2).join(' | ')}`)))),
+    );
+    return { ready, done };
+  });
+  await Promise.all(outputs.map((o) => o.ready));
+  for (const c of children) c.stdin.write('go\n');
+  const all = await Promise.all(outputs.map((o) => o.done));
+  return Object.fromEntries([0, 64].map((r) => [r, Math.max(...all.map((ms) => ms[r]))]));
 }

@@ -97,7 +97,8 @@ Output:
   --cache DIR               keep results per (model sha256, setting, file) in DIR: a repeated
                             sweep, an added setting or added clips compute only what is new
   --sessions N              N sessions per model, each with --threads threads, a batch split
-                            across them: throughput on few cores (e.g. --sessions 2 --threads 1)
+                            across them. onnxruntime-node 1.30 runs them one at a time, so this
+                            gains nothing today; two processes on halves of a set do (bench/README.md)
   --ep EP, --threads N, --weights, --batch   as in fastast classify --help
   -h, --help                this help
 

@@ -3,11 +3,12 @@ import type { Engine, ItemResult, RunResult } from './types.js';
 
 /**
  * N sessions of one model as one Engine, for throughput work (eval, sweeps): a batch is split
- * into N contiguous parts that run at the same time, one per session (onnxruntime-node runs a
- * session off the JS thread), and the items come back in order. On few cores N sessions × 1
- * thread can beat 1 session × N threads: each session runs its small kernels (the merge's) without
- * waiting for a thread pool to synchronise (bench/README.md, "Speed levers"). Interactive work
- * gains nothing: one window cannot be split.
+ * into N contiguous parts, one per session, and the items come back in order. The parts are
+ * started together, but onnxruntime-node 1.30 runs the sessions' run() calls one after the other
+ * (two concurrent 4-window runs of the bundled model: 889–943 ms; in sequence: 897–914 ms), so
+ * today this gains nothing. Two *processes* × 1 thread do beat 1 × 2 threads for the bundled
+ * model (1.07× at r = 0, 1.15× at r = 64; bench/README.md, "Speed levers"): a pool of worker
+ * threads or processes behind this same interface is what would collect that.
  */
 export function enginePool(engines: Engine[]): Engine {
   if (engines.length === 0) throw new FastAstError('ENGINE_FAILED', 'an engine pool needs at least one engine');
