@@ -13,7 +13,8 @@
  * After it, bench/engine.bench.ts prints int8's cost in fidelity (bench/int8-fidelity.ts).
  * Every configuration runs once per round and the rounds interleave them, so drift in the load
  * of a shared machine hits all alike; ratios are medians of per-round ratios, with their range.
- * Engines live in this process (one session each; only one computes at a time).
+ * Engines live in this process (one session each; only one computes at a time), except part 4's
+ * workers.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -176,7 +177,8 @@ async function timeLayout(key: ModelKey, workers: number, threads: number, each:
     );
     return { ready, done };
   });
-  await Promise.all(outputs.map((o) => o.ready));
+  // A worker that dies while loading rejects here instead of leaving its 'ready' pending forever.
+  await Promise.all(outputs.map((o) => Promise.race([o.ready, o.done.then(() => Promise.reject(new Error('parallel-child exited before it was ready')))])));
   for (const c of children) c.stdin.write('go\n');
   const all = await Promise.all(outputs.map((o) => o.done));
   return Object.fromEntries([0, 64].map((r) => [r, Math.max(...all.map((ms) => ms[r]))]));
