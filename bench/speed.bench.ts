@@ -171,14 +171,17 @@ async function timeLayout(key: ModelKey, workers: number, threads: number, each:
     let out = '';
     let err = '';
     c.stderr.on('data', (d) => (err += d));
-    const ready = new Promise<void>((resolveReady) => c.stdout.on('data', (d) => ((out += d), out.includes('ready\n') && resolveReady())));
+    // A worker that dies while loading rejects 'ready' (once ready, the later close changes nothing).
+    const ready = new Promise<void>((resolveReady, rejectReady) => {
+      c.stdout.on('data', (d) => ((out += d), out.includes('ready\n') && resolveReady()));
+      c.on('close', (code) => rejectReady(new Error(`parallel-child exited ${code} before it was ready: ${err.trim().split('\n').slice(-2).join(' | ')}`)));
+    });
     const done = new Promise<Record<number, number>>((resolveDone, reject) =>
       c.on('close', (code) => (code === 0 ? resolveDone((JSON.parse(out.trim().split('\n').pop()!) as { ms: Record<number, number> }).ms) : reject(new Error(`parallel-child exited ${code}: ${err.trim().split('\n').slice(-2).join(' | ')}`)))),
     );
     return { ready, done };
   });
-  // A worker that dies while loading rejects here instead of leaving its 'ready' pending forever.
-  await Promise.all(outputs.map((o) => Promise.race([o.ready, o.done.then(() => Promise.reject(new Error('parallel-child exited before it was ready')))])));
+  await Promise.all(outputs.map((o) => o.ready));
   for (const c of children) c.stdin.write('go\n');
   const all = await Promise.all(outputs.map((o) => o.done));
   return Object.fromEntries([0, 64].map((r) => [r, Math.max(...all.map((ms) => ms[r]))]));
