@@ -5,10 +5,11 @@
  * for a line on stdin (the parent starts every worker of a layout at once), then runs `windows`
  * windows, `batch` per run, at each r and prints {"ms": {r: total ms}} as its last line.
  *
- * Processes, not sessions in one process: onnxruntime-node 1.30 runs two sessions' run() calls
- * one after the other (measured: two concurrent 4-window runs of the bundled model took
- * 889–943 ms against 897–914 ms in sequence), so sessions in one process cannot show what
- * N × 1 threads would give.
+ * Processes, not sessions in one thread: onnxruntime-node 1.30 runs one thread's sessions one
+ * after the other (two concurrent 4-window runs of the bundled model took 889–943 ms against
+ * 897–914 ms in sequence). The app's pool puts its extra sessions in worker threads
+ * (app/engine/worker-engine.ts); processes measure the same layout without needing a checkpoint
+ * on disk for AST-base's random weights.
  */
 import { createInterface } from 'node:readline';
 import { dirname, resolve } from 'node:path';

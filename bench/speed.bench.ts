@@ -155,7 +155,7 @@ export async function runSpeedBench(root: string, opts: { threads: number; quick
         log(`   parallel layouts, float32, ${total} windows at batch ${batch} (median ms per window [each round]; ratio = 1 session × 2 threads ÷ this, per round):`);
         [0, 64].forEach((r, j) => layouts.forEach((l, i) => log(`     ${l.name.padEnd(22)} r ${String(r).padStart(3)}: ${fmt(lm[i][j])}   ${pairedRatio(lm[0][j], lm[i][j])}`)));
         const wins = [0, 1].every((j) => median(lm[0][j].map((x, k) => x / lm[1][j][k])) > 1.05);
-        log(`     chosen layout: ${wins ? '2 × 1 thread would pay: the app has no multi-process pool yet (eval --sessions shares one process)' : '1 session × 2 threads (the default)'}`);
+        log(`     chosen layout: ${wins ? '2 × 1 thread (eval --sessions 2 --threads 1; worker threads, app/engine/worker-engine.ts)' : '1 session × 2 threads (the default)'}`);
       }
     } finally {
       for (const e of Object.values(engines)) await e.dispose();

@@ -29,6 +29,16 @@ describe('fastast eval (end to end, child process)', () => {
     await writeFile(small, lines.slice(0, 5).join('\n')); // header + 4 clips
   });
 
+  it('--sessions 2 --threads 1 (a second session in a worker thread) gives the accuracy and agreement of one session', { timeout: 300_000 }, async () => {
+    const args = ['eval', '--csv', small, '--audio-root', AUDIO_ROOT, '--fold', '5', '--r', '0,48', '--model', CMKD, '--json', '--ep', 'cpu', '--batch', '4'];
+    const one = await fastast(args);
+    const two = await fastast([...args, '--sessions', '2', '--threads', '1']);
+    expect(two.stderr).toBe('');
+    expect(two.code).toBe(0);
+    const rows = (run: { stdout: string }) => (JSON.parse(run.stdout.trim()) as { rows: Array<Record<string, unknown>> }).rows.map((r) => [r.r, r.accuracy, r.clips, r.agreement]);
+    expect(rows(two)).toEqual(rows(one));
+  });
+
   it('--json keeps {"model","rows":[{"r","accuracy","clips","clips_per_s"}]} for one model, adding fields', { timeout: 300_000 }, async () => {
     const run = await fastast(['eval', '--csv', small, '--audio-root', AUDIO_ROOT, '--fold', '5', '--r', '0,16,48', '--model', CMKD, '--json', '--ep', 'cpu']);
     expect(run.stderr).toBe('');

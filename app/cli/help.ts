@@ -96,9 +96,9 @@ Output:
                             changed against r = 0, per model × setting
   --cache DIR               keep results per (model sha256, setting, file) in DIR: a repeated
                             sweep, an added setting or added clips compute only what is new
-  --sessions N              N sessions per model, each with --threads threads, a batch split
-                            across them. onnxruntime-node 1.30 runs them one at a time, so this
-                            gains nothing today; two processes on halves of a set do (bench/README.md)
+  --sessions N              N sessions per model (the others in worker threads), each with
+                            --threads threads, a batch split across them: throughput on few
+                            cores for small models (e.g. --sessions 2 --threads 1)
   --ep EP, --threads N, --weights, --batch   as in fastast classify --help
   -h, --help                this help
 

@@ -4,6 +4,7 @@ import type { Checkpoint } from '../checkpoint/load.js';
 import { checkpointOnDisk, createCachedNodeEngine } from '../engine/cached-engine.js';
 import { GraphCache } from '../engine/graph-cache.js';
 import { enginePool } from '../engine/engine-pool.js';
+import { createWorkerEngine } from '../engine/worker-engine.js';
 import type { Engine, ExecutionProvider } from '../engine/types.js';
 import type { CommonArgs } from './args.js';
 import { resolveModelSource } from '../models/resolve.js';
@@ -28,7 +29,7 @@ function providers(ep: ExecutionProvider | undefined): ExecutionProvider[] | und
   return ep === 'cpu' ? ['cpu'] : [ep, 'cpu'];
 }
 
-/** `sessions` > 1 (eval --sessions): that many sessions of the model, one batch split across them (app/engine/engine-pool.ts). */
+/** `sessions` > 1 (eval --sessions): that many sessions of the model, the others in worker threads, one batch split across them (app/engine/engine-pool.ts). */
 export async function openModel(args: CommonArgs & { sessions?: number }, warn: (line: string) => void): Promise<OpenModel> {
   // The built graph is cached on disk (app/engine/graph-cache.ts): a second start of a model
   // neither reads its weights nor rebuilds. Where the cache cannot be written, every start builds.
@@ -37,9 +38,11 @@ export async function openModel(args: CommonArgs & { sessions?: number }, warn: 
   const cache = await GraphCache.open({ notice: warn });
   const start = () => createCachedNodeEngine(ck, { cache, providers: providers(args.ep), threads: args.threads, weights: args.weights, notice: warn });
   const { engine: first, sha256 } = await start();
-  // The first start built and cached the graph: the others open the cached file.
+  // The first start built and cached the graph: the others open the cached file, each in a
+  // worker thread of its own (onnxruntime-node runs one thread's sessions one at a time).
   const sessions = [first];
-  while (sessions.length < (args.sessions ?? 1)) sessions.push((await start()).engine);
+  const path = source.kind === 'pth' ? source.path : source.dir;
+  while (sessions.length < (args.sessions ?? 1)) sessions.push(await createWorkerEngine({ checkpoint: path, providers: providers(args.ep), threads: args.threads, weights: args.weights }, warn));
   const engine = enginePool(sessions);
   // A hub snapshot's folder is named by its commit hash, so the repo id is shown instead.
   const checkpoint =

@@ -2,13 +2,13 @@ import { FastAstError } from '../errors.js';
 import type { Engine, ItemResult, RunResult } from './types.js';
 
 /**
- * N sessions of one model as one Engine, for throughput work (eval, sweeps): a batch is split
- * into N contiguous parts, one per session, and the items come back in order. The parts are
- * started together, but onnxruntime-node 1.30 runs the sessions' run() calls one after the other
- * (two concurrent 4-window runs of the bundled model: 889–943 ms; in sequence: 897–914 ms), so
- * today this gains nothing. Two *processes* × 1 thread do beat 1 × 2 threads for the bundled
- * model (1.07× at r = 0, 1.15× at r = 64; bench/README.md, "Speed levers"): a pool of worker
- * threads or processes behind this same interface is what would collect that.
+ * N sessions of one model as one Engine, for throughput work (eval --sessions): a batch is split
+ * into N contiguous parts that run at the same time, one per session, and the items come back
+ * in order. onnxruntime-node runs the sessions of one thread one after the other, so the sessions
+ * other than the first live in worker threads (worker-engine.ts). On 2 cores, 2 sessions × 1
+ * thread beat 1 × 2 threads for the bundled model (eval on fold 5: 1.05–1.06× at r = 0,
+ * 1.04–1.07× at r = 64) and not for AST-base (bench/README.md, "Speed levers"). Interactive work
+ * gains nothing: one window cannot be split.
  */
 export function enginePool(engines: Engine[]): Engine {
   if (engines.length === 0) throw new FastAstError('ENGINE_FAILED', 'an engine pool needs at least one engine');
