@@ -34,14 +34,13 @@ export async function openModel(args: CommonArgs & { sessions?: number }, warn: 
   // The built graph is cached on disk (app/engine/graph-cache.ts): a second start of a model
   // neither reads its weights nor rebuilds. Where the cache cannot be written, every start builds.
   const source = await resolveModelSource(args.model ?? DEFAULT_MODEL_DIR, { bundledDir: join(PACKAGE_ROOT, 'models') });
-  const ck = await checkpointOnDisk(source.kind === 'pth' ? source.path : source.dir);
+  const path = source.kind === 'pth' ? source.path : source.dir;
+  const ck = await checkpointOnDisk(path);
   const cache = await GraphCache.open({ notice: warn });
-  const start = () => createCachedNodeEngine(ck, { cache, providers: providers(args.ep), threads: args.threads, weights: args.weights, notice: warn });
-  const { engine: first, sha256 } = await start();
+  const { engine: first, sha256 } = await createCachedNodeEngine(ck, { cache, providers: providers(args.ep), threads: args.threads, weights: args.weights, notice: warn });
   // The first start built and cached the graph: the others open the cached file, each in a
   // worker thread of its own (onnxruntime-node runs one thread's sessions one at a time).
   const sessions = [first];
-  const path = source.kind === 'pth' ? source.path : source.dir;
   while (sessions.length < (args.sessions ?? 1)) sessions.push(await createWorkerEngine({ checkpoint: path, providers: providers(args.ep), threads: args.threads, weights: args.weights }, warn));
   const engine = enginePool(sessions);
   // A hub snapshot's folder is named by its commit hash, so the repo id is shown instead.
